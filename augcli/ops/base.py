@@ -157,9 +157,14 @@ Value = Fixed | Uniform | Choice
 
 
 def fields_of(config_cls: type) -> list[tuple[str, Param, Any]]:
-    """``(name, spec, default)`` of every YAML key of an op config class, in declaration order."""
+    """``(name, spec, default)`` of every YAML key of an op config class.
+
+    The class's own keys come first (declaration order), then inherited shared ones.
+    """
+    own = set(config_cls.__dict__.get("__annotations__", {}))
     out = []
-    for f in dataclasses.fields(config_cls):
+    ordered = sorted(dataclasses.fields(config_cls), key=lambda f: f.name not in own)
+    for f in ordered:
         if "param" not in f.metadata:
             continue
         default = REQUIRED if f.default is dataclasses.MISSING else f.default
