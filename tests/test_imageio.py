@@ -486,3 +486,20 @@ def test_image_data_is_frozen():
     data = ImageData(array=np.zeros((1, 1), np.uint8), mode="L", format="PNG", n_frames=1)
     with pytest.raises(AttributeError):
         data.mode = "RGB"  # type: ignore[misc]
+
+
+def test_format_aliases(tmp_path: Path):
+    assert format_can_hold("jpg", "RGBA") == "JPEG cannot store an alpha channel (mode RGBA)"
+    assert format_can_hold("tif", "F") is None
+    array = _random(np.float32, (2, 3))
+    write_image(array, tmp_path / "x.data", format="tif")
+    np.testing.assert_array_equal(read_image(tmp_path / "x.data").array, array)
+
+
+def test_webp_grey_reads_back_as_equal_rgb_channels(tmp_path: Path):
+    """Documented: WebP has no grey mode; L goes in as grey RGB."""
+    gray = np.full((8, 8), 77, np.uint8)
+    write_image(gray, tmp_path / "g.webp", quality=100)
+    data = read_image(tmp_path / "g.webp")
+    assert (data.mode, data.array.shape) == ("RGB", (8, 8, 3))
+    assert np.abs(data.array.astype(int) - 77).max() <= 2
