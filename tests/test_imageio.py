@@ -269,7 +269,7 @@ def test_decoder_errors_of_any_kind_become_input_error(tmp_path: Path, monkeypat
         def broken_load(self, error=error):
             raise error
 
-        monkeypatch.setattr(Image.Image, "load", broken_load)
+        monkeypatch.setattr(ImageFile.ImageFile, "load", broken_load)
         with pytest.raises(InputError, match=r"ok\.png: corrupt image data"):
             read_image(tmp_path / "ok.png")
 
@@ -429,6 +429,20 @@ def test_unwritable_folder(tmp_path: Path):
         assert os.listdir(folder) == []
     finally:
         folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EROFS, errno.ENOSPC])
+def test_os_errors_creating_the_temp_file(tmp_path: Path, monkeypatch, code: int):
+    """Works as root too: the OS refusal is simulated where the temporary file is created."""
+
+    def refuse(folder, suffix):
+        raise OSError(code, os.strerror(code), str(folder))
+
+    monkeypatch.setattr(imageio, "_open_temp", refuse)
+    with pytest.raises(OutputError) as caught:
+        write_image(factory.asymmetric_gray(), tmp_path / "x.png")
+    assert str(caught.value) == f"cannot write {tmp_path / 'x.png'}: {os.strerror(code)}"
+    assert os.listdir(tmp_path) == []
 
 
 def test_written_file_permissions_follow_umask(tmp_path: Path):
