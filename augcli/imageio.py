@@ -238,28 +238,33 @@ def _grey_palette(im: Image.Image) -> bool:
     return bool((colours == colours[:, :1]).all())
 
 
+def _target_mode(im: Image.Image) -> str:
+    """The mode an opened (not necessarily decoded) image is read into (module table)."""
+    mode = im.mode
+    if mode in ("L", "LA", "RGBA", "F", "I"):
+        return mode
+    if mode == "P":
+        has_alpha = "transparency" in im.info or im.palette.mode == "RGBA"
+        return "RGBA" if has_alpha else "L" if _grey_palette(im) else "RGB"
+    simple = {"1": "L", "La": "LA", "RGBa": "RGBA", "PA": "RGBA"}
+    if mode in simple:
+        return simple[mode]
+    if mode in _TO_RGB:
+        return "RGB"
+    if mode in _UINT16_MODES:
+        return "I;16"
+    raise ValueError(f"unsupported image mode {mode!r}")
+
+
 def _to_array(im: Image.Image, path: object) -> tuple[np.ndarray, str]:
     """Convert a loaded Pillow image to an owned array and the mode to write it back in."""
-    mode = im.mode
-    if mode == "1":
-        im, mode = im.convert("L"), "L"
-    elif mode in ("L", "LA", "RGBA", "F"):
-        pass
-    elif mode == "La":
-        im, mode = im.convert("LA"), "LA"
-    elif mode in ("RGBa", "PA"):
-        im, mode = im.convert("RGBA"), "RGBA"
-    elif mode == "P":
-        has_alpha = "transparency" in im.info or im.palette.mode == "RGBA"
-        mode = "RGBA" if has_alpha else "L" if _grey_palette(im) else "RGB"
-        im = im.convert(mode)
-    elif mode in _TO_RGB:
-        if mode != "RGB":
-            im = im.convert("RGB")
-        mode = "RGB"
-    elif mode in _UINT16_MODES:
-        return np.array(im).astype(np.uint16), "I;16"
-    elif mode == "I":
+    try:
+        mode = _target_mode(im)
+    except ValueError as exc:
+        raise InputError(f"cannot read image {path}: {exc}") from None
+    if mode == "I;16":
+        return np.array(im).astype(np.uint16), mode
+    if mode == "I":
         values = np.array(im)
         if values.size and (values.min() < 0 or values.max() > 65535):
             raise InputError(
@@ -267,13 +272,30 @@ def _to_array(im: Image.Image, path: object) -> tuple[np.ndarray, str]:
                 f"to {values.max()}; augcli supports integer images within 0..65535 only "
                 "(convert it to 16-bit or float)"
             )
-        return values.astype(np.uint16), "I"
-    else:
-        raise InputError(f"cannot read image {path}: unsupported image mode {mode!r}")
+        return values.astype(np.uint16), mode
+    if im.mode != mode:
+        im = im.convert(mode)
     array = np.array(im)
     if mode == "F":
         array = array.astype(np.float32, copy=False)
     return array, mode
+
+
+def probe_mode(path: str | os.PathLike[str]) -> str:
+    """The mode :func:`read_image` would return, from the file's header only (no decoding).
+
+    Raises
+    ------
+    InputError
+        The file cannot be opened as an image.
+    """
+    try:
+        with Image.open(path) as im:
+            return _target_mode(im)
+    except ValueError as exc:
+        raise InputError(f"cannot read image {path}: {exc}") from None
+    except _DECODE_ERRORS as exc:
+        raise InputError(f"cannot read image {path}: {_reason(exc)}") from None
 
 
 def read_image(
