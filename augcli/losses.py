@@ -147,10 +147,7 @@ def not_applicable_reason(name: str, task: str) -> str | None:
     if task == REGRESSION:
         return "classification loss; the labels are real values (regression)"
     if REGISTRY[name].tasks == _REG:
-        return (
-            "regression loss; predictions are class probabilities or scores "
-            "(--task regression compares them with the labels as numbers)"
-        )
+        return f"regression loss; this data is {task} (--task regression forces it)"
     return "defined for two classes with y in {-1,+1}; this data is multiclass"
 
 
