@@ -14,7 +14,8 @@ import click
 
 from augcli import __version__
 from augcli.errors import EXIT_INTERRUPTED, AugcliError
-from augcli.loss_report import format_csv, format_table, run_loss, summary_line, to_dict
+from augcli.loss_format import format_csv, format_table, summary_line, to_dict
+from augcli.loss_report import run_loss
 from augcli.losses import EPS, LOSS_NAMES, LossOptions, resolve_loss_names
 
 
