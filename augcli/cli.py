@@ -8,18 +8,26 @@ One thin function per command that parses options, calls the library and prints.
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from augcli import __version__
-from augcli.config import load_pipeline
-from augcli.errors import EXIT_INTERRUPTED, AugcliError
+from augcli.config import MAX_COPIES, load_pipeline
+from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError
+from augcli.imageio import DEFAULT_MAX_PIXELS
 from augcli.loss_format import format_csv, format_table, summary_line, to_dict
 from augcli.loss_report import run_loss
 from augcli.losses import EPS, LOSS_NAMES, LossOptions, resolve_loss_names
 from augcli.ops import describe_ops
 from augcli.pipeline import Pipeline
+from augcli.plan import AugmentOptions, make_plan
+from augcli.progress import TqdmReporter
+from augcli.runner import augment_tree, resolve_seed
+from augcli.seeding import MAX_SEED, fresh_seed
+from augcli.walk import DEFAULT_TEMPLATE
 
 
 class _AugcliGroup(click.Group):
@@ -53,6 +61,136 @@ def cli() -> None:
     Exit codes: 0 success, 1 some inputs failed (the run finished),
     2 usage, config or input-format error (nothing done), 130 interrupted.
     """
+
+
+@cli.command("augment")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dst", type=click.Path(path_type=Path))
+@click.option(
+    "-c",
+    "--config",
+    type=click.Path(path_type=Path),
+    help="Pipeline YAML file "
+    "(default: the built-in pipeline, see `augcli ops` and configs/default.yaml).",
+)
+@click.option(
+    "--copies",
+    type=click.IntRange(1, MAX_COPIES),
+    help="Augmented outputs per input (overrides the config's copies; default 1).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, MAX_SEED),
+    help="Run seed (overrides the config's; drawn and printed when absent).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 512),
+    default=os.cpu_count() or 1,
+    show_default="number of CPUs",
+    help="Worker processes; 1 runs in-process.",
+)
+@click.option("--include-original", is_flag=True, help="Also write each input unchanged.")
+@click.option(
+    "--format",
+    "out_format",
+    default="same",
+    show_default=True,
+    type=click.Choice(["same", "png", "jpeg", "webp", "tiff"], case_sensitive=False),
+    help="Output format (same: each input's own; GIF inputs become PNG).",
+)
+@click.option(
+    "--quality",
+    type=click.IntRange(1, 100),
+    default=95,
+    show_default=True,
+    help="JPEG and WebP quality.",
+)
+@click.option(
+    "--name",
+    "template",
+    default=DEFAULT_TEMPLATE,
+    show_default=True,
+    help="Output name template with {stem} {index} {ext} {parent}.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.option("--resume", is_flag=True, help="Skip outputs that exist (finish an interrupted run).")
+@click.option("--no-manifest", is_flag=True, help="Do not write DST/augcli-manifest.jsonl.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
+@click.option(
+    "--max-pixels",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_PIXELS,
+    show_default=True,
+    help="Refuse larger images (decompression bombs).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def augment_command(
+    src: Path,
+    dst: Path,
+    config: Path | None,
+    copies: int | None,
+    seed: int | None,
+    workers: int,
+    include_original: bool,
+    out_format: str,
+    quality: int,
+    template: str,
+    overwrite: bool,
+    resume: bool,
+    no_manifest: bool,
+    dry_run: bool,
+    quiet: bool,
+    fail_fast: bool,
+    max_pixels: int,
+    as_json: bool,
+) -> None:
+    """Augment every image under SRC (a folder or one image) into DST.
+
+    DST mirrors SRC's folders; each input gets --copies outputs named by --name, and
+    DST/augcli-manifest.jsonl records each output's source, seed and drawn parameters.
+    Same seed and inputs give byte-identical outputs for any --workers.
+
+    Exit status: 0 all inputs done, 1 some inputs failed (the run finished), 2 usage or
+    config error (nothing written), 130 interrupted.
+    """
+    if overwrite and resume:
+        raise click.UsageError("--overwrite and --resume exclude each other")
+    spec = load_pipeline(config)
+    seed, origin = resolve_seed(seed, spec, dst, resume)
+    if seed is None:
+        seed = fresh_seed()
+        click.echo(f"seed {seed} (drawn; pass --seed {seed} to repeat this run)", err=True)
+    options = AugmentOptions(
+        copies=copies or spec.copies or 1,
+        seed=seed,
+        workers=workers,
+        include_original=include_original,
+        out_format="same" if out_format.lower() == "same" else out_format.upper(),
+        quality=quality,
+        name_template=template,
+        existing="overwrite" if overwrite else "resume" if resume else "refuse",
+        manifest=not no_manifest,
+        fail_fast=fail_fast,
+        max_pixels=max_pixels,
+    )
+    if dry_run:
+        click.echo(make_plan(src, dst, options).to_text())
+        return
+    try:
+        summary = augment_tree(spec, src, dst, options, TqdmReporter(quiet))
+    except (KeyboardInterrupt, AugcliError) as exc:
+        partial = getattr(exc, "summary", None)
+        if partial is not None:
+            click.echo(partial.to_line(), err=True)
+        raise
+    if as_json:
+        click.echo(json.dumps(summary.to_dict()))
+    click.echo(summary.to_line(), err=True)
+    if summary.failed:
+        sys.exit(EXIT_SOME_FAILED)
 
 
 @cli.command("ops")

@@ -425,6 +425,8 @@ def _run_pool(
 
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["augcli.runner"])  # workers fork with imports done
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, context, _init_worker, initargs)
