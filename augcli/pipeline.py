@@ -130,35 +130,63 @@ class Pipeline:
         records : list of OpRecord
             One per step, in pipeline order.
         """
+
+        def draw(step: Step, shape: tuple[int, ...]) -> Any:
+            rng = generator(seed, key, copy_index, step.index - 1)
+            if rng.random() >= step.p:  # the coin is always drawn
+                return None
+            return step.op.sample(rng, shape)
+
+        return self._execute(image, draw)
+
+    def replay(
+        self, image: np.ndarray, records: list[dict[str, Any]]
+    ) -> tuple[np.ndarray, list[OpRecord]]:
+        """Re-apply recorded parameters (a manifest line's ``ops``) instead of drawing them.
+
+        Raises
+        ------
+        InputError
+            The records do not match this pipeline's steps.
+        """
+        if len(records) != len(self.spec.steps):
+            raise InputError(f"{len(records)} records for {len(self.spec.steps)} steps")
+
+        def draw(step: Step, shape: tuple[int, ...]) -> Any:
+            record = dict(records[step.index - 1])
+            if record.pop("op", None) != step.op.name:
+                raise InputError(f"record {step.index} is not for op {step.op.name}")
+            if not record.pop("applied", False):
+                return None
+            return step.op.params_cls(**record)
+
+        return self._execute(image, draw)
+
+    def _execute(self, image: np.ndarray, draw) -> tuple[np.ndarray, list[OpRecord]]:
         _check_image(image)
         records: list[OpRecord] = []
         out = image
         for seg in self.segments:
             if isinstance(seg, _Group):
-                out = self._run_group(seg, out, seed, key, copy_index, records)
+                out = self._run_group(seg, out, draw, records)
                 continue
-            rng = generator(seed, key, copy_index, seg.index - 1)
-            if rng.random() < seg.p:
-                params = seg.op.sample(rng, out.shape)
+            params = draw(seg, out.shape)
+            if params is not None:
                 out = seg.op.apply(out, params)
-                records.append(OpRecord(seg.op.name, True, params))
-            else:
-                records.append(OpRecord(seg.op.name, False))
+            records.append(OpRecord(seg.op.name, params is not None, params))
         return (out.copy() if out is image else out), records
 
-    def _run_group(self, group, image, seed, key, copy_index, records) -> np.ndarray:
+    def _run_group(self, group: _Group, image: np.ndarray, draw, records) -> np.ndarray:
         shape = image.shape
         total = identity(shape[:2])
         for step in group.steps:
-            rng = generator(seed, key, copy_index, step.index - 1)
-            if rng.random() >= step.p:
-                records.append(OpRecord(step.op.name, False))
+            params = draw(step, shape)
+            records.append(OpRecord(step.op.name, params is not None, params))
+            if params is None:
                 continue
-            params = step.op.sample(rng, shape)
             transform = step.op.transform(params, shape)
             total = total.then(transform)
             shape = transform.out_shape + shape[2:]
-            records.append(OpRecord(step.op.name, True, params))
         fill_key = group.resolved_key()
         channels = image.shape[2] if image.ndim == 3 else 1
         if len(fill_key[1]) not in (1, channels):

@@ -184,6 +184,7 @@ class Op:
 
     name: ClassVar[str]
     config_cls: ClassVar[type]
+    params_cls: ClassVar[type]
     geometric: ClassVar[bool] = False
     summary: ClassVar[str] = ""
     example: ClassVar[str] = ""

@@ -103,6 +103,7 @@ class Flip(GeometricOp):
 
     name = "flip"
     config_cls = FlipConfig
+    params_cls = FlipParams
     summary = "mirror the image (exact)"
     example = "flip: {direction: horizontal, p: 0.5}"
 
@@ -145,6 +146,7 @@ class Rotate(GeometricOp):
 
     name = "rotate"
     config_cls = RotateConfig
+    params_cls = RotateParams
     summary = "rotate about the centre (right angles exact)"
     example = "rotate: {angle: [-30, 30], fill: reflect}"
 
@@ -184,6 +186,7 @@ class Scale(GeometricOp):
 
     name = "scale"
     config_cls = ScaleConfig
+    params_cls = ScaleParams
     summary = "zoom in or out about the centre, same size"
     example = "scale: {factor: [0.8, 1.2], fill: reflect}"
 
@@ -254,6 +257,7 @@ class Crop(GeometricOp):
 
     name = "crop"
     config_cls = CropConfig
+    params_cls = CropParams
     summary = "random window, resized back (classic random crop) or kept"
     example = "crop: {size: [0.7, 1.0]}"
 
@@ -326,6 +330,7 @@ class Translate(GeometricOp):
 
     name = "translate"
     config_cls = TranslateConfig
+    params_cls = TranslateParams
     summary = "shift the content (whole pixels exact)"
     example = "translate: {x: [-0.1, 0.1], y: [-0.1, 0.1], fill: wrap}"
 

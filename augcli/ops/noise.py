@@ -56,6 +56,7 @@ class GaussianNoise(Op):
 
     name = "gaussian_noise"
     config_cls = GaussianNoiseConfig
+    params_cls = GaussianNoiseParams
     summary = "add Gaussian noise (alpha untouched)"
     example = "gaussian_noise: {std: [0.02, 0.06], p: 0.5}"
 
@@ -105,6 +106,7 @@ class SaltAndPepper(Op):
 
     name = "salt_and_pepper"
     config_cls = SaltAndPepperConfig
+    params_cls = SaltAndPepperParams
     summary = "impulse noise: pixels set to max or 0 (alpha untouched)"
     example = "salt_and_pepper: {amount: 0.02}"
 
