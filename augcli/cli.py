@@ -17,13 +17,14 @@ import click
 from augcli import __version__
 from augcli.config import MAX_COPIES, load_pipeline
 from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError
-from augcli.imageio import DEFAULT_MAX_PIXELS
+from augcli.imageio import DEFAULT_MAX_PIXELS, write_image
 from augcli.loss_format import format_csv, format_table, summary_line, to_dict
 from augcli.loss_report import run_loss
 from augcli.losses import EPS, LOSS_NAMES, LossOptions, resolve_loss_names
 from augcli.ops import describe_ops
 from augcli.pipeline import Pipeline
 from augcli.plan import AugmentOptions, make_plan
+from augcli.preview import preview_sheet
 from augcli.progress import TqdmReporter
 from augcli.runner import augment_tree, resolve_seed
 from augcli.seeding import MAX_SEED, fresh_seed
@@ -191,6 +192,46 @@ def augment_command(
     click.echo(summary.to_line(), err=True)
     if summary.failed:
         sys.exit(EXIT_SOME_FAILED)
+
+
+@cli.command("preview")
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-c",
+    "--config",
+    type=click.Path(path_type=Path),
+    help="Pipeline YAML file (default: the built-in pipeline).",
+)
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Number of augmented samples.",
+)
+@click.option(
+    "--seed", type=click.IntRange(0, MAX_SEED), help="Seed (default: the config's, else 0)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The sheet to write (.png, .jpg, ...).",
+)
+def preview_command(
+    image: Path, config: Path | None, count: int, seed: int | None, output: Path
+) -> None:
+    """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
+
+    Each sample is labelled with the ops that applied and their key values; sample #i is
+    copy i of what `augcli augment` with the same seed makes of a file of that name.
+    """
+    spec = load_pipeline(config)
+    seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
+    write_image(preview_sheet(spec, image, count, seed), output)
+    click.echo(f"wrote {output}: original + {count} samples (seed {seed})")
 
 
 @cli.command("ops")
