@@ -67,9 +67,9 @@ class GaussianNoise(Op):
         )
 
     def apply(self, image: np.ndarray, params: GaussianNoiseParams) -> np.ndarray:
-        n = noise.gaussian_noise_bytes(image, params.per_channel)
-        random = np.random.default_rng(params.noise_seed).bytes(n)
-        return noise.gaussian_noise(image, params.std, params.mean, params.per_channel, random)
+        n = noise.gaussian_noise_words(image, params.per_channel)
+        words = noise.uniform_words(np.random.default_rng(params.noise_seed), n, np.uint16)
+        return noise.gaussian_noise(image, params.std, params.mean, params.per_channel, words)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,5 +117,6 @@ class SaltAndPepper(Op):
         )
 
     def apply(self, image: np.ndarray, params: SaltAndPepperParams) -> np.ndarray:
-        random = np.random.default_rng(params.noise_seed).bytes(noise.salt_and_pepper_bytes(image))
-        return noise.salt_and_pepper(image, params.amount, params.salt_vs_pepper, random)
+        n = noise.salt_and_pepper_words(image)
+        words = noise.uniform_words(np.random.default_rng(params.noise_seed), n, np.uint32)
+        return noise.salt_and_pepper(image, params.amount, params.salt_vs_pepper, words)
