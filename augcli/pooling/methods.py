@@ -63,7 +63,7 @@ def max_pool(x: np.ndarray, geometry: Geometry = DEFAULT) -> np.ndarray:
     windows = Windows(x, geometry, fill=-np.inf)
     out: np.ndarray | None = None
     for values, _ in windows.cells():
-        out = values.copy() if out is None else np.maximum(out, values, out=out)
+        out = values.copy(order="K") if out is None else np.maximum(out, values, out=out)
     assert out is not None
     return out.astype(_out_dtype(x), copy=False)
 
