@@ -270,8 +270,8 @@ def stochastic_pool(
         squares = np.zeros(windows.out_shape)
         for values, _ in windows.cells():
             squares += values * values
-        safe = np.where(total > 0, total, 1.0)
-        out = np.where(total > 0, squares / safe, 0.0)
+        safe = np.where(total == 0, 1.0, total)
+        out = np.where(total == 0, 0.0, squares / safe)  # NaN sums stay NaN
     else:
         if u is None:
             if rng is None:
@@ -345,6 +345,8 @@ def _softmax_weighted(xf: np.ndarray, logits: np.ndarray, geometry: Geometry) ->
     num = np.zeros(xw.out_shape)
     den = np.zeros(xw.out_shape)
     for (xv, valid), (gv, _) in zip(xw.cells(), gw.cells(), strict=True):
+        if valid is not None:
+            gv = np.where(valid, gv, gmax)  # padded cells: no overflow, masked below
         weight = np.exp(gv - gmax)
         if valid is not None:
             weight = np.where(valid, weight, 0.0)
@@ -400,7 +402,7 @@ def lip_logits(x: np.ndarray, kind: str = "identity", beta: float = 1.0) -> np.n
     if kind == "identity":
         return beta * xf
     if kind == "gate":
-        return beta * 12.0 / (1.0 + np.exp(-xf))
+        return beta * 6.0 * (1.0 + np.tanh(0.5 * xf))  # 12 * sigmoid, overflow-free
     raise UsageError(f"LIP logit must be identity or gate, got {kind!r}")
 
 
