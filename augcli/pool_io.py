@@ -437,7 +437,9 @@ def _to_units(planes: np.ndarray, source: Source, as_image: bool) -> np.ndarray:
         if not as_image:
             return array.astype(np.float32)
         if source.dtype.kind == "u":
-            return np.clip(np.rint(np.nan_to_num(array)), 0, source.scale).astype(source.dtype)
+            # round to 6 decimals first so /255*255 round-off cannot flip a .5 tie
+            units = np.rint(np.round(np.nan_to_num(array), 6))
+            return np.clip(units, 0, source.scale).astype(source.dtype)
         return array.astype(np.float32)
     return array.astype(np.float64 if source.dtype == np.float64 else np.float32, copy=False)
 
