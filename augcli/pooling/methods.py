@@ -69,16 +69,22 @@ def max_pool(x: np.ndarray, geometry: Geometry = DEFAULT) -> np.ndarray:
 
 
 def _window_sum(windows: Windows) -> np.ndarray:
-    """Sum of each window (padded cells hold 0), in float64."""
+    """Sum of each window (padded cells hold 0), accumulated in float64."""
     out: np.ndarray | None = None
-    cells: Iterator = windows.cells()
-    for values, _ in cells:
-        if out is None:
-            out = values.astype(np.float64)  # copy
+    first: np.ndarray | None = None
+    for values, _ in windows.cells():
+        if first is None:
+            first = values
+        elif out is None:
+            out = np.add(first, values, dtype=np.float64)  # keeps the input's memory order
         else:
             np.add(out, values, out=out)
-    assert out is not None
-    return out
+    return first.astype(np.float64) if out is None else out
+
+
+def _uniform(table: np.ndarray) -> np.ndarray | float:
+    """A per-window table as a scalar when all its entries agree (cheaper to broadcast)."""
+    return float(table.flat[0]) if np.all(table == table.flat[0]) else table
 
 
 def avg_pool(
@@ -104,10 +110,10 @@ def avg_pool(
     Returns
     -------
     numpy.ndarray
-        ``(..., Ho, Wo)``; summed in float64.
+        ``(..., Ho, Wo)``; summed in float64 (float32 input is not copied first).
     """
     _no_dilation(geometry, "avg")
-    xf = _as_float(x)
+    xf = _as_float(x, keep_float=True)  # float32 cells are summed into a float64 accumulator
     windows = Windows(xf, geometry, fill=0.0)
     total = _window_sum(windows)
     if divisor_override is not None:
@@ -115,7 +121,7 @@ def avg_pool(
             raise UsageError("divisor_override must be non-zero")
         total /= divisor_override
     else:
-        total /= windows.pool_size() if count_include_pad else windows.real_count()
+        total /= _uniform(windows.pool_size() if count_include_pad else windows.real_count())
     return total.astype(_out_dtype(np.asarray(x)), copy=False)
 
 
