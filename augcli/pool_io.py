@@ -42,6 +42,8 @@ LAYOUTS = {"hw": 2, "hwc": 3, "chw": 3, "nchw": 4}
 DEFAULT_LAYOUT = {2: "hw", 3: "hwc", 4: "nchw"}
 GRID_TILE = 384  # longest side of a grid tile, in pixels
 SUMMARY_CHANNELS = 16  # channels listed in full in a summary
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 Pair = tuple[int, int]
@@ -389,6 +391,7 @@ def _atomic(path: Path, save) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             save(handle)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except (OSError, ValueError, KeyError) as exc:
         with contextlib.suppress(OSError):
