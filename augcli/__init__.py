@@ -1,4 +1,4 @@
-"""augcli: offline image data augmentation, loss evaluation and CNN pooling from the command line."""
+"""augcli: offline image augmentation, loss evaluation and CNN pooling from the command line."""
 
 from __future__ import annotations
 

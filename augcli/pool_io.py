@@ -29,15 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from augcli.contact_sheet import make_sheet
 from augcli.errors import AugcliError, InputError, OutputError, UsageError
+from augcli.imageio import IMAGE_EXTENSIONS, read_image, write_image
 from augcli.pooling import METHODS, Geometry, pool
 from augcli.pooling.methods import LIP_DEFAULT
 from augcli.seeding import generator
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 LAYOUTS = {"hw": 2, "hwc": 3, "chw": 3, "nchw": 4}
 DEFAULT_LAYOUT = {2: "hw", 3: "hwc", 4: "nchw"}
 GRID_TILE = 384  # longest side of a grid tile, in pixels
@@ -334,55 +334,19 @@ def load_source(path: Path, layout: str | None = None) -> Source:
         return Source(planes, layout, False, 1.0, array.dtype, array.shape)
     if layout is not None:
         raise UsageError("--layout applies to .npy inputs only (images are HxW or HxWxC)")
-    array = _read_image(path)
+    array = read_image(path).array
     scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(array.dtype, 1.0)
     planes = to_planes(array.astype(np.float64) / scale, "hw" if array.ndim == 2 else "hwc")
     return Source(planes, "hw" if array.ndim == 2 else "hwc", True, scale, array.dtype, array.shape)
 
 
-# --------------------------------------------------------------------------- image file I/O
-# Placeholders for augcli.imageio (read_image / write_image): the only two functions here that
-# touch image files. Swap their bodies for imageio calls when that module is on main.
-
-
-def _read_image(path: Path) -> np.ndarray:
-    """Read an image file as uint8 / uint16 / float32, ``H x W`` or ``H x W x C``."""
+def _save_image(array: np.ndarray, path: Path) -> None:
+    """Write with :func:`augcli.imageio.write_image`, creating the folder (errors: exit 2)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with Image.open(path) as img:
-            img = ImageOps.exif_transpose(img)
-            if img.mode == "1":
-                img = img.convert("L")
-            elif img.mode.startswith("I;16"):
-                return np.asarray(img).astype(np.uint16)
-            elif img.mode == "I":
-                array = np.asarray(img)
-                if array.min() < 0 or array.max() > 65535:
-                    return array.astype(np.float32)
-                return array.astype(np.uint16)
-            elif img.mode not in ("L", "LA", "RGB", "RGBA", "F"):
-                alpha = "A" in img.mode or "transparency" in img.info
-                img = img.convert("RGBA" if alpha else "RGB")
-            return np.asarray(img).copy()
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise InputError(f"{path}: not a readable image ({exc})") from None
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise InputError(f"{path}: cannot read image: {exc}") from None
-
-
-def _write_image(array: np.ndarray, path: Path) -> None:
-    """Write ``H x W [x C]`` uint8 / uint16 / float32 to ``path`` atomically (format by ext)."""
-    ext = path.suffix.lower()
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if ext in (".jpg", ".jpeg") and array.ndim == 3 and array.shape[2] in (2, 4):
-        array = array[:, :, :-1] if array.shape[2] == 4 else array[:, :, 0]
-    try:
-        img = Image.fromarray(np.ascontiguousarray(array))
-    except (TypeError, ValueError) as exc:
-        raise OutputError(
-            f"{path}: cannot make an image of {array.dtype} {array.shape}: {exc}"
-        ) from None
-    _atomic(path, lambda handle: img.save(handle, format=Image.registered_extensions()[ext]))
+        write_image(array, path)
+    except ValueError as exc:
+        raise OutputError(f"cannot write {path}: {exc}") from None
 
 
 def _atomic(path: Path, save) -> None:
@@ -523,7 +487,7 @@ def _check_output(output: Path | None, input_path: Path, options: PoolOptions) -
     if ext != ".npy" and ext not in IMAGE_EXTENSIONS:
         raise UsageError(
             f"output {output}: unknown extension {output.suffix!r}; use .npy or an image "
-            f"extension ({', '.join(IMAGE_EXTENSIONS)})"
+            f"extension ({', '.join(sorted(IMAGE_EXTENSIONS))})"
         )
     if ext != ".npy" and input_path.suffix.lower() == ".npy":
         raise UsageError(f"output {output}: a .npy input can only be written to a .npy output")
@@ -582,10 +546,10 @@ def _run_file(path, output, options, make_rng, report: PoolReport, name: str) ->
         (result,) = results.values()
         if options.upscale:
             result = _nearest(result, *source.planes.shape[-2:])
-        _write_image(_to_units(result, source, as_image=True), output)
+        _save_image(_to_units(result, source, as_image=True), output)
         report.written.append(output)
     else:
-        _write_image(make_grid(source, results, options), output)
+        _save_image(make_grid(source, results, options), output)
         report.written.append(output)
 
 

@@ -9,7 +9,6 @@ array([[ 5.,  7.],
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from augcli.pooling.methods import (
     softpool,
     stochastic_pool,
 )
+from augcli.registry import unknown_name_message
 
 __all__ = [
     "METHODS",
@@ -158,11 +158,7 @@ def get_method(name: str) -> MethodSpec:
     try:
         return METHODS[name]
     except KeyError:
-        close = difflib.get_close_matches(name, METHODS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UsageError(
-            f"unknown pooling method {name!r}{hint} (choose from {', '.join(METHODS)})"
-        ) from None
+        raise UsageError(unknown_name_message("pooling method", name, METHODS)) from None
 
 
 def pool(

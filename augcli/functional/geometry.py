@@ -1,0 +1,362 @@
+"""Affine geometry: transforms as matrices, and one warp that resamples at most once.
+
+Conventions
+-----------
+Coordinates are ``(x, y) = (column, row)`` with pixel centres at integers, as in
+scikit-image. A :class:`Transform` holds the 3x3 matrix that maps *output* coordinates to
+*input* coordinates (the inverse map, which is what resampling needs) and the output shape.
+Composing ``a`` then ``b`` is ``a.matrix @ b.matrix``.
+
+Fill modes have exactly numpy.pad's meaning (``constant``, ``edge``, ``reflect``,
+``symmetric``, ``wrap``): a source pixel outside the image is the pixel numpy.pad would put
+there.
+
+:func:`warp` picks the cheapest exact way to apply a transform:
+
+* the linear part is a signed permutation (flips, right-angle rotations, their products) and
+  the shift is integral: an exact re-indexing (numpy.pad plus slicing; no resampling);
+* otherwise one Pillow ``Image.transform`` (AFFINE) on a source padded with the fill mode by
+  only as much as the map reaches (plus the interpolation's support), so Pillow's own border
+  handling is never used and the result matches ``skimage.transform.warp`` with the same mode.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+FillMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
+Interpolation = Literal["nearest", "bilinear", "bicubic"]
+FILL_MODES: tuple[str, ...] = ("constant", "edge", "reflect", "symmetric", "wrap")
+INTERPOLATIONS: tuple[str, ...] = ("nearest", "bilinear", "bicubic")
+
+_PIL_FILTER = {
+    "nearest": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+}
+# How far (in source pixels) each filter reads beyond the mapped point.
+_SUPPORT = {"nearest": 1, "bilinear": 1, "bicubic": 2}
+_EXACT_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Transform:
+    """An affine map from output to input coordinates, and the output shape ``(H, W)``."""
+
+    matrix: np.ndarray
+    out_shape: tuple[int, int]
+
+    def then(self, other: Transform) -> Transform:
+        """This transform followed by ``other`` (``other`` acts on this one's output)."""
+        return Transform(self.matrix @ other.matrix, other.out_shape)
+
+    def is_identity(self, in_shape: tuple[int, int]) -> bool:
+        """Whether applying this to an image of ``in_shape`` changes nothing."""
+        return self.out_shape == in_shape and np.allclose(self.matrix, np.eye(3), atol=_EXACT_TOL)
+
+
+def identity(shape: tuple[int, int]) -> Transform:
+    """The identity on an image of ``shape``."""
+    return Transform(np.eye(3), shape)
+
+
+def flip(direction: str, shape: tuple[int, int]) -> Transform:
+    """Mirror horizontally, vertically or both (``direction`` in horizontal|vertical|both)."""
+    h, w = shape
+    m = np.eye(3)
+    if direction in ("horizontal", "both"):
+        m[0, 0], m[0, 2] = -1.0, w - 1.0
+    if direction in ("vertical", "both"):
+        m[1, 1], m[1, 2] = -1.0, h - 1.0
+    return Transform(m, shape)
+
+
+def _exact_trig(angle: float) -> tuple[float, float]:
+    """cos and sin of ``angle`` degrees, exact at multiples of 90 (so rot90 stays exact)."""
+    quarter, rest = divmod(angle, 90.0)
+    if rest == 0.0:
+        return [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)][int(quarter) % 4]
+    rad = math.radians(angle)
+    return math.cos(rad), math.sin(rad)
+
+
+def rotate(angle: float, shape: tuple[int, int], expand: bool = False) -> Transform:
+    """Rotate by ``angle`` degrees counter-clockwise about the image centre.
+
+    With ``expand`` the canvas grows to hold the whole rotated image (its size rounded to
+    whole pixels); otherwise the output keeps ``shape``.
+    """
+    h, w = shape
+    c, s = _exact_trig(angle)
+    if expand:
+        out_w = int(round(abs(c) * w + abs(s) * h))
+        out_h = int(round(abs(s) * w + abs(c) * h))
+    else:
+        out_h, out_w = h, w
+    # Input point (x, y) relative to the centre goes to (c*dx + s*dy, -s*dx + c*dy) (y down);
+    # the inverse map is the transpose of that rotation.
+    cx_in, cy_in = (w - 1) / 2.0, (h - 1) / 2.0
+    cx_out, cy_out = (out_w - 1) / 2.0, (out_h - 1) / 2.0
+    m = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    m[0, 2] = cx_in - c * cx_out + s * cy_out
+    m[1, 2] = cy_in - s * cx_out - c * cy_out
+    return Transform(m, (out_h, out_w))
+
+
+def scale(factor: float, shape: tuple[int, int]) -> Transform:
+    """Zoom by ``factor`` about the centre (> 1 zooms in); the output keeps ``shape``."""
+    h, w = shape
+    inv = 1.0 / factor
+    cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
+    m = np.array([[inv, 0.0, cx * (1 - inv)], [0.0, inv, cy * (1 - inv)], [0.0, 0.0, 1.0]])
+    return Transform(m, shape)
+
+
+def translate(tx: float, ty: float, shape: tuple[int, int]) -> Transform:
+    """Move the content by ``tx`` pixels right and ``ty`` pixels down."""
+    m = np.array([[1.0, 0.0, -tx], [0.0, 1.0, -ty], [0.0, 0.0, 1.0]])
+    return Transform(m, shape)
+
+
+def crop(box: tuple[int, int, int, int], out_shape: tuple[int, int]) -> Transform:
+    """Take the window ``box = (top, left, height, width)`` and resize it to ``out_shape``.
+
+    Pixel areas map onto pixel areas (the centre of output pixel ``x`` samples
+    ``left + (x + 0.5) * width / out_w - 0.5``), as skimage.transform.resize and Pillow do.
+    ``box`` may extend past the image; those pixels come from the fill mode.
+    """
+    top, left, ch, cw = box
+    oh, ow = out_shape
+    sx, sy = cw / ow, ch / oh
+    m = np.array(
+        [[sx, 0.0, left + 0.5 * sx - 0.5], [0.0, sy, top + 0.5 * sy - 0.5], [0.0, 0.0, 1.0]]
+    )
+    return Transform(m, out_shape)
+
+
+# -- applying a transform -------------------------------------------------------------------
+
+
+def warp(
+    image: np.ndarray,
+    transform: Transform,
+    fill: FillMode = "constant",
+    cval: float | Sequence[float] = 0.0,
+    interpolation: Interpolation = "bilinear",
+) -> np.ndarray:
+    """Apply ``transform`` to ``image`` with at most one resampling.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        HxW or HxWxC, uint8, uint16 or float32. Not modified.
+    transform : Transform
+        Output-to-input map and output shape.
+    fill : {"constant", "edge", "reflect", "symmetric", "wrap"}
+        Where the map leaves the image, numpy.pad's meaning.
+    cval : float or sequence of float
+        Constant fill value, one for all channels or one per channel (in the image's units).
+    interpolation : {"nearest", "bilinear", "bicubic"}
+        Resampling filter when the map is not an exact re-indexing.
+
+    Returns
+    -------
+    numpy.ndarray
+        New array of shape ``transform.out_shape (+ C)`` and the input's dtype. uint8 runs in
+        Pillow's 8-bit arithmetic (rounded); uint16 and float32 are resampled in float32 and
+        uint16 is rounded and clipped back.
+    """
+    cvals = _channel_cvals(image, cval)
+    if transform.is_identity(image.shape[:2]):
+        return image.copy()
+    exact = _exact_reindex(image, transform, fill, cvals)
+    if exact is not None:
+        return exact
+    return _resample(image, transform, fill, cvals, interpolation)
+
+
+def _channel_cvals(image: np.ndarray, cval: float | Sequence[float]) -> np.ndarray:
+    channels = image.shape[2] if image.ndim == 3 else 1
+    values = np.atleast_1d(np.asarray(cval, dtype=np.float64))
+    if values.size == 1:
+        values = np.repeat(values, channels)
+    if values.size != channels:
+        raise ValueError(f"cval has {values.size} values for an image with {channels} channels")
+    return values
+
+
+def _exact_reindex(
+    image: np.ndarray, transform: Transform, fill: FillMode, cvals: np.ndarray
+) -> np.ndarray | None:
+    """Signed-permutation linear part and integral shift: pure indexing, or None."""
+    m = transform.matrix
+    lin, shift = m[:2, :2], m[:2, 2]
+    rounded = np.round(m[:2, :])
+    if not np.allclose(m[:2, :], rounded, atol=_EXACT_TOL) or not np.allclose(
+        m[2], [0.0, 0.0, 1.0]
+    ):
+        return None
+    lin, shift = np.round(lin), np.round(shift)
+    if (
+        sorted(np.abs(lin).ravel().tolist()) != [0.0, 0.0, 1.0, 1.0]
+        or abs(np.linalg.det(lin)) != 1.0
+    ):
+        return None
+    src = image
+    tx, ty = float(shift[0]), float(shift[1])
+    if lin[0, 0] == 0.0:  # x_in depends on y_out: transpose the source's spatial axes
+        src = src.swapaxes(0, 1)
+        sx, sy = lin[1, 0], lin[0, 1]  # after the swap, rows follow y via lin[0,1]
+        tx, ty = ty, tx
+    else:
+        sx, sy = lin[0, 0], lin[1, 1]
+    hs, ws = src.shape[:2]
+    if sx < 0:
+        src, tx = src[:, ::-1], (ws - 1) - tx
+    if sy < 0:
+        src, ty = src[::-1], (hs - 1) - ty
+    return _shift(src, int(ty), int(tx), transform.out_shape, fill, cvals)
+
+
+def _shift(
+    src: np.ndarray, ty: int, tx: int, out_shape: tuple[int, int], fill: FillMode, cvals
+) -> np.ndarray:
+    """``out[y, x] = src[y + ty, x + tx]`` with numpy.pad's fill outside ``src``."""
+    oh, ow = out_shape
+    hs, ws = src.shape[:2]
+    if fill == "constant":
+        out = np.empty((oh, ow) + src.shape[2:], dtype=src.dtype)
+        out[...] = cvals.astype(src.dtype) if src.ndim == 3 else src.dtype.type(cvals[0])
+        y0, y1 = max(0, -ty), min(oh, hs - ty)
+        x0, x1 = max(0, -tx), min(ow, ws - tx)
+        if y0 < y1 and x0 < x1:
+            out[y0:y1, x0:x1] = src[y0 + ty : y1 + ty, x0 + tx : x1 + tx]
+        return out
+    pad_y = (max(0, -ty), max(0, ty + oh - hs))
+    pad_x = (max(0, -tx), max(0, tx + ow - ws))
+    if any(pad_y + pad_x):
+        src = np.pad(src, (pad_y, pad_x) + ((0, 0),) * (src.ndim - 2), mode=fill)
+    y, x = ty + pad_y[0], tx + pad_x[0]
+    return np.ascontiguousarray(src[y : y + oh, x : x + ow])
+
+
+def _axis_window(
+    lo: float, hi: float, n: int, margin: int, fill: FillMode
+) -> tuple[int, int, int, int] | None:
+    """Source rows (or columns) to keep and pad for a map reaching ``[lo, hi]``.
+
+    Returns ``(start, stop, pad_before, pad_after)``; None when the map never touches the
+    image and the fill is constant (the result is all fill).
+    """
+    r0, r1 = math.floor(lo) - margin, math.ceil(hi) + margin
+    if fill == "constant":
+        start, stop = max(r0, 0), min(r1, n - 1) + 1
+        if start >= stop:
+            return None
+        # A band of cval as wide as the filter's support; Pillow's fill colour does the rest.
+        return start, stop, margin + 1 if r0 < 0 else 0, margin + 1 if r1 > n - 1 else 0
+    before, after = max(0, -r0), max(0, r1 - (n - 1))
+    if before or after:  # numpy.pad must see the true border: keep the whole axis
+        return 0, n, before, after
+    return r0, r1 + 1, 0, 0
+
+
+def _resample(
+    image: np.ndarray,
+    transform: Transform,
+    fill: FillMode,
+    cvals: np.ndarray,
+    interpolation: Interpolation,
+) -> np.ndarray:
+    oh, ow = transform.out_shape
+    m = transform.matrix
+    # Where the output's pixel area lands in the source.
+    corners = np.array(
+        [[-0.5, -0.5, 1], [ow - 0.5, -0.5, 1], [-0.5, oh - 0.5, 1], [ow - 0.5, oh - 0.5, 1]]
+    )
+    reach = corners @ m[:2].T
+    margin = _SUPPORT[interpolation]
+    h, w = image.shape[:2]
+    win_y = _axis_window(reach[:, 1].min(), reach[:, 1].max(), h, margin, fill)
+    win_x = _axis_window(reach[:, 0].min(), reach[:, 0].max(), w, margin, fill)
+    if win_y is None or win_x is None:
+        return _filled((oh, ow), image, cvals)
+    y0, y1, pyb, pya = win_y
+    x0, x1, pxb, pxa = win_x
+    src = image[y0:y1, x0:x1]
+    if pyb or pya or pxb or pxa:
+        pads = ((pyb, pya), (pxb, pxa)) + ((0, 0),) * (image.ndim - 2)
+        if fill == "constant":
+            src = _pad_constant(src, pads, cvals)
+        else:
+            src = np.pad(src, pads, mode=fill)
+    # Source coordinates of the padded window, then Pillow's pixel-corner convention.
+    offset = np.array([[1.0, 0.0, -(x0 - pxb)], [0.0, 1.0, -(y0 - pyb)], [0.0, 0.0, 1.0]])
+    local = offset @ m
+    half = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+    corner = half @ local @ np.linalg.inv(half)
+    coeffs = tuple(float(v) for v in corner[:2].ravel())
+    return _pil_affine(src, (ow, oh), coeffs, _PIL_FILTER[interpolation], cvals)
+
+
+def _filled(shape: tuple[int, int], image: np.ndarray, cvals: np.ndarray) -> np.ndarray:
+    out = np.empty(shape + image.shape[2:], dtype=image.dtype)
+    out[...] = (
+        _as_dtype(cvals, image.dtype) if image.ndim == 3 else _as_dtype(cvals, image.dtype)[0]
+    )
+    return out
+
+
+def _pad_constant(src: np.ndarray, pads, cvals: np.ndarray) -> np.ndarray:
+    (pyb, pya), (pxb, pxa) = pads[0], pads[1]
+    h, w = src.shape[:2]
+    out = np.empty((h + pyb + pya, w + pxb + pxa) + src.shape[2:], dtype=src.dtype)
+    out[...] = _as_dtype(cvals, src.dtype) if src.ndim == 3 else _as_dtype(cvals, src.dtype)[0]
+    out[pyb : pyb + h, pxb : pxb + w] = src
+    return out
+
+
+def _as_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(values), info.min, info.max).astype(dtype)
+    return values.astype(dtype)
+
+
+def _pil_affine(
+    src: np.ndarray, size: tuple[int, int], coeffs: tuple[float, ...], resample, cvals: np.ndarray
+) -> np.ndarray:
+    """One Pillow AFFINE transform per 8-bit image (L/RGB/RGBA) or per float32 channel."""
+    if src.dtype == np.uint8 and (src.ndim == 2 or src.shape[2] in (3, 4)):
+        fillcolor = tuple(int(v) for v in _as_dtype(cvals, np.uint8))
+        pil = Image.fromarray(np.ascontiguousarray(src))
+        out = pil.transform(
+            size,
+            Image.Transform.AFFINE,
+            coeffs,
+            resample,
+            fillcolor=fillcolor if src.ndim == 3 else fillcolor[0],
+        )
+        return np.asarray(out)
+    planes = src[..., None] if src.ndim == 2 else src
+    results = []
+    for c in range(planes.shape[2]):
+        plane = np.ascontiguousarray(planes[..., c], dtype=np.float32)
+        pil = Image.fromarray(plane, mode="F")
+        out = pil.transform(
+            size, Image.Transform.AFFINE, coeffs, resample, fillcolor=float(cvals[c])
+        )
+        results.append(np.asarray(out))
+    stacked = np.stack(results, axis=-1)
+    if src.dtype == np.float32:
+        result = stacked
+    else:
+        info = np.iinfo(src.dtype)
+        result = np.clip(np.rint(stacked), info.min, info.max).astype(src.dtype)
+    return result[..., 0] if src.ndim == 2 else result

@@ -1,0 +1,471 @@
+"""Reading and writing image files: the only module of augcli that touches them.
+
+Everything else works on numpy arrays of three dtypes: ``uint8``, ``uint16`` and ``float32``.
+:func:`read_image` turns any Pillow mode into one of those (table below), applies the EXIF
+orientation and refuses decompression bombs from the header alone; :func:`write_image` writes an
+array back atomically (temporary file in the destination folder, then ``os.replace``).
+
+=====================  ==========================  ==================  ======================
+Pillow mode on disk    array                       ``ImageData.mode``  note
+=====================  ==========================  ==================  ======================
+1                      HxW uint8, 0 or 255         L                   written back as L
+L                      HxW uint8                   L
+LA, La                 HxWx2 uint8                 LA
+P with transparency    HxWx4 uint8                 RGBA                also PA
+P, grey palette        HxW uint8                   L                   no transparency
+P without              HxWx3 uint8                 RGB
+RGB, RGBX, CMYK,       HxWx3 uint8                 RGB                 converted by Pillow
+YCbCr, LAB, HSV
+RGBA, RGBa             HxWx4 uint8                 RGBA
+I;16, I;16L/B/N        HxW uint16                  I;16
+I (32-bit int)         HxW uint16                  I                   values must be 0..65535
+F                      HxW float32                 F
+=====================  ==========================  ==================  ======================
+
+Multi-frame files (animated GIF/WebP/PNG, multi-page TIFF) give their first frame; the frame
+count is in :attr:`ImageData.n_frames`. Nothing here changes Pillow's global settings for longer
+than one call: ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never touched (truncated files are errors)
+and ``Image.MAX_IMAGE_PIXELS`` is only lifted, under a lock, for a read whose own limit is higher.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import struct
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from augcli.errors import InputError, OutputError
+
+DEFAULT_MAX_PIXELS: int = 89_478_485
+"""Pillow's default ``Image.MAX_IMAGE_PIXELS``: larger images are refused unless asked for."""
+
+TEMP_PREFIX = ".augcli-tmp-"
+"""Name prefix of the temporary files :func:`write_image` renames into place."""
+
+PNG_COMPRESS_LEVEL = 1
+"""zlib level for PNG output: ~2.5x faster than Pillow's default 6 on photos, files ~10% larger."""
+
+TIFF_COMPRESSION: str | None = None
+"""TIFF output is uncompressed: fastest to write and read, lossless, readable everywhere."""
+
+FORMAT_EXTENSIONS: dict[str, str] = {
+    "JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp", "GIF": ".gif"
+}  # fmt: skip
+"""Pillow format name -> the extension augcli gives files it writes in that format."""
+
+EXTENSION_FORMATS: dict[str, str] = {
+    **{ext: fmt for fmt, ext in FORMAT_EXTENSIONS.items()}, ".jpeg": "JPEG", ".tiff": "TIFF"
+}  # fmt: skip
+"""Lower-case extension -> Pillow format name."""
+
+IMAGE_EXTENSIONS: frozenset[str] = frozenset(EXTENSION_FORMATS)
+"""Extensions (lower-case, with the dot) augcli treats as images; compare case-insensitively."""
+
+# Modes each output format stores without losing channels or bit depth (JPEG/WebP pixel
+# values are lossy, as asked for). L in WebP and GIF is stored as grey RGB / grey palette.
+_FORMAT_MODES: dict[str, frozenset[str]] = {
+    "JPEG": frozenset({"L", "RGB"}),
+    "PNG": frozenset({"L", "LA", "RGB", "RGBA", "I;16", "I"}),
+    "TIFF": frozenset({"L", "LA", "RGB", "RGBA", "I;16", "I", "F"}),
+    "WEBP": frozenset({"L", "LA", "RGB", "RGBA"}),
+    "BMP": frozenset({"L", "RGB"}),
+    "GIF": frozenset({"L"}),
+}
+# Writable mode -> (array dtype, channels); the order is the default-mode lookup order.
+_MODE_DTYPES: dict[str, tuple[type, int]] = {
+    "L": (np.uint8, 1), "LA": (np.uint8, 2), "RGB": (np.uint8, 3), "RGBA": (np.uint8, 4),
+    "I;16": (np.uint16, 1), "I": (np.uint16, 1), "F": (np.float32, 1),
+}  # fmt: skip
+_WRITABLE_MODES = tuple(_MODE_DTYPES)
+_TO_RGB = frozenset({"RGB", "RGBX", "CMYK", "YCbCr", "LAB", "HSV"})
+_UINT16_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
+
+# Errors Pillow's decoders are known to raise on hostile or broken files.
+_DECODE_ERRORS = (
+    OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError,
+    ZeroDivisionError, OverflowError, MemoryError,
+)  # fmt: skip
+_PIXEL_LIMIT_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, eq=False)
+class ImageData:
+    """A decoded image and what is needed to write it back.
+
+    Attributes
+    ----------
+    array : numpy.ndarray
+        HxW or HxWxC pixels, dtype ``uint8``, ``uint16`` or ``float32``; owned and writable.
+    mode : str
+        The Pillow mode to write the result in (one of L, LA, RGB, RGBA, I;16, I, F).
+    format : str
+        The source's Pillow format name ("JPEG", "PNG", ...).
+    n_frames : int
+        Number of frames in the source; only the first was decoded.
+    """
+
+    array: np.ndarray
+    mode: str
+    format: str
+    n_frames: int
+
+
+def format_for_path(path: str | os.PathLike[str]) -> str | None:
+    """Return the Pillow format name for a file's extension, or None if it is not an image.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file name; only its extension (case-insensitive) matters.
+
+    Returns
+    -------
+    str or None
+        "JPEG", "PNG", "TIFF", "WEBP", "BMP", "GIF" or None.
+    """
+    return EXTENSION_FORMATS.get(Path(path).suffix.lower())
+
+
+def format_can_hold(format: str, mode: str) -> str | None:
+    """Say whether an output format stores a mode without losing channels or bit depth.
+
+    Parameters
+    ----------
+    format : str
+        Pillow format name, case-insensitive ("JPEG", "png", ...).
+    mode : str
+        A mode of :attr:`ImageData.mode` (L, LA, RGB, RGBA, I;16, I, F).
+
+    Returns
+    -------
+    str or None
+        None if it can; otherwise a one-line reason, e.g.
+        "JPEG cannot store an alpha channel (mode RGBA)".
+
+    Notes
+    -----
+    Lossy compression (JPEG, WebP) is not a refusal. WebP stores L as grey RGB and LA as RGBA,
+    which read back with 3 or 4 equal colour channels; GIF stores L as a grey palette, read back
+    as L. GIF refuses RGB (it would be quantized to 256 colours); BMP refuses alpha (Pillow reads
+    it back as RGB). PNG holds mode I because its arrays are uint16 (stored as I;16).
+    """
+    fmt = _canonical_format(format)
+    if fmt not in _FORMAT_MODES:
+        return f"unsupported output format {format!r} (use one of {', '.join(_FORMAT_MODES)})"
+    if mode not in _WRITABLE_MODES:
+        return f"augcli does not write mode {mode!r} (one of {', '.join(_WRITABLE_MODES)})"
+    if mode in _FORMAT_MODES[fmt]:
+        return None
+    if mode in ("LA", "RGBA"):
+        return f"{fmt} cannot store an alpha channel (mode {mode})"
+    if mode in ("I;16", "I"):
+        return f"{fmt} cannot store 16-bit images (mode {mode})"
+    if mode == "F":
+        return f"{fmt} cannot store 32-bit float images (mode F)"
+    return f"{fmt} stores at most 256 colours, mode {mode} would be quantized"
+
+
+def _canonical_format(name: str) -> str:
+    """Pillow format name from a user's spelling ("jpg" -> "JPEG", "tif" -> "TIFF")."""
+    upper = name.upper()
+    return {"JPG": "JPEG", "TIF": "TIFF"}.get(upper, upper)
+
+
+@contextmanager
+def _pillow_pixel_limit(max_pixels: int | None) -> Iterator[None]:
+    """Keep Pillow's own bomb check from refusing what ``max_pixels`` allows, for one read.
+
+    Pillow's warning is silenced with ``warnings.catch_warnings`` (restored on exit). Its global
+    limit is only lifted when ``max_pixels`` is None or above it: under a lock held for the whole
+    read, restored in ``finally``; our own header check applies in every case.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        pillow_limit = Image.MAX_IMAGE_PIXELS
+        if pillow_limit is None or (max_pixels is not None and max_pixels <= pillow_limit):
+            yield
+            return
+        with _PIXEL_LIMIT_LOCK:
+            saved = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = None
+            try:
+                yield
+            finally:
+                Image.MAX_IMAGE_PIXELS = saved
+
+
+def _bomb_message(path: object, max_pixels: int, size: tuple[int, int] | int | None) -> str:
+    """The refusal of an image larger than ``max_pixels`` (size: (w, h), a pixel count, None)."""
+    if isinstance(size, tuple):
+        dims = f"{size[0]}x{size[1]} = {size[0] * size[1]:,} pixels"
+    else:
+        dims = f"{size:,} pixels" if size else "too many pixels"
+    return (
+        f"cannot read image {path}: {dims}, more than the limit of {max_pixels:,} "
+        "(a possible decompression bomb); raise the pixel limit if you trust this file"
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why a file could not be decoded."""
+    if isinstance(exc, UnidentifiedImageError):
+        return "not an image file Pillow can identify (unknown format or corrupt header)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip().splitlines()
+    detail = text[0] if text else type(exc).__name__
+    if isinstance(exc, OSError):
+        return detail
+    return f"corrupt image data ({type(exc).__name__}: {detail})"
+
+
+def _grey_palette(im: Image.Image) -> bool:
+    """True if every colour of a P image's RGB palette is grey (r == g == b)."""
+    palette = im.getpalette(rawmode="RGB")
+    if not palette:
+        return False
+    colours = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
+    return bool((colours == colours[:, :1]).all())
+
+
+def _target_mode(im: Image.Image) -> str:
+    """The mode an opened (not necessarily decoded) image is read into (module table)."""
+    mode = im.mode
+    if mode in ("L", "LA", "RGBA", "F", "I"):
+        return mode
+    if mode == "P":
+        has_alpha = "transparency" in im.info or im.palette.mode == "RGBA"
+        return "RGBA" if has_alpha else "L" if _grey_palette(im) else "RGB"
+    simple = {"1": "L", "La": "LA", "RGBa": "RGBA", "PA": "RGBA"}
+    if mode in simple:
+        return simple[mode]
+    if mode in _TO_RGB:
+        return "RGB"
+    if mode in _UINT16_MODES:
+        return "I;16"
+    raise ValueError(f"unsupported image mode {mode!r}")
+
+
+def _to_array(im: Image.Image, path: object) -> tuple[np.ndarray, str]:
+    """Convert a loaded Pillow image to an owned array and the mode to write it back in."""
+    try:
+        mode = _target_mode(im)
+    except ValueError as exc:
+        raise InputError(f"cannot read image {path}: {exc}") from None
+    if mode == "I;16":
+        return np.array(im).astype(np.uint16), mode
+    if mode == "I":
+        values = np.array(im)
+        if values.size and (values.min() < 0 or values.max() > 65535):
+            raise InputError(
+                f"cannot read image {path}: 32-bit integer pixels range from {values.min()} "
+                f"to {values.max()}; augcli supports integer images within 0..65535 only "
+                "(convert it to 16-bit or float)"
+            )
+        return values.astype(np.uint16), mode
+    if im.mode != mode:
+        im = im.convert(mode)
+    array = np.array(im)
+    if mode == "F":
+        array = array.astype(np.float32, copy=False)
+    return array, mode
+
+
+def probe_mode(path: str | os.PathLike[str]) -> str:
+    """The mode :func:`read_image` would return, from the file's header only (no decoding).
+
+    Raises
+    ------
+    InputError
+        The file cannot be opened as an image.
+    """
+    try:
+        with Image.open(path) as im:
+            return _target_mode(im)
+    except ValueError as exc:
+        raise InputError(f"cannot read image {path}: {exc}") from None
+    except _DECODE_ERRORS as exc:
+        raise InputError(f"cannot read image {path}: {_reason(exc)}") from None
+
+
+def read_image(
+    path: str | os.PathLike[str], *, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> ImageData:
+    """Read an image file into an array (first frame, EXIF orientation applied).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to read.
+    max_pixels : int or None, optional
+        Refuse images whose header claims more than this many pixels, before decoding
+        anything (decompression bombs). None means no limit. Default: Pillow's 89,478,485.
+
+    Returns
+    -------
+    ImageData
+        The pixels (mode table in the module docstring), the mode to write them back in, the
+        source format and the number of frames. The EXIF orientation is applied to the pixels;
+        EXIF itself is not kept.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable, not an image, truncated, corrupt, too large, or in a
+        mode augcli does not support; the message names the path and gives one reason.
+    """
+    try:
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            raise InputError(f"cannot read image {path}: the file is empty (0 bytes)")
+        with _pillow_pixel_limit(max_pixels), Image.open(path) as im:
+            width, height = im.size
+            if max_pixels is not None and width * height > max_pixels:
+                raise InputError(_bomb_message(path, max_pixels, (width, height)))
+            fmt = im.format or "unknown"
+            n_frames = int(getattr(im, "n_frames", 1))
+            if n_frames > 1:
+                im.seek(0)
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            array, mode = _to_array(im, path)
+    except InputError:
+        raise
+    except Image.DecompressionBombError as exc:  # Pillow's check, before ours could run
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(claimed.group(1)) if claimed else None
+        raise InputError(_bomb_message(path, max_pixels or DEFAULT_MAX_PIXELS, pixels)) from None
+    except _DECODE_ERRORS as exc:
+        raise InputError(f"cannot read image {path}: {_reason(exc)}") from None
+    return ImageData(array=array, mode=mode, format=fmt, n_frames=n_frames)
+
+
+def _default_mode(array: np.ndarray) -> str:
+    """The mode an array is written in when none is given (ValueError if none fits)."""
+    channels = 1 if array.ndim == 2 else array.shape[2]
+    for mode, (dtype, mode_channels) in _MODE_DTYPES.items():
+        if mode != "I" and array.dtype == dtype and channels == mode_channels:
+            return mode
+    raise ValueError(
+        f"cannot write an array of dtype {array.dtype} and shape {array.shape}: expected "
+        "uint8 HxW/HxWx2/HxWx3/HxWx4, uint16 HxW or float32 HxW"
+    )
+
+
+def _to_pil(array: np.ndarray, mode: str | None, fmt: str) -> Image.Image:
+    """Build the Pillow image to save (ValueError if array and mode do not match)."""
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or 0 in array.shape[:2]:
+        raise ValueError(f"cannot write an array of shape {array.shape} as an image")
+    mode = mode or _default_mode(array)
+    if mode not in _MODE_DTYPES:
+        raise ValueError(f"cannot write mode {mode!r}; one of {', '.join(_WRITABLE_MODES)}")
+    dtype, channels = _MODE_DTYPES[mode]
+    if array.dtype != dtype or (1 if array.ndim == 2 else array.shape[2]) != channels:
+        raise ValueError(
+            f"mode {mode} needs a {np.dtype(dtype).name} array with {channels} channel(s), "
+            f"got {array.dtype} of shape {array.shape}"
+        )
+    array = np.ascontiguousarray(array)
+    if mode == "I" and fmt == "TIFF":
+        return Image.fromarray(array.astype(np.int32))
+    return Image.fromarray(array)  # uint16 "I" into PNG is stored as I;16: same values
+
+
+def _save_options(fmt: str, quality: int) -> dict[str, object]:
+    """Encoder options per format: quality for the lossy ones, speed for the lossless ones."""
+    if fmt in ("JPEG", "WEBP"):
+        return {"quality": quality}
+    if fmt == "PNG":
+        return {"compress_level": PNG_COMPRESS_LEVEL}
+    return {"compression": TIFF_COMPRESSION} if fmt == "TIFF" else {}
+
+
+def _open_temp(folder: Path, suffix: str) -> tuple[int, Path]:
+    """Create an empty temporary file in ``folder`` (permissions from the umask, like open)."""
+    while True:
+        temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}"
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temp
+        except FileExistsError:  # pragma: no cover - 64 random bits
+            continue
+
+
+def write_image(
+    array: np.ndarray,
+    path: str | os.PathLike[str],
+    *,
+    mode: str | None = None,
+    format: str | None = None,
+    quality: int = 95,
+) -> None:
+    """Write an array to an image file atomically.
+
+    The image goes to a temporary file named ``TEMP_PREFIX + random + extension`` in the
+    destination folder, which is then renamed over ``path`` with ``os.replace``; on any failure,
+    KeyboardInterrupt included, the temporary file is removed and ``path`` is untouched. No
+    fsync: a crash leaves the old file or the new one, a power cut may leave neither.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        uint8 HxW, HxWx2, HxWx3 or HxWx4; uint16 HxW; or float32 HxW (HxWx1 counts as HxW).
+    path : str or os.PathLike
+        Destination; its folder must exist.
+    mode : str, optional
+        Pillow mode to write (normally :attr:`ImageData.mode`); default from the array: L, LA,
+        RGB, RGBA, I;16 or F. Mode I takes a uint16 array (PNG stores it as 16-bit).
+    format : str, optional
+        Pillow format name; default from the extension (jpg/jpeg, png, webp, tif/tiff, bmp, gif).
+    quality : int, optional
+        JPEG and WebP quality, 1..100 (default 95). PNG uses :data:`PNG_COMPRESS_LEVEL`, TIFF is
+        uncompressed (:data:`TIFF_COMPRESSION`).
+
+    Raises
+    ------
+    OutputError
+        Unknown extension, a format that cannot hold the mode (:func:`format_can_hold`), or an
+        OS error (permission, disk full, read-only file system, missing folder).
+    ValueError
+        The array's dtype or shape fits no writable mode, or does not match ``mode``.
+    """
+    path = Path(path)
+    fmt = _canonical_format(format) if format else format_for_path(path)
+    if fmt is None:
+        raise OutputError(
+            f"cannot write {path}: unknown image extension {path.suffix!r} "
+            f"(use one of {', '.join(sorted(IMAGE_EXTENSIONS))})"
+        )
+    image = _to_pil(array, mode, fmt)
+    reason = format_can_hold(fmt, mode or image.mode)
+    if reason is not None:
+        raise OutputError(f"cannot write {path}: {reason}")
+    temp: Path | None = None
+    try:
+        fd, temp = _open_temp(path.parent, path.suffix)
+        with os.fdopen(fd, "wb") as handle:
+            image.save(handle, format=fmt, **_save_options(fmt, quality))
+        os.replace(temp, path)
+        temp = None
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise OutputError(f"cannot write {path}: {reason}") from None
+    except (ValueError, KeyError, TypeError) as exc:  # Pillow encoder refusals
+        raise OutputError(f"cannot write {path}: {exc}") from None
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
