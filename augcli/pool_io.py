@@ -35,7 +35,7 @@ from augcli.contact_sheet import make_sheet
 from augcli.errors import AugcliError, InputError, OutputError, UsageError
 from augcli.imageio import IMAGE_EXTENSIONS, read_image, write_image
 from augcli.pooling import METHODS, Geometry, pool
-from augcli.pooling.methods import LIP_DEFAULT
+from augcli.pooling.weighted import LIP_DEFAULT
 from augcli.seeding import generator
 
 LAYOUTS = {"hw": 2, "hwc": 3, "chw": 3, "nchw": 4}

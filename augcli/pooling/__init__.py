@@ -18,18 +18,14 @@ import numpy as np
 from augcli.errors import UsageError
 from augcli.pooling.geometry import Geometry, Windows
 from augcli.pooling.methods import (
-    LIP_DEFAULT,
     avg_pool,
-    dpp_pool,
     global_avg_pool,
-    lip_logits,
-    lip_pool,
     max_pool,
     mixed_pool,
     power_pool,
-    softpool,
     stochastic_pool,
 )
+from augcli.pooling.weighted import LIP_DEFAULT, dpp_pool, lip_logits, lip_pool, softpool
 from augcli.registry import unknown_name_message
 
 __all__ = [
