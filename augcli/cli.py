@@ -462,7 +462,8 @@ def pool_command(input_path: Path, output: Path | None, seed: int | None, **opti
     augcli pool photo.jpg --method all -o grid.png
     augcli pool feats.npy --layout chw --method power --p 3 -o pooled.npy
     """
-    from augcli.pool_io import make_options, needs_seed, run_pool
+    from augcli.pool_io import run_pool
+    from augcli.pool_options import make_options, needs_seed
 
     parsed = make_options(options.pop("methods"), seed=seed or 0, **options)
     if seed is None and needs_seed(parsed):
