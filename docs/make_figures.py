@@ -24,8 +24,7 @@ def fill_modes(image: np.ndarray) -> None:
     tiles, labels = [image], ["original"]
     for mode in ("constant", "edge", "reflect", "symmetric", "wrap"):
         yaml = (
-            f"pipeline: [rotate: {{angle: 30, fill: {mode}}}, "
-            f"scale: {{factor: 0.7, fill: {mode}}}]"
+            f"pipeline: [rotate: {{angle: 30, fill: {mode}}}, scale: {{factor: 0.7, fill: {mode}}}]"
         )
         tiles.append(run(yaml, image))
         labels.append(f"fill: {mode}")
