@@ -256,6 +256,8 @@ def augment_tree(
     except BaseException as exc:
         summary.interrupted = isinstance(exc, KeyboardInterrupt)
         _clean_temps(dst, touched)
+        if isinstance(exc, OutputError) and summary.written:
+            exc.exit_code = 1  # part of the work was done: not a "nothing done" error
         summary.elapsed = time.perf_counter() - start
         exc.summary = summary  # type: ignore[attr-defined]
         raise
