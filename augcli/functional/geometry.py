@@ -332,8 +332,17 @@ def _as_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def _pil_affine(
     src: np.ndarray, size: tuple[int, int], coeffs: tuple[float, ...], resample, cvals: np.ndarray
 ) -> np.ndarray:
-    """One Pillow AFFINE transform per 8-bit image (L/RGB/RGBA) or per float32 channel."""
-    if src.dtype == np.uint8 and (src.ndim == 2 or src.shape[2] in (3, 4)):
+    """One Pillow AFFINE transform per 8-bit L/RGB image or plane, or per float32 channel.
+
+    RGBA is split into RGB plus an L alpha plane: Pillow transforms RGBA through premultiplied
+    alpha (RGBa), which posterises the colour of translucent pixels and zeroes it where alpha
+    is 0; every channel must be interpolated on its own, as skimage.transform.warp does.
+    """
+    if src.dtype == np.uint8 and src.ndim == 3 and src.shape[2] == 4:
+        colour = _pil_affine(src[..., :3], size, coeffs, resample, cvals[:3])
+        alpha = _pil_affine(src[..., 3], size, coeffs, resample, cvals[3:])
+        return np.dstack([colour, alpha])
+    if src.dtype == np.uint8 and (src.ndim == 2 or src.shape[2] == 3):
         fillcolor = tuple(int(v) for v in _as_dtype(cvals, np.uint8))
         pil = Image.fromarray(np.ascontiguousarray(src))
         out = pil.transform(
