@@ -168,9 +168,8 @@ def warp(
     Returns
     -------
     numpy.ndarray
-        New array of shape ``transform.out_shape (+ C)`` and the input's dtype. uint8 runs in
-        Pillow's 8-bit arithmetic (rounded); uint16 and float32 are resampled in float32 and
-        uint16 is rounded and clipped back.
+        New array of shape ``transform.out_shape (+ C)`` and the input's dtype. Every dtype
+        is resampled channel by channel in float32; integers are rounded and clipped back.
     """
     cvals = _channel_cvals(image, cval)
     if transform.is_identity(image.shape[:2]):
@@ -332,27 +331,12 @@ def _as_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def _pil_affine(
     src: np.ndarray, size: tuple[int, int], coeffs: tuple[float, ...], resample, cvals: np.ndarray
 ) -> np.ndarray:
-    """One Pillow AFFINE transform per 8-bit L/RGB image or plane, or per float32 channel.
+    """One Pillow AFFINE transform per channel, in float32 ("F" mode); integers rounded back.
 
-    RGBA is split into RGB plus an L alpha plane: Pillow transforms RGBA through premultiplied
-    alpha (RGBa), which posterises the colour of translucent pixels and zeroes it where alpha
-    is 0; every channel must be interpolated on its own, as skimage.transform.warp does.
+    Pillow's 8-bit modes are not used: their filters truncate instead of rounding (a bias of
+    -0.5 level on average), and RGBA goes through premultiplied alpha (RGBa), which
+    posterises the colour of translucent pixels and zeroes it where alpha is 0.
     """
-    if src.dtype == np.uint8 and src.ndim == 3 and src.shape[2] == 4:
-        colour = _pil_affine(src[..., :3], size, coeffs, resample, cvals[:3])
-        alpha = _pil_affine(src[..., 3], size, coeffs, resample, cvals[3:])
-        return np.dstack([colour, alpha])
-    if src.dtype == np.uint8 and (src.ndim == 2 or src.shape[2] == 3):
-        fillcolor = tuple(int(v) for v in _as_dtype(cvals, np.uint8))
-        pil = Image.fromarray(np.ascontiguousarray(src))
-        out = pil.transform(
-            size,
-            Image.Transform.AFFINE,
-            coeffs,
-            resample,
-            fillcolor=fillcolor if src.ndim == 3 else fillcolor[0],
-        )
-        return np.asarray(out)
     planes = src[..., None] if src.ndim == 2 else src
     results = []
     for c in range(planes.shape[2]):
