@@ -231,7 +231,7 @@ def _shift(
     hs, ws = src.shape[:2]
     if fill == "constant":
         out = np.empty((oh, ow) + src.shape[2:], dtype=src.dtype)
-        out[...] = cvals.astype(src.dtype) if src.ndim == 3 else src.dtype.type(cvals[0])
+        out[...] = _as_dtype(cvals, src.dtype) if src.ndim == 3 else _as_dtype(cvals, src.dtype)[0]
         y0, y1 = max(0, -ty), min(oh, hs - ty)
         x0, x1 = max(0, -tx), min(ow, ws - tx)
         if y0 < y1 and x0 < x1:
