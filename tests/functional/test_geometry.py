@@ -419,3 +419,14 @@ def test_non_contiguous_input_is_handled():
     np.testing.assert_array_equal(
         g.warp(view, t, "reflect", 0), g.warp(np.ascontiguousarray(view), t, "reflect", 0)
     )
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_fractional_cval_rounds_the_same_on_exact_and_resampling_paths(dtype):
+    cval = 0.5 * FULL[dtype]  # 127.5 / 32767.5: rounds (half to even) to 128 / 32768
+    image = _random_image((6, 6, 3), dtype)
+    exact = g.warp(image, g.translate(6, 0, (6, 6)), "constant", cval)
+    resampled = g.warp(image, g.translate(6.5, 0, (6, 6)), "constant", cval)
+    expected = np.full((6, 6, 3), np.rint(cval), dtype)
+    np.testing.assert_array_equal(exact, expected)
+    np.testing.assert_array_equal(resampled, expected)
