@@ -60,7 +60,9 @@ class Transform:
 
     def is_identity(self, in_shape: tuple[int, int]) -> bool:
         """Whether applying this to an image of ``in_shape`` changes nothing."""
-        return self.out_shape == in_shape and np.allclose(self.matrix, np.eye(3), atol=_EXACT_TOL)
+        return self.out_shape == in_shape and np.allclose(
+            self.matrix, np.eye(3), rtol=0.0, atol=_EXACT_TOL
+        )
 
 
 def identity(shape: tuple[int, int]) -> Transform:
@@ -199,7 +201,7 @@ def _exact_reindex(
     m = transform.matrix
     lin, shift = m[:2, :2], m[:2, 2]
     rounded = np.round(m[:2, :])
-    if not np.allclose(m[:2, :], rounded, atol=_EXACT_TOL) or not np.allclose(
+    if not np.allclose(m[:2, :], rounded, rtol=0.0, atol=_EXACT_TOL) or not np.allclose(
         m[2], [0.0, 0.0, 1.0]
     ):
         return None
