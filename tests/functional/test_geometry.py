@@ -430,3 +430,57 @@ def test_fractional_cval_rounds_the_same_on_exact_and_resampling_paths(dtype):
     expected = np.full((6, 6, 3), np.rint(cval), dtype)
     np.testing.assert_array_equal(exact, expected)
     np.testing.assert_array_equal(resampled, expected)
+
+
+# -- maps reaching far outside the image -----------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", g.FILL_MODES)
+def test_huge_integer_shift_is_exact_and_cheap(mode):
+    image = _random_image((5, 7, 3), np.uint8)
+    period = {"wrap": 7, "reflect": 12, "symmetric": 14}.get(mode)
+    for dx in (10**20 + 3, -(10**18) - 2):
+        out = g.warp(image, g.translate(dx, 0, (5, 7)), mode, 9)
+        if period is not None:  # numpy.pad's fill is periodic: same as the shift mod period
+            expected = _pad_shift(image, dx % period, 0, mode, 9)
+        else:  # constant / edge: all fill, or the border column repeated
+            expected = _pad_shift(image, 50 if dx > 0 else -50, 0, mode, 9)
+        np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+def test_far_reaching_fallback_matches_the_pillow_path(monkeypatch, mode, interpolation):
+    image = _random_image((H, W, 3), np.uint16, seed=7)
+    t = TRANSFORMS["group"]()
+    near = g.warp(image, t, mode, 0, interpolation)
+    monkeypatch.setattr(g, "_MAX_PAD_FACTOR", 0)  # force the coordinate-folding fallback
+    far = g.warp(image, t, mode, 0, interpolation)
+    assert far.dtype == np.uint16
+    same = np.abs(far.astype(np.int64) - near) <= 1
+    # nearest: near-ties may round differently (cf. the skimage comparison above)
+    assert same.mean() >= (0.99 if interpolation == "nearest" else 1.0)
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
+def test_huge_fractional_shift_and_extreme_zoom_out_do_not_blow_up(mode):
+    image = _random_image((H, W, 3), np.uint8)
+    period = {"wrap": W, "reflect": 2 * W - 2, "symmetric": 2 * W}.get(mode)
+    big = 1e7 + 0.5
+    out = g.warp(image, g.translate(big, 0, (H, W)), mode, 0)
+    if period is not None:
+        small = g.warp(image, g.translate(big % period, 0, (H, W)), mode, 0)
+        assert np.abs(out.astype(int) - small).max() <= 1
+    for factor in (1e-9, 1e-300):
+        zoomed = g.warp(image, g.scale(factor, (H, W)), mode, 0, "bilinear")
+        assert zoomed.shape == image.shape and zoomed.dtype == np.uint8
+
+
+def test_nearly_integral_is_not_integral_at_large_offsets():
+    image = _random_image((H, W), np.uint8)
+    # 1e5 + 0.5 px wrapped is 0.5 px plus whole periods: must not be rounded to whole pixels.
+    shifted = g.warp(image, g.translate(W * 10**4 + 0.5, 0, (H, W)), "wrap", 0)
+    half = g.warp(image, g.translate(0.5, 0, (H, W)), "wrap", 0)
+    assert np.abs(shifted.astype(int) - half).max() <= 1
+    assert not g.scale(1.000005, (H, W)).is_identity((H, W))
+    assert not g.translate(1e-6, 0, (H, W)).is_identity((H, W))
