@@ -176,8 +176,17 @@ def _locate(text: str, source: str) -> dict[tuple, int]:
                 f"{MAX_NODES} nodes); a pipeline file is a short list of steps"
             )
         if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                line = key_node.start_mark.line + 1
+                if key is not None and key in seen:
+                    raise ConfigError(
+                        f"{source}:{line}: duplicate key '{key}' (first at line {seen[key]}); "
+                        "YAML would silently keep only the last"
+                    )
+                if key is not None:
+                    seen[key] = line
                 child = path + (key,)
                 lines.setdefault(child, key_node.start_mark.line + 1)
                 walk(value_node, child, depth + 1)
