@@ -152,6 +152,10 @@ def _yaml_message(exc: yaml.YAMLError, source: str) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"{source}:{mark.line + 1}" if mark is not None else source
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None:
+        if context_mark.line != mark.line:
+            problem = f"{problem} ({context} at line {context_mark.line + 1})"
     if "python/" in str(exc) or "could not determine a constructor" in str(exc):
         problem = f"{problem}; tags that build Python objects are not allowed"
     return f"{where}: YAML error: {problem}"
