@@ -152,6 +152,10 @@ def _yaml_message(exc: yaml.YAMLError, source: str) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"{source}:{mark.line + 1}" if mark is not None else source
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None:
+        if context_mark.line != mark.line:
+            problem = f"{problem} ({context} at line {context_mark.line + 1})"
     if "python/" in str(exc) or "could not determine a constructor" in str(exc):
         problem = f"{problem}; tags that build Python objects are not allowed"
     return f"{where}: YAML error: {problem}"
@@ -176,8 +180,17 @@ def _locate(text: str, source: str) -> dict[tuple, int]:
                 f"{MAX_NODES} nodes); a pipeline file is a short list of steps"
             )
         if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                line = key_node.start_mark.line + 1
+                if key is not None and key in seen:
+                    raise ConfigError(
+                        f"{source}:{line}: duplicate key '{key}' (first at line {seen[key]}); "
+                        "YAML would silently keep only the last"
+                    )
+                if key is not None:
+                    seen[key] = line
                 child = path + (key,)
                 lines.setdefault(child, key_node.start_mark.line + 1)
                 walk(value_node, child, depth + 1)

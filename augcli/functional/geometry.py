@@ -43,6 +43,8 @@ _PIL_FILTER = {
 # How far (in source pixels) each filter reads beyond the mapped point.
 _SUPPORT = {"nearest": 1, "bilinear": 1, "bicubic": 2}
 _EXACT_TOL = 1e-9
+# A padded source larger than this many times (input + output area) is not built.
+_MAX_PAD_FACTOR = 16
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,9 @@ class Transform:
 
     def is_identity(self, in_shape: tuple[int, int]) -> bool:
         """Whether applying this to an image of ``in_shape`` changes nothing."""
-        return self.out_shape == in_shape and np.allclose(self.matrix, np.eye(3), atol=_EXACT_TOL)
+        return self.out_shape == in_shape and np.allclose(
+            self.matrix, np.eye(3), rtol=0.0, atol=_EXACT_TOL
+        )
 
 
 def identity(shape: tuple[int, int]) -> Transform:
@@ -168,9 +172,8 @@ def warp(
     Returns
     -------
     numpy.ndarray
-        New array of shape ``transform.out_shape (+ C)`` and the input's dtype. uint8 runs in
-        Pillow's 8-bit arithmetic (rounded); uint16 and float32 are resampled in float32 and
-        uint16 is rounded and clipped back.
+        New array of shape ``transform.out_shape (+ C)`` and the input's dtype. Every dtype
+        is resampled channel by channel in float32; integers are rounded and clipped back.
     """
     cvals = _channel_cvals(image, cval)
     if transform.is_identity(image.shape[:2]):
@@ -198,7 +201,7 @@ def _exact_reindex(
     m = transform.matrix
     lin, shift = m[:2, :2], m[:2, 2]
     rounded = np.round(m[:2, :])
-    if not np.allclose(m[:2, :], rounded, atol=_EXACT_TOL) or not np.allclose(
+    if not np.allclose(m[:2, :], rounded, rtol=0.0, atol=_EXACT_TOL) or not np.allclose(
         m[2], [0.0, 0.0, 1.0]
     ):
         return None
@@ -232,18 +235,34 @@ def _shift(
     hs, ws = src.shape[:2]
     if fill == "constant":
         out = np.empty((oh, ow) + src.shape[2:], dtype=src.dtype)
-        out[...] = cvals.astype(src.dtype) if src.ndim == 3 else src.dtype.type(cvals[0])
+        out[...] = _as_dtype(cvals, src.dtype) if src.ndim == 3 else _as_dtype(cvals, src.dtype)[0]
         y0, y1 = max(0, -ty), min(oh, hs - ty)
         x0, x1 = max(0, -tx), min(ow, ws - tx)
         if y0 < y1 and x0 < x1:
             out[y0:y1, x0:x1] = src[y0 + ty : y1 + ty, x0 + tx : x1 + tx]
         return out
-    pad_y = (max(0, -ty), max(0, ty + oh - hs))
-    pad_x = (max(0, -tx), max(0, tx + ow - ws))
-    if any(pad_y + pad_x):
-        src = np.pad(src, (pad_y, pad_x) + ((0, 0),) * (src.ndim - 2), mode=fill)
-    y, x = ty + pad_y[0], tx + pad_x[0]
-    return np.ascontiguousarray(src[y : y + oh, x : x + ow])
+    rows = _fold_range(ty, oh, hs, fill)
+    cols = _fold_range(tx, ow, ws, fill)
+    return src[rows[:, None], cols]
+
+
+def _fold_range(start: int, count: int, n: int, fill: FillMode) -> np.ndarray:
+    """Indices into an axis of length ``n`` that numpy.pad's ``fill`` puts at
+    ``start .. start + count - 1`` (any size of shift; no padded copy is made)."""
+    period = {"wrap": n, "reflect": max(2 * n - 2, 1), "symmetric": 2 * n}.get(fill)
+    if period is not None:
+        start %= period  # Python ints: exact for shifts of any size
+    else:  # edge: everything beyond one output length away reads the same border pixel
+        start = min(max(start, -count), n)
+    idx = np.arange(count, dtype=np.int64) + start
+    if fill == "edge":
+        return np.clip(idx, 0, n - 1)
+    k = idx % period
+    if fill == "reflect":
+        return np.where(k < n, k, period - k)
+    if fill == "symmetric":
+        return np.where(k < n, k, period - 1 - k)
+    return k
 
 
 def _axis_window(
@@ -289,6 +308,9 @@ def _resample(
         return _filled((oh, ow), image, cvals)
     y0, y1, pyb, pya = win_y
     x0, x1, pxb, pxa = win_x
+    padded_area = (y1 - y0 + pyb + pya) * (x1 - x0 + pxb + pxa)
+    if padded_area > _MAX_PAD_FACTOR * (h * w + oh * ow):
+        return _resample_far(image, transform, fill, cvals, interpolation)
     src = image[y0:y1, x0:x1]
     if pyb or pya or pxb or pxa:
         pads = ((pyb, pya), (pxb, pxa)) + ((0, 0),) * (image.ndim - 2)
@@ -303,6 +325,54 @@ def _resample(
     corner = half @ local @ np.linalg.inv(half)
     coeffs = tuple(float(v) for v in corner[:2].ravel())
     return _pil_affine(src, (ow, oh), coeffs, _PIL_FILTER[interpolation], cvals)
+
+
+def _resample_far(
+    image: np.ndarray,
+    transform: Transform,
+    fill: FillMode,
+    cvals: np.ndarray,
+    interpolation: Interpolation,
+) -> np.ndarray:
+    """Maps reaching far outside the image (huge shifts, extreme zoom-out) with a non-constant
+    fill: the padded source would not fit in memory, so skimage.transform.warp folds each
+    coordinate instead. Same fill semantics; its order=3 is a different cubic than Pillow's.
+    """
+    import skimage.transform  # only here: importing it costs ~1 s of CLI start-up
+
+    h, w = image.shape[:2]
+    m = transform.matrix
+
+    def inverse_map(cr: np.ndarray) -> np.ndarray:
+        xy = cr @ m[:2, :2].T + m[:2, 2]
+        for axis, n in ((0, w), (1, h)):
+            period = {"wrap": n, "reflect": max(2 * n - 2, 1), "symmetric": 2 * n}.get(fill)
+            if period is None:  # edge: beyond the border every tap reads the border
+                xy[:, axis] = np.clip(xy[:, axis], -4.0, n + 3.0)
+            else:  # a whole number of periods changes nothing; keeps coordinates small
+                xy[:, axis] = np.mod(xy[:, axis], period)
+        return xy
+
+    order = {"nearest": 0, "bilinear": 1, "bicubic": 3}[interpolation]
+    planes = image[..., None] if image.ndim == 2 else image
+    out = np.stack(
+        [
+            skimage.transform.warp(
+                planes[..., c].astype(np.float64),
+                inverse_map,
+                output_shape=transform.out_shape,
+                order=order,
+                mode=fill,
+                cval=float(cvals[c]),
+                clip=False,
+                preserve_range=True,
+            )
+            for c in range(planes.shape[2])
+        ],
+        axis=-1,
+    )
+    result = _as_dtype(out, image.dtype)
+    return result[..., 0] if image.ndim == 2 else result
 
 
 def _filled(shape: tuple[int, int], image: np.ndarray, cvals: np.ndarray) -> np.ndarray:
@@ -332,18 +402,12 @@ def _as_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def _pil_affine(
     src: np.ndarray, size: tuple[int, int], coeffs: tuple[float, ...], resample, cvals: np.ndarray
 ) -> np.ndarray:
-    """One Pillow AFFINE transform per 8-bit image (L/RGB/RGBA) or per float32 channel."""
-    if src.dtype == np.uint8 and (src.ndim == 2 or src.shape[2] in (3, 4)):
-        fillcolor = tuple(int(v) for v in _as_dtype(cvals, np.uint8))
-        pil = Image.fromarray(np.ascontiguousarray(src))
-        out = pil.transform(
-            size,
-            Image.Transform.AFFINE,
-            coeffs,
-            resample,
-            fillcolor=fillcolor if src.ndim == 3 else fillcolor[0],
-        )
-        return np.asarray(out)
+    """One Pillow AFFINE transform per channel, in float32 ("F" mode); integers rounded back.
+
+    Pillow's 8-bit modes are not used: their filters truncate instead of rounding (a bias of
+    -0.5 level on average), and RGBA goes through premultiplied alpha (RGBa), which
+    posterises the colour of translucent pixels and zeroes it where alpha is 0.
+    """
     planes = src[..., None] if src.ndim == 2 else src
     results = []
     for c in range(planes.shape[2]):
