@@ -1,6 +1,6 @@
 """augcli.functional.noise: statistics against the requested distribution, exact invariants.
 
-Random bytes come from a numpy Generator created here, so every test is deterministic.
+Random words come from a numpy Generator created here, so every test is deterministic.
 Statistical tolerances are stated in standard errors (SE) of the estimate for the sample
 size used, at >= 5 SE so that a correct kernel essentially never fails:
 
@@ -24,8 +24,8 @@ FULL = {np.uint8: 255.0, np.uint16: 65535.0, np.float32: 1.0}
 N_SIDE = 256  # 65536 pixels
 
 
-def _bytes(n: int, seed: int = 0) -> bytes:
-    return np.random.default_rng(seed).bytes(n)
+def _words(n: int, dtype: type, seed: int = 0) -> np.ndarray:
+    return noise.uniform_words(np.random.default_rng(seed), n, dtype)
 
 
 def _grey(dtype, shape=(N_SIDE, N_SIDE), level=0.5):
@@ -34,13 +34,13 @@ def _grey(dtype, shape=(N_SIDE, N_SIDE), level=0.5):
 
 
 def _gauss(image, std, mean=0.0, per_channel=True, seed=0):
-    n = noise.gaussian_noise_bytes(image, per_channel)
-    return noise.gaussian_noise(image, std, mean, per_channel, _bytes(n, seed))
+    n = noise.gaussian_noise_words(image, per_channel)
+    return noise.gaussian_noise(image, std, mean, per_channel, _words(n, np.uint16, seed))
 
 
 def _snp(image, amount, salt_vs_pepper=0.5, seed=0):
-    n = noise.salt_and_pepper_bytes(image)
-    return noise.salt_and_pepper(image, amount, salt_vs_pepper, _bytes(n, seed))
+    n = noise.salt_and_pepper_words(image)
+    return noise.salt_and_pepper(image, amount, salt_vs_pepper, _words(n, np.uint32, seed))
 
 
 # -- gaussian_noise ------------------------------------------------------------------------
@@ -126,11 +126,22 @@ def test_gaussian_noise_leaves_alpha_untouched(dtype, channels, per_channel):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_noise_bytes_counts(dtype):
-    assert noise.gaussian_noise_bytes(np.zeros((3, 5), dtype), True) == 2 * 15
-    assert noise.gaussian_noise_bytes(np.zeros((3, 5, 4), dtype), True) == 2 * 15 * 3
-    assert noise.gaussian_noise_bytes(np.zeros((3, 5, 4), dtype), False) == 2 * 15
-    assert noise.salt_and_pepper_bytes(np.zeros((3, 5, 4), dtype)) == 4 * 15
+def test_noise_word_counts(dtype):
+    assert noise.gaussian_noise_words(np.zeros((3, 5), dtype), True) == 15
+    assert noise.gaussian_noise_words(np.zeros((3, 5, 4), dtype), True) == 15 * 3
+    assert noise.gaussian_noise_words(np.zeros((3, 5, 4), dtype), False) == 15
+    assert noise.salt_and_pepper_words(np.zeros((3, 5, 4), dtype)) == 15
+
+
+def test_uniform_words_are_uniform_and_seeded():
+    a = noise.uniform_words(np.random.default_rng(9), 100_001, np.uint16)
+    b = noise.uniform_words(np.random.default_rng(9), 100_001, np.uint16)
+    assert a.dtype == np.uint16 and a.shape == (100_001,) and np.array_equal(a, b)
+    counts = np.bincount(a >> 12, minlength=16)  # 16 bins of 4096 values
+    expected = a.size / 16
+    assert np.abs(counts - expected).max() < 6 * np.sqrt(expected)
+    w32 = noise.uniform_words(np.random.default_rng(9), 7, np.uint32)
+    assert w32.dtype == np.uint32 and w32.shape == (7,)
 
 
 # -- salt_and_pepper -----------------------------------------------------------------------
