@@ -47,14 +47,14 @@ from augcli.functional import noise as noise_kernels  # noqa: E402
 from augcli.ops import noise as noise_ops  # noqa: E402
 from augcli.plan import AugmentOptions  # noqa: E402
 
-# (label, parent label or None): the split printed, in order. A row's own time excludes the
-# rows nested in it; the parent is where the leftover is reported.
+# (label, label it is usually called from): the rows printed, in order. Each row is the label's
+# own time: its calls minus the timed calls nested in them (measured, whatever the nesting).
 ROWS = [
     ("process", None),
     ("read_image", "process"),
     ("decode (ImageFile.load)", "read_image"),
     ("pipeline.run", "process"),
-    ("seeding generators", "pipeline.run"),
+    ("seeding generators", "pipeline.run or geometry group"),
     ("geometry group", "pipeline.run"),
     ("warp", "geometry group"),
     ("np.pad", "warp"),
@@ -79,26 +79,34 @@ OWN_NAMES = {
 
 
 class Timers:
-    """Inclusive time and call count per label, with the clock chosen at start."""
+    """Inclusive and own (exclusive of nested timed calls) time and call count per label."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self.total: dict[str, float] = defaultdict(float)
+        self.own: dict[str, float] = defaultdict(float)
+        self.stack: list[float] = []  # time of timed calls nested in each open call
         self.calls: dict[str, int] = defaultdict(int)
         self.saved: list[tuple[Any, str, Any]] = []
 
     def wrap(self, owner: Any, attr: str, label: str) -> None:
         """Replace ``owner.attr`` by a timed version (undone by :meth:`restore`)."""
         original = getattr(owner, attr)
-        clock, total, calls = self.clock, self.total, self.calls
+        clock, total, own, calls, stack = self.clock, self.total, self.own, self.calls, self.stack
 
         def timed(*args: Any, **kwargs: Any) -> Any:
+            stack.append(0.0)
             start = clock()
             try:
                 return original(*args, **kwargs)
             finally:
-                total[label] += clock() - start
+                elapsed = clock() - start
+                nested = stack.pop()
+                total[label] += elapsed
+                own[label] += elapsed - nested
                 calls[label] += 1
+                if stack:
+                    stack[-1] += elapsed
 
         self.saved.append((owner, attr, original))
         setattr(owner, attr, timed)
@@ -162,10 +170,6 @@ def run_all(todo: list[runner.Task]) -> None:
 
 def report(timers: Timers, n_images: int, copies: int, clock: str) -> str:
     """The markdown split: own time per row, ms per input and per output copy, share."""
-    children: dict[str, list[str]] = defaultdict(list)
-    for label, parent in ROWS:
-        if parent is not None:
-            children[parent].append(label)
     whole = timers.total["process"]
     lines = [
         f"{n_images} inputs x {copies} copies, in-process, {clock} clock; "
@@ -175,10 +179,10 @@ def report(timers: Timers, n_images: int, copies: int, clock: str) -> str:
         "|---|---:|---:|---:|---:|",
     ]
     for label, _parent in ROWS:
-        own = timers.total[label] - sum(timers.total[c] for c in children[label])
-        name = OWN_NAMES.get(label, label) if children[label] else label
         if label not in timers.calls:
             continue
+        own = timers.own[label]
+        name = OWN_NAMES.get(label, label)
         per_input = 1000 * own / n_images
         lines.append(
             f"| {name} | {timers.calls[label] / n_images:.1f} | {per_input:.2f} | "
