@@ -1,0 +1,236 @@
+"""Where an `augcli augment` worker spends its time, per input image (4 copies each).
+
+Usage (from the repository root; makes the dataset of bench_augment.py if needed)::
+
+    python benchmarks/profile_augment.py [--pipeline geometric_noise] [--images 240]
+                                         [--clock cpu|wall] [--pyinstrument]
+
+Runs the worker function itself (:func:`augcli.runner.process`, the code a pool worker runs for
+one input) in this process on every image, after wrapping the functions it calls with timers:
+decode (Pillow's ``ImageFile.load``), the rest of ``read_image``, the seeding generators, the
+geometric ops' sampling and composition, the warp (split into ``np.pad``, Pillow's AFFINE
+``Image.transform`` and the rest), each noise op (split into drawing its random bytes and its
+kernel), the JPEG encode (``Image.save``) and the rest of ``write_image``; "other" is what is
+left of ``process``. Nested timers are subtracted, so the rows add up to the whole.
+
+``--clock cpu`` (default) times with ``time.thread_time`` (CPU time of this thread: steady on a
+shared machine, and nothing here runs on other threads); ``--clock wall`` with perf_counter.
+``--pyinstrument`` also prints a pyinstrument call tree of the same loop (without the timers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFile
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from bench_augment import QUALITY, make_dataset  # noqa: E402
+
+from augcli import pipeline as pipeline_mod  # noqa: E402
+from augcli import runner  # noqa: E402
+from augcli.config import load_pipeline  # noqa: E402
+from augcli.functional import geometry  # noqa: E402
+from augcli.functional import noise as noise_kernels  # noqa: E402
+from augcli.ops import noise as noise_ops  # noqa: E402
+from augcli.plan import AugmentOptions  # noqa: E402
+
+# (label, label it is usually called from): the rows printed, in order. Each row is the label's
+# own time: its calls minus the timed calls nested in them (measured, whatever the nesting).
+ROWS = [
+    ("process", None),
+    ("read_image", "process"),
+    ("decode (ImageFile.load)", "read_image"),
+    ("pipeline.run", "process"),
+    ("seeding generators", "pipeline.run or geometry group"),
+    ("geometry group", "pipeline.run"),
+    ("warp", "geometry group"),
+    ("np.pad", "warp"),
+    ("Pillow AFFINE transform", "warp"),
+    ("gaussian_noise op", "pipeline.run"),
+    ("gaussian_noise kernel", "gaussian_noise op"),
+    ("salt_and_pepper op", "pipeline.run"),
+    ("salt_and_pepper kernel", "salt_and_pepper op"),
+    ("write_image", "process"),
+    ("encode (Image.save)", "write_image"),
+]
+OWN_NAMES = {
+    "process": "other (records, loop)",
+    "read_image": "read: open, EXIF, to array",
+    "pipeline.run": "pipeline: other",
+    "geometry group": "geometry: sample + compose matrices",
+    "warp": "geometry: window, fromarray/asarray",
+    "gaussian_noise op": "gaussian_noise: random bytes",
+    "salt_and_pepper op": "salt_and_pepper: random bytes",
+    "write_image": "write: fromarray, temp file",
+}
+
+
+class Timers:
+    """Inclusive and own (exclusive of nested timed calls) time and call count per label."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.total: dict[str, float] = defaultdict(float)
+        self.own: dict[str, float] = defaultdict(float)
+        self.stack: list[float] = []  # time of timed calls nested in each open call
+        self.calls: dict[str, int] = defaultdict(int)
+        self.saved: list[tuple[Any, str, Any]] = []
+
+    def wrap(self, owner: Any, attr: str, label: str) -> None:
+        """Replace ``owner.attr`` by a timed version (undone by :meth:`restore`)."""
+        original = getattr(owner, attr)
+        clock, total, own, calls, stack = self.clock, self.total, self.own, self.calls, self.stack
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            stack.append(0.0)
+            start = clock()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                elapsed = clock() - start
+                nested = stack.pop()
+                total[label] += elapsed
+                own[label] += elapsed - nested
+                calls[label] += 1
+                if stack:
+                    stack[-1] += elapsed
+
+        self.saved.append((owner, attr, original))
+        setattr(owner, attr, timed)
+
+    def restore(self) -> None:
+        for owner, attr, original in reversed(self.saved):
+            setattr(owner, attr, original)
+        self.saved.clear()
+
+
+class _NumpyWithTimedPad:
+    """Stands in for ``numpy`` inside augcli.functional.geometry so its np.pad can be timed."""
+
+    def __init__(self) -> None:
+        self.pad = np.pad
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+
+def instrument(timers: Timers) -> None:
+    """Wrap every function of the split (see ROWS)."""
+    proxy = _NumpyWithTimedPad()
+    timers.saved.append((geometry, "np", geometry.np))
+    geometry.np = proxy
+    timers.wrap(proxy, "pad", "np.pad")
+    timers.wrap(runner, "process", "process")
+    timers.wrap(runner, "read_image", "read_image")
+    timers.wrap(ImageFile.ImageFile, "load", "decode (ImageFile.load)")
+    timers.wrap(pipeline_mod.Pipeline, "run", "pipeline.run")
+    timers.wrap(pipeline_mod, "generator", "seeding generators")
+    timers.wrap(pipeline_mod.Pipeline, "_run_group", "geometry group")
+    timers.wrap(geometry, "warp", "warp")
+    timers.wrap(Image.Image, "transform", "Pillow AFFINE transform")
+    timers.wrap(noise_ops.GaussianNoise, "apply", "gaussian_noise op")
+    timers.wrap(noise_kernels, "gaussian_noise", "gaussian_noise kernel")
+    timers.wrap(noise_ops.SaltAndPepper, "apply", "salt_and_pepper op")
+    timers.wrap(noise_kernels, "salt_and_pepper", "salt_and_pepper kernel")
+    timers.wrap(runner, "write_image", "write_image")
+    timers.wrap(Image.Image, "save", "encode (Image.save)")
+
+
+def tasks(src: Path, out: Path, copies: int) -> list[runner.Task]:
+    """One task per image, as the runner builds them (temporary names, no rename)."""
+    result = []
+    for path in sorted(src.glob("*.jpg")):
+        outputs = tuple(
+            (c, str(out / f"{path.stem}_{c}.jpg"), str(out / f".tmp-{path.stem}_{c}.jpg"))
+            for c in range(copies)
+        )
+        result.append(runner.Task(str(path), path.name, outputs, False))
+    return result
+
+
+def run_all(todo: list[runner.Task]) -> None:
+    for task in todo:
+        result = runner.process(task)
+        if result.error or result.fatal:
+            raise SystemExit(f"{task.src}: {result.error or result.fatal}")
+
+
+def report(timers: Timers, n_images: int, copies: int, clock: str) -> str:
+    """The markdown split: own time per row, ms per input and per output copy, share."""
+    whole = timers.total["process"]
+    lines = [
+        f"{n_images} inputs x {copies} copies, in-process, {clock} clock; "
+        f"{1000 * whole / n_images:.1f} ms per input in process()",
+        "",
+        "| part | calls per input | ms per input | ms per output | share |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, _parent in ROWS:
+        if label not in timers.calls:
+            continue
+        own = timers.own[label]
+        name = OWN_NAMES.get(label, label)
+        per_input = 1000 * own / n_images
+        lines.append(
+            f"| {name} | {timers.calls[label] / n_images:.1f} | {per_input:.2f} | "
+            f"{per_input / copies:.2f} | {100 * own / whole:.1f}% |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pipeline", default="geometric_noise")
+    parser.add_argument("--images", type=int, default=240, help="dataset size (bench_augment)")
+    parser.add_argument("--limit", type=int, default=None, help="profile only the first N")
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    parser.add_argument("--pyinstrument", action="store_true")
+    args = parser.parse_args()
+
+    src = make_dataset(args.images)
+    spec = load_pipeline(HERE / f"{args.pipeline}.yaml")
+    options = AugmentOptions(copies=args.copies, seed=1, workers=1, quality=QUALITY)
+    runner._init_worker(spec, options, in_process=True)
+    out = Path(tempfile.mkdtemp(prefix="augcli-profile-"))
+    try:
+        todo = tasks(src, out, args.copies)[: args.limit]
+        run_all(todo[:2])  # warm-up: imports, the Gaussian quantile table, caches
+        clock = time.thread_time if args.clock == "cpu" else time.perf_counter
+        timers = Timers(clock)
+        instrument(timers)
+        try:
+            run_all(todo)
+        finally:
+            timers.restore()
+        print(f"pipeline {args.pipeline}: {HERE / (args.pipeline + '.yaml')}")
+        print()
+        print(report(timers, len(todo), args.copies, args.clock))
+        if args.pyinstrument:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+            run_all(todo)
+            profiler.stop()
+            print()
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
