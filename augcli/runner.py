@@ -425,10 +425,11 @@ def _run_pool(
     """Bounded submission to a process pool that survives worker deaths."""
     import multiprocessing
 
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    # Linux: fork, so workers start with everything imported (the pool is created before any
+    # helper thread runs: tqdm's monitor is off, and with "fork" the executor starts all its
+    # processes before its own management thread). Elsewhere: spawn, the platform default.
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload(["augcli.runner"])  # workers fork with imports done
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, context, _init_worker, initargs)
