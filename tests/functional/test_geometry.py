@@ -7,11 +7,11 @@
 
 Measured agreement of the resampling path with skimage (bilinear, order=1), over rotations,
 scales, crops with resize and composed groups, every fill mode, 1/3/4 channels: uint8 and
-uint16 differ by at most 1 level (rounding: Pillow's 8-bit arithmetic rounds, skimage's
-float result is rounded here), float32 by at most 3.6e-6. The bounds below are those plus
-headroom for float32 only: ``TOLERANCE``. They hold on the image interior and on the fill
-region (source more than 1 px outside the image); the 1 px band between them is excluded
-as the task allows, though it measured within the same bounds.
+uint16 differ by at most 1 level (uint8: Pillow's 8-bit filters truncate; uint16: float32
+rounded; skimage's float result is rounded here), float32 by at most 3.6e-6. The bounds
+below are those plus headroom for float32 only: ``TOLERANCE``. They hold on the image
+interior and on the fill region (source more than 1 px outside the image); the 1 px band
+between them is excluded as the task allows, though it measured within the same bounds.
 
 Bicubic is *not* compared with skimage: skimage's order=3 and Pillow's AFFINE bicubic
 (cubic convolution with a = -1) are different kernels (measured differences ~40 levels on
@@ -243,6 +243,32 @@ def _skimage_warp(image, t, mode, cvals, order):
     if image.dtype != np.float32:
         out = np.clip(np.rint(out), 0, FULL[image.dtype.type])
     return out[..., 0] if image.ndim == 2 else out
+
+
+FAST_PATHS = {
+    "flip-both": lambda: g.flip("both", (H, W)),
+    "rot90-expand": lambda: g.rotate(90, (H, W), expand=True),
+    "rot180": lambda: g.rotate(180, (H, W)),
+    "rot270-expand-then-shift": lambda: g.rotate(270, (H, W), expand=True).then(
+        g.translate(-4, 3, (W, H))
+    ),
+    "integer-shift": lambda: g.translate(5, -7, (H, W)),
+    "crop-no-resize": lambda: g.crop((2, 3, 9, 11), (9, 11)),
+    "crop-no-resize-into-padding": lambda: g.crop((-3, -2, H, W), (H, W)),
+    "flip-then-crop": lambda: g.flip("horizontal", (H, W)).then(g.crop((1, 1, 8, 8), (8, 8))),
+}
+
+
+@pytest.mark.parametrize("mode", g.FILL_MODES)
+@pytest.mark.parametrize("name", sorted(FAST_PATHS))
+def test_every_exact_fast_path_equals_the_skimage_reference(name, mode):
+    """The re-indexing fast paths give exactly what skimage's warp gives for the same matrix
+    and mode (whole-pixel maps: interpolation reads source pixels as they are)."""
+    t = FAST_PATHS[name]()
+    image = _random_image((H, W, 3), np.uint8, seed=21)
+    got = g.warp(image, t, mode, 7, "bilinear")
+    expected = _skimage_warp(image, t, mode, [7, 7, 7], order=1)
+    np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
