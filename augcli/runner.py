@@ -278,6 +278,8 @@ def augment_tree(
         summary.elapsed = time.perf_counter() - start
         exc.summary = summary  # type: ignore[attr-defined]
         raise
+    else:
+        _clean_temps(dst, touched)  # a worker killed mid-write leaves its temporary file
     finally:
         writer.close()
         reporter.close()
