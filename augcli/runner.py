@@ -384,6 +384,7 @@ class _Run:
             try:
                 os.replace(temp, final)
             except OSError as exc:
+                self.writer.retract_last()
                 raise OutputError(f"cannot write {final}: {exc.strerror}") from None
             summary.written += 1
         self.reporter.advance()
