@@ -64,6 +64,7 @@ class ManifestWriter:
     def __init__(self, path: Path | None, truncate: bool) -> None:
         self.path = path
         self._handle: IO[str] | None = None
+        self._last_start: int | None = None
         if path is not None:
             try:
                 self._handle = open(path, "w" if truncate else "a", encoding="utf-8")
@@ -75,10 +76,22 @@ class ManifestWriter:
         if self._handle is None:
             return
         try:
+            self._last_start = self._handle.tell()
             self._handle.write(json.dumps(entry, sort_keys=True) + "\n")
             self._handle.flush()
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+
+    def retract_last(self) -> None:
+        """Remove the line just written (its output could not be renamed into place)."""
+        if self._handle is None or self._last_start is None:
+            return
+        try:
+            self._handle.truncate(self._last_start)
+            self._handle.flush()
+        except OSError:
+            pass  # a resumed run drops lines whose output does not exist
+        self._last_start = None
 
     def close(self) -> None:
         """Close the file."""

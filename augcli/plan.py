@@ -73,7 +73,7 @@ class Plan:
 
 
 def resolve_paths(src: Path, dst: Path) -> tuple[Path, Path, Path | None]:
-    """Check SRC and DST; return them and the folder to leave out of the walk (DST in SRC)."""
+    """Check SRC and DST; return them and the folder to leave out of the walk (DST)."""
     if not src.exists():
         raise UsageError(f"SRC {src}: no such file or folder")
     if dst.exists() and not dst.is_dir():
@@ -85,8 +85,9 @@ def resolve_paths(src: Path, dst: Path) -> tuple[Path, Path, Path | None]:
         return src, dst, None
     if real_src == real_dst:
         raise UsageError(f"DST {dst} is SRC: outputs would mix with the inputs")
-    inside = real_dst.is_relative_to(real_src)
-    return src, dst, real_dst if inside else None
+    # Always left out of the walk (by identity), not only when inside SRC: a symlink in SRC
+    # may lead to DST, and outputs must never become inputs.
+    return src, dst, real_dst
 
 
 def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 50) -> Plan:

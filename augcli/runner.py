@@ -123,6 +123,18 @@ def _init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool =
 
 
 def _die_with_parent() -> None:
+    """End this worker as soon as the main process is gone (even by kill -9).
+
+    A forkserver worker's parent is the forkserver, not the main process, so PR_SET_PDEATHSIG
+    alone does not fire; and the worker itself holds the task queue's write end, so it would
+    wait for tasks forever. A daemon thread watches multiprocessing's parent sentinel (a pipe
+    the main process holds open) and exits the worker when it closes.
+    """
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_gone, args=(parent.sentinel,), daemon=True).start()
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -132,6 +144,13 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan outlives a kill -9
     except (OSError, AttributeError):
         pass
+
+
+def _exit_when_gone(sentinel: int) -> None:
+    from multiprocessing.connection import wait as wait_ready
+
+    wait_ready([sentinel])
+    os._exit(1)
 
 
 def process(task: Task) -> TaskResult:
@@ -261,6 +280,8 @@ def augment_tree(
         summary.elapsed = time.perf_counter() - start
         exc.summary = summary  # type: ignore[attr-defined]
         raise
+    else:
+        _clean_temps(dst, touched)  # a worker killed mid-write leaves its temporary file
     finally:
         writer.close()
         reporter.close()
@@ -365,6 +386,7 @@ class _Run:
             try:
                 os.replace(temp, final)
             except OSError as exc:
+                self.writer.retract_last()
                 raise OutputError(f"cannot write {final}: {exc.strerror}") from None
             summary.written += 1
         self.reporter.advance()

@@ -30,9 +30,10 @@ def key_words(key: str) -> tuple[int, ...]:
     Returns
     -------
     tuple of int
-        Four unsigned 32-bit integers from a BLAKE2b digest of the UTF-8 key.
+        Four unsigned 32-bit integers from a BLAKE2b digest of the UTF-8 key. A file name that
+        is not valid UTF-8 (decoded by Python with ``surrogateescape``) hashes its raw bytes.
     """
-    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=16).digest()
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
