@@ -125,10 +125,11 @@ def _init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool =
 def _die_with_parent() -> None:
     """End this worker as soon as the main process is gone (even by kill -9).
 
-    A forkserver worker's parent is the forkserver, not the main process, so PR_SET_PDEATHSIG
-    alone does not fire; and the worker itself holds the task queue's write end, so it would
-    wait for tasks forever. A daemon thread watches multiprocessing's parent sentinel (a pipe
-    the main process holds open) and exits the worker when it closes.
+    On Linux workers are forked by the main process and PR_SET_PDEATHSIG kills them with it.
+    With other start methods a worker's parent may be a forkserver, and the worker holds the
+    task queue's write end, so it would wait for tasks forever: a daemon thread also watches
+    multiprocessing's parent sentinel (a pipe the main process holds open) and exits the
+    worker when it closes.
     """
     import multiprocessing
 

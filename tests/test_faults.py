@@ -202,7 +202,7 @@ def test_kill_9_then_resume_matches_uninterrupted_run(reference, tmp_path, procs
     wait_for_outputs(proc, dst, 10)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(TIMEOUT)
-    # the pool must not outlive its parent: workers exit, then the forkserver (was a bug)
+    # the pool must not outlive its parent (was a bug with a forkserver in between)
     wait_for(lambda: not group_alive(proc.pid), "the workers to exit after kill -9", 20, 0.05)
     proc.communicate(timeout=TIMEOUT)
     assert 0 < len(outputs(dst)) < len(expected), "the kill came too late to test anything"
@@ -261,11 +261,15 @@ def test_sigterm_is_handled_like_ctrl_c(reference, tmp_path, procs):
 
 
 def worker_pids(main: int) -> list[int]:
-    """The pool's worker processes: children of the forkserver, itself a child of ``main``."""
+    """The pool's worker processes: children of ``main`` (fork, on Linux), or of its
+    forkserver child (other start methods)."""
     workers = []
     for child in children(main):
-        if "forkserver" in cmdline(child):
+        line = cmdline(child)
+        if "forkserver" in line:
             workers += children(child)
+        elif "resource_tracker" not in line:
+            workers.append(child)
     return workers
 
 
@@ -337,7 +341,7 @@ def test_disk_full_while_encoding(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Image.Image, "save", save)
     result = run_in_process(src, dst, "--copies", "2")
-    assert result.exit_code not in (0, 1)
+    assert result.exit_code == 1  # stopped part-way: some outputs were written (README)
     assert "No space left on device" in result.stderr
     assert temps(dst) == []
     assert len(outputs(dst)) == 4  # an input's outputs are renamed together, after all encode
@@ -362,7 +366,7 @@ def test_disk_full_on_rename(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", replace)
     result = run_in_process(src, dst, "--copies", "1")
-    assert result.exit_code not in (0, 1)
+    assert result.exit_code == 1  # stopped part-way: some outputs were written (README)
     assert "No space left on device" in result.stderr
     assert temps(dst) == []
     assert len(outputs(dst)) == 3
@@ -388,7 +392,7 @@ def test_disk_full_on_manifest(tmp_path, monkeypatch):
     monkeypatch.setattr(augcli.manifest.json, "dumps", dumps)
     result = run_in_process(src, dst, "--copies", "1")
     monkeypatch.undo()
-    assert result.exit_code not in (0, 1)
+    assert result.exit_code == 1  # stopped part-way: some outputs were written (README)
     assert "No space left on device" in result.stderr
     assert temps(dst) == []
     assert len(outputs(dst)) == 2
