@@ -100,7 +100,11 @@ def load_array(path: Path, layout: str | None = None) -> np.ndarray:
     """Load a ``.npy`` safely (no pickles) and check its dtype and shape for ``layout``."""
     try:
         with open(path, "rb") as handle:
+            _check_npy_header(handle, path)
+            handle.seek(0)
             array = np.load(handle, allow_pickle=False)
+    except InputError:
+        raise
     except ValueError as exc:
         reason = (
             "it holds Python objects (pickled data is refused)"
@@ -134,6 +138,36 @@ def load_array(path: Path, layout: str | None = None) -> np.ndarray:
     if array.size == 0:
         raise InputError(f"{path}: empty array of shape {array.shape}")
     return array
+
+
+def _check_npy_header(handle, path: Path) -> None:
+    """Refuse what is not a .npy array before numpy allocates or unpickles anything."""
+    try:
+        version = np.lib.format.read_magic(handle)
+    except ValueError:
+        raise InputError(
+            f"{path}: not a .npy file (it does not start with numpy's \\x93NUMPY header)"
+        ) from None
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    if version not in readers:
+        return  # newer format versions: np.load checks them
+    try:
+        shape, _, dtype = readers[version](handle)
+    except Exception as exc:  # noqa: BLE001 - tokenize/ast errors of a malformed header too
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: not a valid .npy file (bad header: {reason})") from None
+    if dtype.hasobject:
+        raise InputError(f"{path}: cannot load: it holds Python objects (pickled data is refused)")
+    expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    available = os.fstat(handle.fileno()).st_size - handle.tell()
+    if expected > available:
+        raise InputError(
+            f"{path}: truncated or corrupt: its header promises {expected:,} bytes of "
+            f"{dtype} data of shape {shape}, the file holds {available:,}"
+        )
 
 
 def load_source(path: Path, layout: str | None = None) -> Source:

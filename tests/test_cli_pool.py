@@ -309,3 +309,26 @@ def test_pool_has_help():
     result = ok(CliRunner().invoke(cli, ["pool", "--help"]))
     for option in ("--kernel", "--lam", "--lambda-scope", "--mode", "--importance", "--dpp-norm"):
         assert option in result.output
+
+
+def test_npy_headers_are_checked_before_loading(tmp_path):
+    """Garbage, a malformed header and a header promising terabytes: exit 2, nothing allocated."""
+    garbage = tmp_path / "latin.npy"
+    garbage.write_bytes("é".encode("latin-1") * 100)
+    bad_header = tmp_path / "header.npy"
+    bad_header.write_bytes(
+        b"\x93NUMPY\x01\x00" + (200).to_bytes(2, "little") + b"{" + b" " * 198 + b"\n"
+    )
+    huge = tmp_path / "huge.npy"
+    with open(huge, "wb") as handle:
+        header = {"descr": "<f4", "fortran_order": False, "shape": (100000, 100000, 64)}
+        np.lib.format.write_array_header_1_0(handle, header)
+        handle.write(b"\0" * 100)
+    for path, message in [
+        (garbage, "not a .npy file"),
+        (bad_header, "bad header"),
+        (huge, "header promises 2,560,000,000,000 bytes"),
+    ]:
+        result = CliRunner().invoke(cli, ["pool", str(path), "-m", "max"])
+        assert result.exit_code == 2, result.output
+        assert message in result.output and "Traceback" not in result.output
