@@ -50,6 +50,7 @@ DEFAULT_MAX_PIXELS: int = 89_478_485
 """Pillow's default ``Image.MAX_IMAGE_PIXELS``: larger images are refused unless asked for."""
 
 TEMP_PREFIX = ".augcli-tmp-"
+ORIENTATION_TAG = 0x0112
 """Name prefix of the temporary files :func:`write_image` renames into place."""
 
 PNG_COMPRESS_LEVEL = 1
@@ -336,7 +337,8 @@ def read_image(
             if n_frames > 1:
                 im.seek(0)
             im.load()
-            im = ImageOps.exif_transpose(im)
+            if im.getexif().get(ORIENTATION_TAG, 1) != 1:  # else exif_transpose only copies
+                im = ImageOps.exif_transpose(im)
             array, mode = _to_array(im, path)
     except InputError:
         raise
@@ -402,6 +404,13 @@ def _open_temp(folder: Path, suffix: str) -> tuple[int, Path]:
             continue
 
 
+def _open_target(path: Path, atomic: bool) -> tuple[int, Path]:
+    """The file to encode into: a new temporary file beside ``path``, or ``path`` itself."""
+    if atomic:
+        return _open_temp(path.parent, path.suffix)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), path
+
+
 def write_image(
     array: np.ndarray,
     path: str | os.PathLike[str],
@@ -409,6 +418,7 @@ def write_image(
     mode: str | None = None,
     format: str | None = None,
     quality: int = 95,
+    atomic: bool = True,
 ) -> None:
     """Write an array to an image file atomically.
 
@@ -431,6 +441,9 @@ def write_image(
     quality : int, optional
         JPEG and WebP quality, 1..100 (default 95). PNG uses :data:`PNG_COMPRESS_LEVEL`, TIFF is
         uncompressed (:data:`TIFF_COMPRESSION`).
+    atomic : bool, optional
+        False writes ``path`` itself (removed again on failure): for callers whose ``path`` is
+        already a temporary name they rename later, like the augment runner.
 
     Raises
     ------
@@ -453,10 +466,11 @@ def write_image(
         raise OutputError(f"cannot write {path}: {reason}")
     temp: Path | None = None
     try:
-        fd, temp = _open_temp(path.parent, path.suffix)
+        fd, temp = _open_target(path, atomic)
         with os.fdopen(fd, "wb") as handle:
             image.save(handle, format=fmt, **_save_options(fmt, quality))
-        os.replace(temp, path)
+        if atomic:
+            os.replace(temp, path)
         temp = None
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__

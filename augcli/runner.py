@@ -167,11 +167,13 @@ def process(task: Task) -> TaskResult:
                 if task.copy_original:
                     shutil.copyfile(task.src, temp)
                 else:
-                    write_image(data.array, temp, mode=data.mode, quality=options.quality)
+                    write_image(
+                        data.array, temp, mode=data.mode, quality=options.quality, atomic=False
+                    )
                 records: list[dict[str, Any]] = []
             else:
                 image, recs = pipeline.run(data.array, options.seed, task.key, copy)
-                write_image(image, temp, mode=data.mode, quality=options.quality)
+                write_image(image, temp, mode=data.mode, quality=options.quality, atomic=False)
                 records = [r.to_dict() for r in recs]
             result.written.append((copy, final, temp, records))
     except InputError as exc:

@@ -404,10 +404,10 @@ def test_unwritable_destination_eacces(tmp_path, monkeypatch):
     src, dst = tmp_path / "src", tmp_path / "dst"
     small_src(src)
 
-    def refuse(folder, suffix):
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+    def refuse(path, atomic):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    monkeypatch.setattr(augcli.imageio, "_open_temp", refuse)
+    monkeypatch.setattr(augcli.imageio, "_open_target", refuse)
     result = run_in_process(src, dst)
     assert result.exit_code == 2
     assert "Permission denied" in result.stderr
