@@ -236,7 +236,7 @@ def _shift(
     hs, ws = src.shape[:2]
     if fill == "constant":
         out = np.empty((oh, ow) + src.shape[2:], dtype=src.dtype)
-        out[...] = _as_dtype(cvals, src.dtype) if src.ndim == 3 else _as_dtype(cvals, src.dtype)[0]
+        _fill(out, cvals)
         y0, y1 = max(0, -ty), min(oh, hs - ty)
         x0, x1 = max(0, -tx), min(ow, ws - tx)
         if y0 < y1 and x0 < x1:
@@ -378,18 +378,29 @@ def _resample_far(
 
 def _filled(shape: tuple[int, int], image: np.ndarray, cvals: np.ndarray) -> np.ndarray:
     out = np.empty(shape + image.shape[2:], dtype=image.dtype)
-    out[...] = (
-        _as_dtype(cvals, image.dtype) if image.ndim == 3 else _as_dtype(cvals, image.dtype)[0]
-    )
+    _fill(out, cvals)
     return out
 
 
+def _fill(out: np.ndarray, cvals: np.ndarray) -> None:
+    """Set every pixel of ``out`` to the per-channel ``cvals`` (a plain fill when they agree:
+    broadcasting a 3-vector over a large array is several times slower)."""
+    values = _as_dtype(cvals, out.dtype)
+    if out.ndim == 2 or (values == values[0]).all():
+        out.fill(values[0])
+    else:
+        out[...] = values
+
+
 def _pad_constant(src: np.ndarray, pads, cvals: np.ndarray) -> np.ndarray:
+    """``src`` with bands of cval around it; only the bands are filled."""
     (pyb, pya), (pxb, pxa) = pads[0], pads[1]
     h, w = src.shape[:2]
     out = np.empty((h + pyb + pya, w + pxb + pxa) + src.shape[2:], dtype=src.dtype)
-    out[...] = _as_dtype(cvals, src.dtype) if src.ndim == 3 else _as_dtype(cvals, src.dtype)[0]
     out[pyb : pyb + h, pxb : pxb + w] = src
+    for band in (out[:pyb], out[pyb + h :], out[:, :pxb], out[:, pxb + w :]):
+        if band.size:
+            _fill(band, cvals)
     return out
 
 
