@@ -23,7 +23,7 @@ from augcli.ops.base import REQUIRED, Choice, Fixed, Param, Uniform, Value, fiel
 from augcli.registry import did_you_mean, unknown_name_message
 from augcli.seeding import MAX_SEED
 
-MAX_CONFIG_BYTES = 1 << 20
+MAX_CONFIG_BYTES = 64 << 10  # a pipeline is a few hundred bytes; bounds YAML parse time
 MAX_NODES = 20_000
 MAX_COPIES = 100_000
 MAX_REPORTED = 20

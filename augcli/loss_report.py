@@ -280,7 +280,8 @@ def evaluate_losses(
                 wanted = list(names)
                 if top and cand.rank_by not in wanted:
                     wanted.append(cand.rank_by)
-                rows = per_row_losses(cand.task, cand.pred_kind, y, pred, wanted, options)
+                with np.errstate(over="ignore", invalid="ignore"):  # inf is a result, reported
+                    rows = per_row_losses(cand.task, cand.pred_kind, y, pred, wanted, options)
                 for name, values in rows.items():
                     cand.sums[name] = cand.sums.get(name, 0.0) + float(np.sum(values))
                 if top and cand.rank_by in rows:

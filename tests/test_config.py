@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from augcli.config import load_pipeline, parse_pipeline
+from augcli.config import MAX_CONFIG_BYTES, load_pipeline, parse_pipeline
 from augcli.errors import ConfigError, InputError
 from augcli.functional.geometry import FILL_MODES, INTERPOLATIONS
 from augcli.ops import OPS
@@ -263,8 +263,8 @@ def test_load_pipeline_file_errors(tmp_path):
     ):
         load_pipeline(bad)
     big = tmp_path / "big.yaml"
-    big.write_text("#" * (1 << 20) + "\n")
-    with pytest.raises(ConfigError, match="larger than 1048576 bytes"):
+    big.write_text("#" * MAX_CONFIG_BYTES + "\n")
+    with pytest.raises(ConfigError, match=f"larger than {MAX_CONFIG_BYTES} bytes"):
         load_pipeline(big)
 
 
