@@ -17,14 +17,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import sys
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +31,7 @@ from augcli.pipeline import Pipeline
 from augcli.plan import AugmentOptions, Plan, make_plan, planned_outputs, resolve_paths
 from augcli.progress import Reporter, SilentReporter
 from augcli.walk import output_extension, walk
+from augcli.workers import deferred_interrupts, prepare_worker_process, run_in_process, run_pool
 
 MAX_FAILURES_KEPT = 1000
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
@@ -118,61 +113,7 @@ def _init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool =
     _WORKER["pipeline"] = Pipeline(spec)
     _WORKER["options"] = options
     if not in_process:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
-        _die_with_parent()
-        _keep_freed_memory()
-
-
-def _die_with_parent() -> None:
-    """End this worker as soon as the main process is gone (even by kill -9).
-
-    On Linux workers are forked by the main process and PR_SET_PDEATHSIG kills them with it.
-    With other start methods a worker's parent may be a forkserver, and the worker holds the
-    task queue's write end, so it would wait for tasks forever: a daemon thread also watches
-    multiprocessing's parent sentinel (a pipe the main process holds open) and exits the
-    worker when it closes.
-    """
-    import multiprocessing
-
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_when_gone, args=(parent.sentinel,), daemon=True).start()
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan outlives a kill -9
-    except (OSError, AttributeError):
-        pass
-
-
-def _keep_freed_memory() -> None:
-    """glibc: serve image-sized buffers from the heap and keep freed memory for reuse.
-
-    Every output allocates a few arrays of 1-2 MB; by default glibc maps each one afresh and
-    unmaps it when freed, so the worker pays a page fault per 4 KiB of every buffer (about 250
-    per 512x512 output, measured). Keeping them on the heap makes later buffers reuse pages
-    that are already mapped (page faults 25x fewer). Worker processes only; elsewhere a no-op.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: up to glibc's maximum, 32 MiB
-        libc.mallopt(-1, 128 << 20)  # M_TRIM_THRESHOLD: keep up to 128 MiB of freed heap
-    except (OSError, AttributeError):
-        pass
-
-
-def _exit_when_gone(sentinel: int) -> None:
-    from multiprocessing.connection import wait as wait_ready
-
-    wait_ready([sentinel])
-    os._exit(1)
+        prepare_worker_process()
 
 
 def process(task: Task) -> TaskResult:
@@ -289,13 +230,16 @@ def augment_tree(
     run = _Run(plan, dst, options, summary, writer, reporter)
     reporter.start(plan.inputs)
     try:
-        with _deferred_interrupts() as stop:
+        with deferred_interrupts() as stop:
             tasks = _tasks(src, dst, exclude, options, summary, touched, reporter)
             if options.workers <= 1:
                 _init_worker(spec, options, in_process=True)
-                _run_in_process(tasks, run.handle, stop)
+                run_in_process(tasks, process, run.handle, stop)
             else:
-                _run_pool(tasks, run.handle, stop, options.workers, (spec, options))
+                run_pool(
+                    tasks, process, run.handle, stop, options.workers,
+                    _init_worker, (spec, options), died=_worker_died,
+                )  # fmt: skip
     except BaseException as exc:
         summary.interrupted = isinstance(exc, KeyboardInterrupt)
         _clean_temps(dst, touched)
@@ -416,119 +360,14 @@ class _Run:
         self.reporter.advance()
 
 
+def _worker_died(task: Task) -> TaskResult:
+    return TaskResult(task, error=f"{task.src}: {WORKER_DIED}")
+
+
 class _FailFast(AugcliError):
     """--fail-fast stopped the run at the first failed input."""
 
     exit_code = 1
-
-
-class _StopFlag:
-    def __init__(self) -> None:
-        self.requested = False
-
-    def check(self) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-
-
-class _deferred_interrupts:  # noqa: N801 - used as a context manager
-    """SIGINT/SIGTERM set a flag checked between results (a second one raises at once)."""
-
-    def __enter__(self) -> _StopFlag:
-        self.flag = _StopFlag()
-        self.saved: dict[int, Any] = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.saved[sig] = signal.signal(sig, self._handler)
-        return self.flag
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        if self.flag.requested:
-            raise KeyboardInterrupt
-        self.flag.requested = True
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
-
-
-def _run_in_process(
-    tasks: Iterable[Task], handle: Callable[[TaskResult], None], stop: _StopFlag
-) -> None:
-    for task in tasks:
-        stop.check()
-        handle(process(task))
-    stop.check()
-
-
-def _run_pool(
-    tasks: Iterable[Task],
-    handle: Callable[[TaskResult], None],
-    stop: _StopFlag,
-    workers: int,
-    initargs: tuple,
-) -> None:
-    """Bounded submission to a process pool that survives worker deaths."""
-    import multiprocessing
-
-    # Linux: fork, so workers start with everything imported (the pool is created before any
-    # helper thread runs: tqdm's monitor is off, and with "fork" the executor starts all its
-    # processes before its own management thread). Elsewhere: spawn, the platform default.
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
-
-    def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, context, _init_worker, initargs)
-
-    pool = new_pool()
-    source = iter(tasks)
-    suspects: deque[Task] = deque()
-    inflight: dict[Future, tuple[Task, bool]] = {}
-    exhausted = False
-    limit = 2 * workers
-    try:
-        while True:
-            stop.check()
-            if suspects:
-                if not inflight:  # after a worker died: one at a time finds the culprit
-                    task = suspects.popleft()
-                    inflight[pool.submit(process, task)] = (task, True)
-            else:
-                while not exhausted and len(inflight) < limit:
-                    task = next(source, None)
-                    if task is None:
-                        exhausted = True
-                    else:
-                        inflight[pool.submit(process, task)] = (task, False)
-            if not inflight:
-                if exhausted and not suspects:
-                    break
-                continue
-            done, _ = wait(inflight, timeout=0.2, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in done:
-                task, alone = inflight.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    if alone:
-                        handle(TaskResult(task, error=f"{task.src}: {WORKER_DIED}"))
-                    else:
-                        suspects.append(task)
-                    continue
-                handle(result)
-            if broken:
-                for future, (task, _alone) in list(inflight.items()):
-                    if future.done() and future.exception() is None:
-                        handle(future.result())
-                    else:
-                        suspects.append(task)
-                inflight.clear()
-                pool.shutdown(wait=True, cancel_futures=True)
-                pool = new_pool()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _clean_temps(dst: Path, touched: set[str]) -> None:
