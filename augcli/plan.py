@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from augcli.errors import InputError, UsageError
-from augcli.imageio import DEFAULT_MAX_PIXELS, format_can_hold, probe_mode
+from augcli.imageio import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, format_can_hold, probe_mode
 from augcli.manifest import MANIFEST_NAME
 from augcli.walk import DEFAULT_TEMPLATE, Folder, check_template, output_names, walk
 
@@ -140,6 +140,12 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             f"--format {options.out_format.lower()} cannot hold some inputs:\n"
             + "\n".join(cannot_hold)
             + "\nchoose --format png or tiff, or leave --format at same"
+        )
+    if plan.inputs == 0:
+        others = f"; {plan.not_images} other file(s) ignored" if plan.not_images else ""
+        raise UsageError(
+            f"SRC {src}: no images found (extensions {', '.join(sorted(IMAGE_EXTENSIONS))}, "
+            f"any case; hidden files skipped){others}"
         )
     if options.existing == "refuse":
         manifest = options.manifest and (dst / MANIFEST_NAME).exists()

@@ -335,3 +335,13 @@ def test_library_api_without_click(dataset, tmp_path):
     got = read_image(tmp_path / "lib" / "a_aug0.png").array
     src = read_image(dataset / "cats" / "a.png").array
     assert np.array_equal(got, src[::-1])
+
+
+def test_a_source_without_images_is_refused(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "notes.txt").write_text("x")
+    result = run_cli("augment", str(src), str(tmp_path / "out"), "--seed", "1")
+    assert result.exit_code == 2
+    assert "no images found" in result.stderr and "1 other file(s) ignored" in result.stderr
+    assert not (tmp_path / "out").exists()
