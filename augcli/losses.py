@@ -21,13 +21,13 @@ Conventions (also in ``augcli loss --help``):
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from augcli.errors import UsageError
+from augcli.registry import did_you_mean
 
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
 PROBABILITY, SCORE = "probability", "score"
@@ -114,8 +114,7 @@ def resolve_loss_names(requested: Iterable[str]) -> tuple[str, ...]:
                 continue
             name = ALIASES.get(name, name)
             if name not in REGISTRY:
-                close = difflib.get_close_matches(name, [*LOSS_NAMES, *ALIASES, "all"], n=3)
-                hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+                hint = did_you_mean(name, [*LOSS_NAMES, *ALIASES, "all"])
                 raise UsageError(
                     f"unknown loss {raw.strip()!r}{hint}; valid names: "
                     + ", ".join(LOSS_NAMES)
