@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import struct
 import threading
 import warnings
@@ -44,12 +43,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from augcli.atomic import atomic_write
 from augcli.errors import InputError, OutputError
 
 DEFAULT_MAX_PIXELS: int = 89_478_485
 """Pillow's default ``Image.MAX_IMAGE_PIXELS``: larger images are refused unless asked for."""
 
-TEMP_PREFIX = ".augcli-tmp-"
 ORIENTATION_TAG = 0x0112
 """Name prefix of the temporary files :func:`write_image` renames into place."""
 
@@ -394,23 +393,6 @@ def _save_options(fmt: str, quality: int) -> dict[str, object]:
     return {"compression": TIFF_COMPRESSION} if fmt == "TIFF" else {}
 
 
-def _open_temp(folder: Path, suffix: str) -> tuple[int, Path]:
-    """Create an empty temporary file in ``folder`` (permissions from the umask, like open)."""
-    while True:
-        temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}"
-        try:
-            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temp
-        except FileExistsError:  # pragma: no cover - 64 random bits
-            continue
-
-
-def _open_target(path: Path, atomic: bool) -> tuple[int, Path]:
-    """The file to encode into: a new temporary file beside ``path``, or ``path`` itself."""
-    if atomic:
-        return _open_temp(path.parent, path.suffix)
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), path
-
-
 def write_image(
     array: np.ndarray,
     path: str | os.PathLike[str],
@@ -464,22 +446,8 @@ def write_image(
     reason = format_can_hold(fmt, mode or image.mode)
     if reason is not None:
         raise OutputError(f"cannot write {path}: {reason}")
-    temp: Path | None = None
     try:
-        fd, temp = _open_target(path, atomic)
-        with os.fdopen(fd, "wb") as handle:
+        with atomic_write(path, atomic=atomic) as handle:
             image.save(handle, format=fmt, **_save_options(fmt, quality))
-        if atomic:
-            os.replace(temp, path)
-        temp = None
-    except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        raise OutputError(f"cannot write {path}: {reason}") from None
     except (ValueError, KeyError, TypeError) as exc:  # Pillow encoder refusals
         raise OutputError(f"cannot write {path}: {exc}") from None
-    finally:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass

@@ -13,15 +13,17 @@ input is spooled to a temporary file for that).
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import IO
 
 import numpy as np
 
-from augcli.errors import InputError, OutputError, UsageError
+from augcli.atomic import atomic_write
+from augcli.errors import InputError, UsageError
 from augcli.losses import (
     BINARY,
     MULTICLASS,
@@ -105,40 +107,16 @@ def _push_top(heap: list[tuple[float, int]], k: int, values: np.ndarray, lines: 
             heapq.heapreplace(heap, item)
 
 
-class _AtomicCsv:
-    """Write a CSV to a temporary file next to ``path``; ``commit`` renames it into place."""
+class _CsvRows:
+    """``--per-row`` rows: ``line,<loss>,...`` with 17 significant digits."""
 
-    def __init__(self, path: str, header: Sequence[str]) -> None:
-        folder = os.path.dirname(os.path.abspath(path))
-        self.path = path
-        try:
-            fd, self.tmp = tempfile.mkstemp(prefix=".augcli-", suffix=".tmp", dir=folder)
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        self.file.write(",".join(header) + "\n")
+    def __init__(self, handle: IO[str], header: Sequence[str]) -> None:
+        self.handle = handle
+        handle.write(",".join(header) + "\n")
 
     def write(self, lines: np.ndarray, columns: list[np.ndarray]) -> None:
         table = np.column_stack([lines.astype(np.float64), *columns])
-        fmt = ["%d"] + ["%.17g"] * len(columns)
-        try:
-            np.savetxt(self.file, table, fmt=fmt, delimiter=",")
-        except OSError as exc:
-            self.abort()
-            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-
-    def commit(self) -> None:
-        self.file.close()
-        try:
-            os.replace(self.tmp, self.path)
-        except OSError as exc:
-            self.abort()
-            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-
-    def abort(self) -> None:
-        self.file.close()
-        if os.path.exists(self.tmp):
-            os.remove(self.tmp)
+        np.savetxt(self.handle, table, fmt=["%d"] + ["%.17g"] * len(columns), delimiter=",")
 
 
 def _candidates(task: str, pred_kind: str, k: int, top_by: str | None) -> list[_Candidate]:
@@ -229,12 +207,13 @@ def evaluate_losses(
     if per_row is not None and len(candidates) > 1:
         raise UsageError("--per-row needs a fixed convention; pass --task and --pred-kind")
     seen = {-1.0: 0, 0.0: 0}  # first line of each negative label, 0 = not seen
-    writer = None
-    if per_row is not None:
-        only = candidates[0]
-        computed = [n for n in names if not_applicable_reason(n, only.task) is None]
-        writer = _AtomicCsv(per_row, ["line", *computed])
-    try:
+    with contextlib.ExitStack() as stack:  # --per-row: written whole, or not at all
+        writer = None
+        if per_row is not None:
+            only = candidates[0]
+            computed = [n for n in names if not_applicable_reason(n, only.task) is None]
+            handle = stack.enter_context(atomic_write(per_row, "w", encoding="utf-8", newline=""))
+            writer = _CsvRows(handle, ["line", *computed])
         for chunk in reader:
             y, pred, lines = chunk.y, chunk.pred, chunk.lines
             for label in (-1.0, 0.0):
@@ -288,12 +267,6 @@ def evaluate_losses(
                     _push_top(cand.heap, top, rows[cand.rank_by], lines)
                 if writer is not None:
                     writer.write(lines, [rows[n] for n in names if n in rows])
-        if writer is not None:
-            writer.commit()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
     chosen = candidates[0]
     if top_by is not None and not_applicable_reason(top_by, chosen.task):
         raise UsageError(f"--top-by {top_by} does not apply to {chosen.task} data")

@@ -9,12 +9,11 @@ calls of whole lines.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import IO, Any
 
+from augcli.atomic import atomic_write
 from augcli.errors import OutputError
-from augcli.imageio import TEMP_PREFIX
 
 MANIFEST_NAME = "augcli-manifest.jsonl"
 
@@ -47,14 +46,8 @@ def repair(path: Path, dst: Path) -> list[dict[str, Any]]:
         if (dst / entry["output"]).is_file():
             kept[entry["output"]] = entry
     entries = list(kept.values())
-    temp = path.with_name(TEMP_PREFIX + path.name)
-    try:
-        with open(temp, "w", encoding="utf-8") as handle:
-            handle.writelines(json.dumps(e, sort_keys=True) + "\n" for e in entries)
-        os.replace(temp, path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    with atomic_write(path, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(e, sort_keys=True) + "\n" for e in entries)
     return entries
 
 

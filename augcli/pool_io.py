@@ -20,9 +20,7 @@ Conventions (see the README section on ``pool``):
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from augcli.atomic import atomic_write
 from augcli.contact_sheet import make_sheet
 from augcli.errors import AugcliError, InputError, OutputError, UsageError
 from augcli.imageio import IMAGE_EXTENSIONS, read_image, write_image
@@ -41,8 +40,6 @@ LAYOUTS = {"hw": 2, "hwc": 3, "chw": 3, "nchw": 4}
 DEFAULT_LAYOUT = {2: "hw", 3: "hwc", 4: "nchw"}
 GRID_TILE = 384  # longest side of a grid tile, in pixels
 SUMMARY_CHANNELS = 16  # channels listed in full in a summary
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 @dataclass
@@ -198,15 +195,10 @@ def _save_image(array: np.ndarray, path: Path) -> None:
 
 def _atomic(path: Path, save) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic_write(path) as handle:
             save(handle)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except (OSError, ValueError, KeyError) as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except (ValueError, KeyError) as exc:
         raise OutputError(f"{path}: cannot write: {exc}") from None
 
 

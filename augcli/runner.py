@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from augcli.atomic import TEMP_PREFIX
 from augcli.config import PipelineSpec
 from augcli.errors import AugcliError, InputError, OutputError
-from augcli.imageio import TEMP_PREFIX, read_image, write_image
+from augcli.imageio import read_image, write_image
 from augcli.manifest import MANIFEST_NAME, ManifestWriter, read_entries, repair
 from augcli.pipeline import Pipeline
 from augcli.plan import AugmentOptions, Plan, make_plan, planned_outputs, resolve_paths
@@ -372,7 +373,7 @@ class _FailFast(AugcliError):
 
 def _clean_temps(dst: Path, touched: set[str]) -> None:
     """Remove this run's temporary files from every destination folder it used."""
-    for folder in touched:
+    for folder in {*touched, str(dst)}:  # DST itself: the manifest's temporary file
         try:
             names = os.listdir(folder)
         except OSError:
@@ -380,5 +381,3 @@ def _clean_temps(dst: Path, touched: set[str]) -> None:
         for name in names:
             if name.startswith(TEMP_PREFIX):
                 _unlink(os.path.join(folder, name))
-    if (dst / (TEMP_PREFIX + MANIFEST_NAME)).exists():
-        _unlink(str(dst / (TEMP_PREFIX + MANIFEST_NAME)))

@@ -177,7 +177,17 @@ def test_per_row_file(tmp_path):
         "4,0,0",
         "5,1,1",
     ]
-    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+    assert sorted(os.listdir(tmp_path)) == ["p.csv", "rows.csv"]
+
+
+def test_per_row_file_is_not_left_half_written(tmp_path):
+    """A bad cell after the first chunk: exit 2, and neither the file nor a temporary file."""
+    src = tmp_path / "preds.csv"
+    src.write_text("y_true,y_pred\n" + "1,0.5\n" * 2000 + "1,oops\n")
+    out = tmp_path / "rows.csv"
+    result = run(str(src), "-l", "absolute", "--per-row", str(out), "--chunk-bytes", "64")
+    assert result.exit_code == 2 and "oops" in result.output
+    assert sorted(os.listdir(tmp_path)) == ["preds.csv"]
 
 
 def test_per_row_from_stdin_with_detection(tmp_path):

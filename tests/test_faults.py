@@ -24,9 +24,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+import augcli.atomic
 import augcli.imageio
+from augcli.atomic import TEMP_PREFIX
 from augcli.cli import cli
-from augcli.imageio import TEMP_PREFIX
 from augcli.manifest import MANIFEST_NAME
 from augcli.runner import WORKER_DIED
 
@@ -404,10 +405,10 @@ def test_unwritable_destination_eacces(tmp_path, monkeypatch):
     src, dst = tmp_path / "src", tmp_path / "dst"
     small_src(src)
 
-    def refuse(path, atomic):
+    def refuse(path, *, atomic=True):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    monkeypatch.setattr(augcli.imageio, "_open_target", refuse)
+    monkeypatch.setattr(augcli.atomic, "open_new", refuse)
     result = run_in_process(src, dst)
     assert result.exit_code == 2
     assert "Permission denied" in result.stderr

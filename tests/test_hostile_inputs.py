@@ -21,9 +21,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageFile
 
+from augcli.atomic import TEMP_PREFIX
 from augcli.cli import cli
 from augcli.errors import InputError
-from augcli.imageio import TEMP_PREFIX, read_image
+from augcli.imageio import read_image
 from augcli.manifest import MANIFEST_NAME
 from tests import imagefactory as f
 

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
+import augcli.atomic
 import augcli.imageio as imageio
+from augcli.atomic import TEMP_PREFIX
 from augcli.errors import InputError, OutputError
 from augcli.imageio import (
     DEFAULT_MAX_PIXELS,
     FORMAT_EXTENSIONS,
     IMAGE_EXTENSIONS,
-    TEMP_PREFIX,
     ImageData,
     format_can_hold,
     format_for_path,
@@ -435,10 +436,10 @@ def test_unwritable_folder(tmp_path: Path):
 def test_os_errors_creating_the_temp_file(tmp_path: Path, monkeypatch, code: int):
     """Works as root too: the OS refusal is simulated where the temporary file is created."""
 
-    def refuse(folder, suffix):
-        raise OSError(code, os.strerror(code), str(folder))
+    def refuse(path, *, atomic=True):
+        raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr(imageio, "_open_temp", refuse)
+    monkeypatch.setattr(augcli.atomic, "open_new", refuse)
     with pytest.raises(OutputError) as caught:
         write_image(factory.asymmetric_gray(), tmp_path / "x.png")
     assert str(caught.value) == f"cannot write {tmp_path / 'x.png'}: {os.strerror(code)}"

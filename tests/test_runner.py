@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from augcli.atomic import TEMP_PREFIX
 from augcli.cli import cli
 from augcli.config import parse_pipeline
-from augcli.imageio import TEMP_PREFIX, read_image
+from augcli.imageio import read_image
 from augcli.manifest import MANIFEST_NAME
 from augcli.pipeline import Pipeline
 from augcli.plan import AugmentOptions
