@@ -24,6 +24,9 @@ def prepare_worker_process() -> None:
     """What every pool worker does first: leave Ctrl-C to the main process, die with it, and
     keep freed buffers for reuse."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
+    # A forked worker inherits the main process's deferred SIGTERM handler, which only sets a
+    # flag: the pool could then not terminate a worker stuck after another one died.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
     _keep_freed_memory()
 
