@@ -46,6 +46,7 @@ class Plan:
 
     src: Path
     dst: Path
+    exclude: Path | None = None  # DST when it lies inside SRC: left out of every walk
     inputs: int = 0
     outputs: int = 0
     existing: int = 0
@@ -102,7 +103,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         raise UsageError(f"--format {options.out_format}: allowed: {', '.join(OUTPUT_FORMATS)}")
     check_template(options.name_template, options.copies)
     src, dst, exclude = resolve_paths(src, dst)
-    plan = Plan(src, dst)
+    plan = Plan(src, dst, exclude)
     cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):

@@ -29,7 +29,7 @@ from augcli.errors import AugcliError, InputError, OutputError
 from augcli.imageio import read_image, write_image
 from augcli.manifest import MANIFEST_NAME, ManifestWriter, read_entries, repair
 from augcli.pipeline import Pipeline
-from augcli.plan import AugmentOptions, Plan, make_plan, planned_outputs, resolve_paths
+from augcli.plan import AugmentOptions, Plan, make_plan, planned_outputs
 from augcli.progress import Reporter, SilentReporter
 from augcli.walk import output_extension, walk
 from augcli.workers import deferred_interrupts, prepare_worker_process, run_in_process, run_pool
@@ -215,7 +215,7 @@ def augment_tree(
     reporter = reporter or SilentReporter()
     src, dst = Path(src), Path(dst)
     plan = make_plan(src, dst, options)
-    src, dst, exclude = resolve_paths(src, dst)
+    src, dst, exclude = plan.src, plan.dst, plan.exclude
     _check_seed_matches(dst, options)
     summary = Summary(seed=options.seed, not_images=plan.not_images)
     start = time.perf_counter()
