@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from augcli.pool_io import from_planes, to_planes
-from augcli.pooling import METHODS, Geometry, pool
+from augcli.pool.files import from_planes, to_planes
+from augcli.pool.registry import METHODS, Geometry, pool
 
 H = W = 512
 C = 64

@@ -5,8 +5,9 @@ Usage (from the repository root; makes the dataset of bench_augment.py if needed
     python benchmarks/profile_augment.py [--pipeline geometric_noise] [--images 240]
                                          [--clock cpu|wall] [--pyinstrument]
 
-Runs the worker function itself (:func:`augcli.runner.process`, the code a pool worker runs for
-one input) in this process on every image, after wrapping the functions it calls with timers:
+Runs the worker function itself (:func:`augcli.augment.runner.process`, the code a pool
+worker runs for one input) in this process on every image, after wrapping the functions it
+calls with timers:
 decode (Pillow's ``ImageFile.load``), the rest of ``read_image``, the seeding generators, the
 geometric ops' sampling and composition, the warp (split into ``np.pad``, Pillow's AFFINE
 ``Image.transform`` and the rest), each noise op (split into drawing its random bytes and its
@@ -39,13 +40,13 @@ sys.path.insert(0, str(HERE))
 
 from bench_augment import QUALITY, make_dataset  # noqa: E402
 
-from augcli import pipeline as pipeline_mod  # noqa: E402
-from augcli import runner  # noqa: E402
-from augcli.config import load_pipeline  # noqa: E402
-from augcli.functional import geometry  # noqa: E402
-from augcli.functional import noise as noise_kernels  # noqa: E402
-from augcli.ops import noise as noise_ops  # noqa: E402
-from augcli.plan import AugmentOptions  # noqa: E402
+from augcli.augment import pipeline as pipeline_mod  # noqa: E402
+from augcli.augment import runner  # noqa: E402
+from augcli.augment.config import load_pipeline  # noqa: E402
+from augcli.augment.kernels import geometry  # noqa: E402
+from augcli.augment.kernels import noise as noise_kernels  # noqa: E402
+from augcli.augment.ops import noise as noise_ops  # noqa: E402
+from augcli.augment.plan import AugmentOptions  # noqa: E402
 
 # (label, label it is usually called from): the rows printed, in order. Each row is the label's
 # own time: its calls minus the timed calls nested in them (measured, whatever the nesting).
@@ -118,7 +119,7 @@ class Timers:
 
 
 class _NumpyWithTimedPad:
-    """Stands in for ``numpy`` inside augcli.functional.geometry so its np.pad can be timed."""
+    """Stands in for ``numpy`` inside augcli.augment.kernels.geometry so its np.pad can be timed."""
 
     def __init__(self) -> None:
         self.pad = np.pad

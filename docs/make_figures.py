@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from augcli.config import parse_pipeline
+from augcli.augment.config import parse_pipeline
+from augcli.augment.pipeline import Pipeline
+from augcli.augment.preview import thumbnail
 from augcli.contact_sheet import make_sheet
-from augcli.imageio import read_image, write_image
-from augcli.pipeline import Pipeline
-from augcli.preview import thumbnail
+from augcli.imagefiles import read_image, write_image
 
 HERE = Path(__file__).parent
 SAMPLE = HERE.parent / "sample_images" / "animals" / "chelsea.jpg"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from augcli.augment.ops import describe_ops
 from augcli.cli import cli
-from augcli.ops import describe_ops
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 

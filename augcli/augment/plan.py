@@ -1,0 +1,197 @@
+"""Planning an augment run: every check that can fail before any output is written.
+
+A plan walks the source once (folder by folder, so memory stays bounded), names every output,
+and refuses, with exit status 2 and nothing written: a missing source, a destination that is a
+file or the source itself, a bad name template, two inputs mapping to one output name, inputs
+the chosen output format cannot hold, and existing outputs unless ``--overwrite`` or
+``--resume`` says what to do with them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from augcli.augment.manifest import MANIFEST_NAME
+from augcli.augment.walk import DEFAULT_TEMPLATE, Folder, check_template, output_names, walk
+from augcli.errors import InputError, UsageError
+from augcli.imagefiles import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, format_can_hold, probe_mode
+
+EXISTING_POLICIES = ("refuse", "overwrite", "resume")
+OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
+MAX_LISTED = 5
+
+
+@dataclass(frozen=True)
+class AugmentOptions:
+    """How to run ``augcli augment`` (the CLI's options, resolved)."""
+
+    copies: int = 4
+    seed: int = 0
+    workers: int = 1
+    include_original: bool = False
+    out_format: str = "same"
+    quality: int = 95
+    name_template: str = DEFAULT_TEMPLATE
+    existing: str = "refuse"
+    manifest: bool = True
+    fail_fast: bool = False
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
+
+
+@dataclass
+class Plan:
+    """What a run will do: counts, per-folder inputs and a few example output names."""
+
+    src: Path
+    dst: Path
+    exclude: Path | None = None  # DST when it lies inside SRC: left out of every walk
+    inputs: int = 0
+    outputs: int = 0
+    existing: int = 0
+    not_images: int = 0
+    folders: list[tuple[str, int]] = field(default_factory=list)
+    more_folders: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def to_text(self) -> str:
+        """The ``--dry-run`` report."""
+        lines = [
+            f"plan: {self.inputs} input image(s) in {len(self.folders) + self.more_folders} "
+            f"folder(s) -> {self.outputs} output(s) under {self.dst}"
+            + (f" ({self.existing} already exist)" if self.existing else "")
+            + (f"; {self.not_images} other file(s) ignored" if self.not_images else "")
+        ]
+        for rel, count in self.folders:
+            lines.append(f"  {rel or '.'}: {count} image(s)")
+        if self.more_folders:
+            lines.append(f"  ... and {self.more_folders} more folder(s)")
+        if self.examples:
+            lines.append("example outputs:")
+            lines.extend(f"  {name}" for name in self.examples)
+        return "\n".join(lines)
+
+
+def resolve_paths(src: Path, dst: Path) -> tuple[Path, Path, Path | None]:
+    """Check SRC and DST; return them and the folder to leave out of the walk (DST)."""
+    if not src.exists():
+        raise UsageError(f"SRC {src}: no such file or folder")
+    if dst.exists() and not dst.is_dir():
+        raise UsageError(f"DST {dst}: exists and is not a folder")
+    real_src, real_dst = src.resolve(), dst.resolve()
+    if src.is_file():
+        if real_dst == real_src.parent:
+            raise UsageError(f"DST {dst} is the folder SRC is in; choose another destination")
+        return src, dst, None
+    if real_src == real_dst:
+        raise UsageError(f"DST {dst} is SRC: outputs would mix with the inputs")
+    # Always left out of the walk (by identity), not only when inside SRC: a symlink in SRC
+    # may lead to DST, and outputs must never become inputs.
+    return src, dst, real_dst
+
+
+def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 50) -> Plan:
+    """Check everything that can be checked before any work, and count the work.
+
+    Raises
+    ------
+    UsageError
+        For any of the refusals in the module docstring (exit status 2).
+    """
+    if options.out_format not in OUTPUT_FORMATS:
+        raise UsageError(f"--format {options.out_format}: allowed: {', '.join(OUTPUT_FORMATS)}")
+    check_template(options.name_template, options.copies)
+    src, dst, exclude = resolve_paths(src, dst)
+    plan = Plan(src, dst, exclude)
+    cannot_hold: list[str] = []
+    existing_example = None
+    for folder in walk(src, exclude):
+        plan.not_images += folder.not_images
+        if not folder.images:
+            continue
+        if len(plan.folders) < max_listed:
+            plan.folders.append((folder.rel, len(folder.images)))
+        else:
+            plan.more_folders += 1
+        present = _listing(dst / folder.rel)
+        claimed: dict[str, str] = {}
+        for name in folder.images:
+            plan.inputs += 1
+            for _, out in planned_outputs(folder, name, options):
+                if out in claimed:
+                    raise UsageError(
+                        f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
+                        f"written to {_rel(folder, out)}; use --name with {{ext}} or another "
+                        "--format"
+                    )
+                claimed[out] = name
+                plan.outputs += 1
+                if out in present:
+                    plan.existing += 1
+                    existing_example = existing_example or _rel(folder, out)
+                if len(plan.examples) < MAX_LISTED:
+                    plan.examples.append(str(dst / folder.rel / out))
+            if options.out_format in ("JPEG", "WEBP") and len(cannot_hold) < MAX_LISTED:
+                reason = _cannot_hold(folder.path / name, options.out_format)
+                if reason:
+                    cannot_hold.append(f"  {_rel(folder, name)}: {reason}")
+    if cannot_hold:
+        raise UsageError(
+            f"--format {options.out_format.lower()} cannot hold some inputs:\n"
+            + "\n".join(cannot_hold)
+            + "\nchoose --format png or tiff, or leave --format at same"
+        )
+    if plan.inputs == 0:
+        others = f"; {plan.not_images} other file(s) ignored" if plan.not_images else ""
+        raise UsageError(
+            f"SRC {src}: no images found (extensions {', '.join(sorted(IMAGE_EXTENSIONS))}, "
+            f"any case; hidden files skipped){others}"
+        )
+    if options.existing == "refuse":
+        manifest = options.manifest and (dst / MANIFEST_NAME).exists()
+        if plan.existing or manifest:
+            what = (
+                f"{plan.existing} of the {plan.outputs} outputs (e.g. {existing_example})"
+                if plan.existing
+                else f"a manifest ({MANIFEST_NAME}) from an earlier run"
+            )
+            raise UsageError(
+                f"DST {dst} already holds {what}; use --resume to skip existing outputs or "
+                "--overwrite to replace them"
+            )
+    return plan
+
+
+def planned_outputs(
+    folder: Folder, name: str, options: AugmentOptions
+) -> list[tuple[int | None, str]]:
+    """``(copy index or None for the original, output name)`` of one input."""
+    parent = os.path.basename(folder.path) if folder.rel else ""
+    return output_names(
+        name,
+        parent,
+        options.copies,
+        options.name_template,
+        options.out_format,
+        options.include_original,
+    )
+
+
+def _listing(folder: Path) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
+
+
+def _rel(folder: Folder, name: str) -> str:
+    return f"{folder.rel}/{name}" if folder.rel else name
+
+
+def _cannot_hold(path: Path, out_format: str) -> str | None:
+    try:
+        mode = probe_mode(path)
+    except InputError:
+        return None  # reported as a failed input when the run reaches it
+    return format_can_hold(out_format, mode)

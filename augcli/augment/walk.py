@@ -1,0 +1,132 @@
+"""Finding the images under SRC and naming their outputs under DST.
+
+The walk is deterministic (sorted), skips hidden files and folders, follows symlinked folders
+at most once each (so a symlink loop cannot trap it), matches extensions case-insensitively,
+and leaves out the destination when it lies inside the source. It yields one folder at a time,
+so memory is bounded by the largest folder, not the dataset.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from augcli.errors import UsageError
+from augcli.imagefiles import FORMAT_EXTENSIONS, IMAGE_EXTENSIONS
+
+DEFAULT_TEMPLATE = "{stem}_aug{index}{ext}"
+TEMPLATE_FIELDS = ("stem", "index", "ext", "parent")
+
+
+@dataclass(frozen=True)
+class Folder:
+    """One folder of the source: its path relative to SRC and its image file names."""
+
+    rel: str  # POSIX, "" for SRC itself
+    path: Path
+    images: tuple[str, ...]
+    not_images: int
+
+
+def is_image_name(name: str) -> bool:
+    """Whether a file name has one of the image extensions (any case)."""
+    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def walk(src: Path, exclude: Path | None = None) -> Iterator[Folder]:
+    """Yield the folders of ``src`` that hold files, in sorted order.
+
+    Parameters
+    ----------
+    src : pathlib.Path
+        A folder, or a single image file (yielded as one folder with one image).
+    exclude : pathlib.Path, optional
+        A folder to leave out (the destination when it is inside the source).
+    """
+    if src.is_file():
+        name = src.name
+        ok = is_image_name(name)
+        yield Folder("", src.parent, (name,) if ok else (), 0 if ok else 1)
+        return
+    excluded = _identity(exclude) if exclude is not None else None
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[str, Path]] = [("", src)]
+    while stack:
+        rel, folder = stack.pop()
+        ident = _identity(folder)
+        if ident is None or ident in seen or ident == excluded:
+            continue
+        seen.add(ident)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        images, others, subdirs = [], 0, []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    subdirs.append(entry.name)
+                elif entry.is_file():
+                    if is_image_name(entry.name):
+                        images.append(entry.name)
+                    else:
+                        others += 1
+            except OSError:
+                others += 1
+        if images or others:
+            yield Folder(rel, folder, tuple(images), others)
+        for name in reversed(subdirs):  # stack: reversed so folders come out sorted
+            stack.append((f"{rel}/{name}" if rel else name, folder / name))
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def check_template(template: str, copies: int) -> None:
+    """Refuse a name template with unknown fields, or one that would give copies one name."""
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+    except ValueError as exc:
+        raise UsageError(f"--name {template!r}: {exc}") from None
+    unknown = fields - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise UsageError(
+            f"--name {template!r}: unknown field {{{sorted(unknown)[0]}}}; "
+            f"allowed: {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}"
+        )
+    if copies > 1 and "index" not in fields:
+        raise UsageError(f"--name {template!r}: needs {{index}} to tell {copies} copies apart")
+    if "/" in template or "\\" in template:
+        raise UsageError(f"--name {template!r}: a name, not a path (no slashes)")
+
+
+def output_extension(name: str, out_format: str) -> str:
+    """The extension of an input's outputs: its own for ``same`` (GIF becomes .png)."""
+    ext = os.path.splitext(name)[1]
+    if out_format == "same":
+        return ".png" if ext.lower() == ".gif" else ext
+    return FORMAT_EXTENSIONS[out_format]
+
+
+def output_names(
+    name: str, parent: str, copies: int, template: str, out_format: str, original: bool
+) -> list[tuple[int | None, str]]:
+    """``(copy index or None for the original, output file name)`` for one input."""
+    stem = os.path.splitext(name)[0]
+    ext = output_extension(name, out_format)
+    names: list[tuple[int | None, str]] = []
+    if original:
+        names.append((None, stem + ext))
+    for i in range(copies):
+        names.append((i, template.format(stem=stem, index=i, ext=ext, parent=parent)))
+    return names

@@ -1,0 +1,72 @@
+"""The ``augcli`` group: registers every command and turns errors into exit codes.
+
+One thin function per command that parses options, calls the library and prints. Every
+``AugcliError`` becomes a short message on stderr and its exit code (2 usage/config/format,
+1 some inputs failed, 130 interrupted); a user never sees a traceback for their own mistake.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from augcli import __version__
+from augcli.cli.augment import augment_command, preview_command
+from augcli.cli.loss import loss_command
+from augcli.cli.ops import ops_command, validate_command
+from augcli.cli.pool import pool_command
+from augcli.errors import EXIT_INTERRUPTED, AugcliError
+
+
+class _AugcliGroup(click.Group):
+    """A group that translates library errors and Ctrl-C into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):  # noqa: D102 - Click hook
+        try:
+            return super().invoke(ctx)
+        except AugcliError as exc:
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_AugcliGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="augcli")
+def cli() -> None:
+    """augcli: offline image data augmentation, loss evaluation and CNN pooling.
+
+    \b
+    augcli augment SRC DST -c pipeline.yaml   augment image folders
+    augcli preview IMAGE -o sheet.png         look at a pipeline on one image
+    augcli ops                                list the ops and their parameters
+    augcli validate pipeline.yaml             check a pipeline file
+    augcli loss preds.csv                     evaluate losses on predictions
+    augcli pool image.jpg --method all -o g.png   apply CNN pooling methods
+
+    Exit codes: 0 success, 1 some inputs failed (the run finished),
+    2 usage, config or input-format error (nothing done), 130 interrupted.
+    """
+
+
+for _command in (
+    augment_command,
+    preview_command,
+    ops_command,
+    validate_command,
+    loss_command,
+    pool_command,
+):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="augcli")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""``augcli ops`` and ``augcli validate``: the op catalogue and pipeline-file checks."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from augcli.augment.config import load_pipeline
+from augcli.augment.ops import describe_ops
+from augcli.augment.pipeline import Pipeline
+from augcli.cli.options import json_option
+
+
+@click.command("ops")
+@json_option("Print one JSON document for scripts.")
+def ops_command(as_json: bool) -> None:
+    """List every op with its parameters, defaults and allowed values.
+
+    Every number parameter marked "range" may also be a [lo, hi] range (drawn uniformly per
+    image) or {choice: [...]}; every op also takes p, its probability.
+    """
+    catalog = describe_ops()
+    if as_json:
+        click.echo(json.dumps(catalog, indent=2))
+        return
+    for op in catalog:
+        click.echo(f"{op['name']}: {op['summary']}")
+        click.echo(f"  example: - {op['example']}")
+        width = max(len(p["name"]) for p in op["params"])
+        for p in op["params"]:
+            default = "required" if p["required"] else f"default {json.dumps(p['default'])}"
+            click.echo(f"  {p['name']:<{width}}  {p['help']}; {default}")
+            click.echo(f"  {'':<{width}}  allowed: {p['allowed']}")
+        click.echo("")
+
+
+@click.command("validate")
+@click.argument("config", type=click.Path(dir_okay=False, path_type=str))
+def validate_command(config: str) -> None:
+    """Check a pipeline file: exit 0 with a summary, or every problem and exit 2."""
+    spec = load_pipeline(config)
+    groups = Pipeline(spec).resamplings
+    ops = ", ".join(step.op.name for step in spec.steps)
+    extras = "".join(
+        f", {name} {value}"
+        for name, value in (("seed", spec.seed), ("copies", spec.copies))
+        if value is not None
+    )
+    click.echo(
+        f"{config}: OK: {len(spec.steps)} steps ({ops}), {groups} resampling(s) per image{extras}"
+    )

@@ -1,0 +1,1 @@
+"""Loss evaluation: kernels and registry, the streaming CSV reader, evaluation, reports."""

@@ -1,0 +1,1 @@
+"""CNN pooling: window geometry, kernels and their registry, options, file handling."""
