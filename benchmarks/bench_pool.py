@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from augcli.pool.files import from_planes, to_planes
+from augcli.pool.arrays import from_planes, to_planes
 from augcli.pool.registry import METHODS, Geometry, pool
 
 H = W = 512

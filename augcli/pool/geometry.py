@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from augcli.errors import UsageError
+from augcli.pool.problems import DataError, ParameterError
 
 Pair = tuple[int, int]
 
@@ -25,7 +25,11 @@ def _pair(value: int | tuple[int, int] | None, name: str) -> Pair | None:
         return (int(value), int(value))
     pair = tuple(int(v) for v in value)
     if len(pair) != 2:
-        raise UsageError(f"{name} must be one integer or two (height, width), got {value!r}")
+        raise ParameterError(
+            "{label} must be one integer or two (height, width), got {value!r}",
+            label=name,
+            value=value,
+        )
     return pair  # type: ignore[return-value]
 
 
@@ -70,14 +74,18 @@ class Geometry:
             ("dilation", dilation, 1),
         ):
             if min(pair) < low:
-                raise UsageError(f"{name} must be a positive integer, got {_fmt(pair)}")
+                raise ParameterError(
+                    "{label} must be a positive integer, got {value}", label=name, value=_fmt(pair)
+                )
         if min(padding) < 0:
-            raise UsageError(f"padding must be >= 0, got {_fmt(padding)}")
+            raise ParameterError("padding must be >= 0, got {value}", value=_fmt(padding))
         for axis in (0, 1):
             if 2 * padding[axis] > kernel[axis]:
-                raise UsageError(
-                    f"padding {_fmt(padding)} is more than half the kernel {_fmt(kernel)}; "
-                    "use padding <= kernel // 2"
+                raise ParameterError(
+                    "padding {padding_} is more than half the kernel {kernel_}; "
+                    "use padding <= kernel // 2",
+                    padding_=_fmt(padding),
+                    kernel_=_fmt(kernel),
                 )
         object.__setattr__(self, "kernel", kernel)
         object.__setattr__(self, "stride", stride)
@@ -144,9 +152,15 @@ class AxisPlan:
         span = d * (k - 1) + 1
         numerator = n + 2 * p - span + (s - 1 if ceil else 0)
         if numerator < 0:
-            raise UsageError(
-                f"kernel {k} (span {span}) is larger than the padded input {name} "
-                f"{n} + 2*{p} = {n + 2 * p}; use a smaller --kernel or more --padding"
+            raise ParameterError(
+                "kernel {k} (span {span}) is larger than the padded input {side} "
+                "{n} + 2*{p} = {total}; use a smaller {kernel} or more {padding}",
+                k=k,
+                span=span,
+                side=name,
+                n=n,
+                p=p,
+                total=n + 2 * p,
             )
         out = numerator // s + 1
         if ceil and (out - 1) * s >= n + p:
@@ -193,7 +207,9 @@ class Windows:
 
     def __init__(self, x: np.ndarray, geometry: Geometry, fill: float = 0.0) -> None:
         if x.ndim < 2:
-            raise UsageError(f"pooling needs an array of at least 2 dimensions, got {x.ndim}")
+            raise DataError(
+                "pooling needs an array of at least 2 dimensions, got {ndim}", ndim=x.ndim
+            )
         self.geometry = geometry
         self.rows = geometry.axis(x.shape[-2], 0)
         self.cols = geometry.axis(x.shape[-1], 1)
@@ -239,5 +255,13 @@ class Windows:
         return np.multiply.outer(self.rows.real_count(), self.cols.real_count())
 
     def pool_size(self) -> np.ndarray:
-        """``(Ho, Wo)`` PyTorch average-pool divisor with ``count_include_pad=True``."""
+        """``(Ho, Wo)`` PyTorch average-pool divisor with ``count_include_pad=True``.
+
+        Defined for undilated windows only (PyTorch's average pooling has no dilation).
+        """
+        if self.geometry.dilation != (1, 1):
+            raise ParameterError(
+                "the count_include_pad divisor needs {dilation} 1, got {value}",
+                value=_fmt(self.geometry.dilation),
+            )
         return np.multiply.outer(self.rows.pool_size(), self.cols.pool_size())

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from augcli.errors import InputError, UsageError
 from augcli.pool.geometry import Geometry, Windows
+from augcli.pool.problems import DataError, ParameterError
 
 DEFAULT = Geometry()
 
@@ -26,7 +26,7 @@ def _out_dtype(x: np.ndarray) -> type[np.floating]:
 def _as_float(x: np.ndarray, keep_float: bool = False) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype.kind not in "biuf":
-        raise InputError(f"pooling needs a real numeric array, got dtype {x.dtype}")
+        raise DataError("pooling needs a real numeric array, got dtype {dtype}", dtype=x.dtype)
     if keep_float and x.dtype in (np.float32, np.float64):
         return x
     return x.astype(np.float64, copy=False)
@@ -99,7 +99,7 @@ def avg_pool(
     x : numpy.ndarray
         Input ``(..., H, W)``.
     geometry : Geometry
-        Window geometry (dilation must be 1).
+        Window geometry (dilation only with ``count_include_pad=False``).
     count_include_pad : bool
         Divide by the window size up to the padded border (default) or by the real cells only.
     divisor_override : int, optional
@@ -110,13 +110,12 @@ def avg_pool(
     numpy.ndarray
         ``(..., Ho, Wo)``; summed in float64 (float32 input is not copied first).
     """
-    _no_dilation(geometry, "avg")
     xf = _as_float(x, keep_float=True)  # float32 cells are summed into a float64 accumulator
     windows = Windows(xf, geometry, fill=0.0)
     total = _window_sum(windows)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise UsageError("divisor_override must be non-zero")
+            raise ParameterError("divisor_override must be non-zero")
         total /= divisor_override
     else:
         total /= _uniform(windows.pool_size() if count_include_pad else windows.real_count())
@@ -138,7 +137,9 @@ def global_avg_pool(x: np.ndarray) -> np.ndarray:
     """
     xf = _as_float(x)
     if xf.ndim < 2 or 0 in xf.shape[-2:]:
-        raise InputError(f"global average pooling needs non-empty planes, got shape {xf.shape}")
+        raise DataError(
+            "global average pooling needs non-empty planes, got shape {shape}", shape=xf.shape
+        )
     return xf.mean(axis=(-2, -1)).astype(_out_dtype(np.asarray(x)), copy=False)
 
 
@@ -182,12 +183,14 @@ def mixed_pool(
         ``(..., Ho, Wo)``.
     """
     if scope not in ("call", "channel", "region"):
-        raise UsageError(f"lambda scope must be call, channel or region, got {scope!r}")
+        raise ParameterError(
+            "lambda scope must be call, channel or region, got {value!r}", value=scope
+        )
     if not 0.0 <= p_max <= 1.0:
-        raise UsageError(f"p_max must be in [0, 1], got {p_max}")
+        raise ParameterError("p_max must be in [0, 1], got {value}", value=p_max)
     if lam is not None:
         if not 0.0 <= lam <= 1.0:
-            raise UsageError(f"--lam must be in [0, 1], got {lam}")
+            raise ParameterError("{lam} must be in [0, 1], got {value}", value=lam)
         if lam == 1.0:
             return max_pool(x, geometry)
         if lam == 0.0:
@@ -197,7 +200,7 @@ def mixed_pool(
         return (lam * mx + (1.0 - lam) * av).astype(_out_dtype(np.asarray(x)), copy=False)
     if lambdas is None:
         if rng is None:
-            raise UsageError("random mixed pooling needs a generator (or a fixed --lam)")
+            raise ParameterError("random mixed pooling needs a generator {rng} (or a fixed {lam})")
         x = np.asarray(x)
         if scope == "call":
             lambdas = np.asarray(rng.random() < p_max)
@@ -214,15 +217,6 @@ def mixed_pool(
     mx = max_pool(x, geometry)
     av = avg_pool(x, geometry, count_include_pad=count_include_pad)
     return np.where(lambdas, mx, av)
-
-
-def _check_non_negative(x: np.ndarray, method: str, hint: str) -> None:
-    negative = np.count_nonzero(x < 0)
-    if negative:
-        raise InputError(
-            f"{method} pooling needs non-negative input: found {negative} negative value(s), "
-            f"min {np.nanmin(x):g}; {hint}"
-        )
 
 
 def stochastic_pool(
@@ -262,12 +256,22 @@ def stochastic_pool(
     ``C_t > u * S``, ``S`` the window sum, so a zero-probability cell is never chosen.
     """
     if mode not in ("sample", "expectation"):
-        raise UsageError(f"stochastic mode must be sample or expectation, got {mode!r}")
+        raise ParameterError(
+            "stochastic mode must be sample or expectation, got {value!r}", value=mode
+        )
     xf = _as_float(x)
     if relu:
         xf = np.maximum(xf, 0.0)  # NaN stays NaN
     else:
-        _check_non_negative(xf, "stochastic", "pass --relu to clamp negatives to 0")
+        negative = np.count_nonzero(xf < 0)
+        if negative:
+            raise DataError(
+                "stochastic pooling needs non-negative input: found {count} negative value(s), "
+                "min {low:g}; pass {relu} to clamp negatives to 0",
+                spelled={"relu": "relu=True"},
+                count=negative,
+                low=np.nanmin(xf),
+            )
     windows = Windows(xf, geometry, fill=0.0)
     total = _window_sum(windows)  # padded cells hold 0: sums over R only
     if mode == "expectation":
@@ -279,7 +283,9 @@ def stochastic_pool(
     else:
         if u is None:
             if rng is None:
-                raise UsageError("stochastic sampling needs a generator (or --mode expectation)")
+                raise ParameterError(
+                    "stochastic sampling needs a generator {rng} (or {mode}='expectation')"
+                )
             u = rng.random(windows.out_shape)
         threshold = np.asarray(u, dtype=np.float64) * total
         out = np.zeros(windows.out_shape)
@@ -320,9 +326,9 @@ def power_pool(
         ``(..., Ho, Wo)``, computed stably as ``m * (sum (|a|/m)^p)^(1/p)``, ``m = max |a|``.
     """
     if not p > 0:
-        raise UsageError(f"--p must be > 0, got {p}")
+        raise ParameterError("{p} must be > 0, got {value}", value=p)
     if normalize not in ("sum", "mean"):
-        raise UsageError(f"--lp-normalize must be sum or mean, got {normalize!r}")
+        raise ParameterError("{normalize} must be sum or mean, got {value!r}", value=normalize)
     a = np.abs(_as_float(x))
     windows = Windows(a, geometry, fill=0.0)
     m = max_pool(a, geometry)  # padded -inf never wins: every window holds a real cell
@@ -337,8 +343,3 @@ def power_pool(
         total /= windows.real_count()
     out = np.where(m > 0, m * total ** (1.0 / p), m)  # m == 0 -> 0, NaN stays NaN
     return out.astype(_out_dtype(np.asarray(x)), copy=False)
-
-
-def _no_dilation(geometry: Geometry, method: str) -> None:
-    if geometry.dilation != (1, 1):
-        raise UsageError(f"dilation applies to max pooling only, not {method}")

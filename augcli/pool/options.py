@@ -1,13 +1,26 @@
-"""Options of ``augcli pool``: parsing CLI values into a validated :class:`PoolOptions`."""
+"""Options of ``augcli pool``: CLI values into a validated :class:`PoolOptions`; flag messages.
+
+Which method options exist, what they set and which methods they apply to comes from the
+registry (:func:`augcli.pool.registry.method_options`); this module only checks them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from augcli.errors import UsageError
-from augcli.pool.registry import METHODS, Geometry, get_method
+from augcli.errors import AugcliError, InputError, UsageError
+from augcli.pool.problems import DataError, LabelledError, ParameterError
+from augcli.pool.registry import (
+    METHODS,
+    Geometry,
+    MethodOption,
+    dilation_methods,
+    get_method,
+    method_options,
+)
 from augcli.pool.weighted import LIP_DEFAULT
 
 Pair = tuple[int, int]
@@ -64,7 +77,7 @@ class PoolOptions:
                 LIP_DEFAULT.padding,
                 ceil_mode=self.ceil_mode,
             )
-        dilation = self.dilation if method == "max" else (1, 1)
+        dilation = self.dilation if spec.dilation else (1, 1)
         return Geometry(
             self.kernel or (2, 2), self.stride, self.padding or (0, 0), dilation, self.ceil_mode
         )
@@ -72,25 +85,39 @@ class PoolOptions:
 
 # --------------------------------------------------------------------------- options
 
-# CLI option -> (methods it applies to, keyword in pool()).
-METHOD_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "count_include_pad": (("avg", "mixed"), "count_include_pad"),
-    "divisor_override": (("avg",), "divisor_override"),
-    "lam": (("mixed",), "lam"),
-    "lambda_scope": (("mixed",), "scope"),
-    "p_max": (("mixed",), "p_max"),
-    "mode": (("stochastic",), "mode"),
-    "relu": (("stochastic",), "relu"),
-    "p": (("power",), "p"),
-    "lp_normalize": (("power",), "normalize"),
-    "alpha": (("dpp",), "alpha"),
-    "dpp_lambda": (("dpp",), "lam"),
-    "dpp_variant": (("dpp",), "variant"),
-    "dpp_norm": (("dpp",), "norm"),
-    "eps2": (("dpp",), "eps2"),
-    "logit": (("lip",), "logit"),
-    "beta": (("lip",), "beta"),
+# Geometry parameter -> its flag (the geometry options are the command's own, not a method's).
+GEOMETRY_FLAGS = {
+    "kernel": "--kernel",
+    "stride": "--stride",
+    "padding": "--padding",
+    "dilation": "--dilation",
 }
+_OPTIONS = method_options()
+
+
+def flag_labels(method: str) -> dict[str, str]:
+    """Kernel parameter -> the flag a user knows it by, for messages about ``method``."""
+    return {**GEOMETRY_FLAGS, **METHODS[method].labels()}
+
+
+def user_error(error: LabelledError, method: str | None = None) -> AugcliError:
+    """A kernel's ``ValueError`` as the CLI reports it: flags for parameters, exit code 2.
+
+    Parameters
+    ----------
+    error : LabelledError
+        Raised by a kernel, the geometry or the registry.
+    method : str, optional
+        The method being run, whose options name its parameters.
+
+    Returns
+    -------
+    AugcliError
+        :class:`~augcli.errors.InputError` for data, :class:`~augcli.errors.UsageError` else.
+    """
+    labels = GEOMETRY_FLAGS if method is None else flag_labels(method)
+    kind = InputError if isinstance(error, DataError) else UsageError
+    return kind(error.render(labels))
 
 
 def parse_pair(text: str | None, name: str) -> Pair | None:
@@ -119,7 +146,10 @@ def parse_methods(names: tuple[str, ...]) -> tuple[str, ...]:
             raise UsageError("choose at least one --method (or --method all)")
         return tuple(METHODS)
     for name in flat:
-        get_method(name)
+        try:
+            get_method(name)
+        except ParameterError as exc:
+            raise user_error(exc) from None
     return tuple(dict.fromkeys(flat))
 
 
@@ -134,38 +164,68 @@ def make_options(
     seed: int = 0,
     layout: str | None = None,
     upscale: bool = False,
-    importance: Path | None = None,
-    test_mode: str | None = None,
-    **method_options: Any,
+    method_options: Mapping[str, Any] | None = None,
 ) -> PoolOptions:
     """Turn the CLI's option values (None = not given) into :class:`PoolOptions`.
 
-    A method option given while none of the methods it applies to is selected is an error,
-    so typos like ``--method max --p 3`` do not pass silently.
+    Parameters
+    ----------
+    methods : tuple of str
+        ``--method`` values (comma-separated names, or ``all``).
+    kernel, stride, padding, dilation : str, optional
+        ``K`` or ``KHxKW``.
+    ceil_mode, seed, layout, upscale
+        As in :class:`PoolOptions`.
+    method_options : dict, optional
+        Values of the registry's method options by their Click name (``dest``), in the order
+        Click gives them. An alias (``--test-mode``) stands for its parameter's first option.
+
+    Returns
+    -------
+    PoolOptions
+        Checked options; geometry is validated before any file is read.
+
+    Raises
+    ------
+    UsageError
+        A method option given while none of the methods it applies to is selected (so typos
+        like ``--method max --p 3`` do not pass silently), an option given twice under two
+        names, or a geometry that cannot work.
     """
     chosen = parse_methods(methods)
     params: dict[str, dict[str, Any]] = {m: {} for m in chosen}
-    if test_mode is not None:
-        if method_options.get("lam") is not None:
-            raise UsageError("give --lam or --test-mode, not both")
-        method_options["lam"] = 1.0 if test_mode == "max" else 0.0
-    for option, value in method_options.items():
+    values = dict(method_options or {})
+    by_dest = {entry.option.dest: entry for entry in _OPTIONS}
+    for dest, value in list(values.items()):
+        alias = by_dest[dest].option
+        if alias.values is None or value is None:
+            continue
+        method, keyword = next(iter(by_dest[dest].keywords.items()))
+        primary = METHODS[method].params[keyword].options[0]
+        if values.get(primary.dest) is not None:
+            raise UsageError(f"give {primary.name} or {alias.name}, not both")
+        values[primary.dest] = alias.values[value]
+        values[dest] = None
+    files: dict[str, Any] = {}
+    for dest, value in values.items():
+        entry = by_dest[dest]
         if value is None:
             continue
-        targets, keyword = METHOD_OPTIONS[option]
-        used = [m for m in targets if m in chosen]
-        if not used:
-            flag = "--lambda" if option == "dpp_lambda" else "--" + option.replace("_", "-")
-            raise UsageError(f"{flag} applies to {' / '.join(targets)}, which is not selected")
-        for method in used:
-            params[method][keyword] = value
-    if importance is not None and "lip" not in chosen:
-        raise UsageError("--importance applies to lip, which is not selected")
+        if entry.option.kind == "path":  # a file, read per input by the file layer
+            files[dest] = value
+            continue
+        _check_selected(entry, chosen)
+        for method in entry.methods:
+            if method in chosen:
+                params[method][entry.keywords[method]] = value
+    for dest in files:
+        _check_selected(by_dest[dest], chosen)
+    importance = files.get("importance")
     if importance is not None and params.get("lip", {}).keys() & {"logit", "beta"}:
         raise UsageError("give --importance or --logit/--beta, not both")
     dilation_pair = parse_pair(dilation, "dilation") or (1, 1)
-    if dilation_pair != (1, 1) and "max" not in chosen:
-        raise UsageError("--dilation applies to max pooling only")
+    if dilation_pair != (1, 1) and not any(METHODS[m].dilation for m in chosen):
+        raise UsageError(f"--dilation applies to {' / '.join(dilation_methods())} pooling only")
     options = PoolOptions(
         methods=chosen,
         kernel=parse_pair(kernel, "kernel"),
@@ -180,15 +240,20 @@ def make_options(
         importance=importance,
     )
     for method in chosen:  # validate geometry once, before any file is read
-        options.geometry(method)
+        try:
+            options.geometry(method)
+        except ParameterError as exc:
+            raise user_error(exc, method) from None
     return options
 
 
+def _check_selected(entry: MethodOption, chosen: tuple[str, ...]) -> None:
+    if not set(entry.methods) & set(chosen):
+        raise UsageError(
+            f"{entry.option.name} applies to {' / '.join(entry.methods)}, which is not selected"
+        )
+
+
 def needs_seed(options: PoolOptions) -> bool:
-    """True if some selected method will draw random numbers."""
-    mixed = "mixed" in options.methods and options.params["mixed"].get("lam") is None
-    stochastic = (
-        "stochastic" in options.methods
-        and options.params["stochastic"].get("mode", "sample") == "sample"
-    )
-    return mixed or stochastic
+    """True if some selected method will draw random numbers with its parameters."""
+    return any(METHODS[m].draws(options.params[m]) for m in options.methods)

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from augcli.errors import InputError, UsageError
 from augcli.pool.geometry import Geometry, Windows
 from augcli.pool.kernels import DEFAULT, _as_float, _masked, _out_dtype, _window_sum
+from augcli.pool.problems import DataError, ParameterError
 
 
 def _softmax_weighted(xf: np.ndarray, logits: np.ndarray, geometry: Geometry) -> np.ndarray:
@@ -78,12 +78,12 @@ def lip_logits(x: np.ndarray, kind: str = "identity", beta: float = 1.0) -> np.n
     """
     xf = _as_float(x)
     if not np.isfinite(beta):
-        raise UsageError(f"--beta must be finite, got {beta}")
+        raise ParameterError("{beta} must be finite, got {value}", value=beta)
     if kind == "identity":
         return beta * xf
     if kind == "gate":
         return beta * 6.0 * (1.0 + np.tanh(0.5 * xf))  # 12 * sigmoid, overflow-free
-    raise UsageError(f"LIP logit must be identity or gate, got {kind!r}")
+    raise ParameterError("LIP logit must be identity or gate, got {value!r}", value=kind)
 
 
 def lip_pool(
@@ -123,8 +123,10 @@ def lip_pool(
         try:
             g = np.broadcast_to(g, xf.shape)
         except ValueError:
-            raise InputError(
-                f"importance map shape {g.shape} does not match the input planes {xf.shape}"
+            raise DataError(
+                "importance map shape {shape} does not match the input planes {planes}",
+                shape=g.shape,
+                planes=xf.shape,
             ) from None
     return _softmax_weighted(xf, g, geometry).astype(_out_dtype(np.asarray(x)), copy=False)
 
@@ -171,15 +173,15 @@ def dpp_pool(
         largest reward factored out, so large ``lam`` neither overflows nor underflows.
     """
     if not alpha >= 0 or not np.isfinite(alpha):
-        raise UsageError(f"--alpha must be >= 0, got {alpha}")
+        raise ParameterError("{alpha} must be >= 0, got {value}", value=alpha)
     if not lam >= 0 or not np.isfinite(lam):
-        raise UsageError(f"--lambda must be >= 0, got {lam}")
+        raise ParameterError("{lam} must be >= 0, got {value}", value=lam)
     if not eps2 > 0 or not np.isfinite(eps2):
-        raise UsageError(f"--eps2 must be > 0, got {eps2}")
+        raise ParameterError("{eps2} must be > 0, got {value}", value=eps2)
     if variant not in ("sym", "asym"):
-        raise UsageError(f"--dpp-variant must be sym or asym, got {variant!r}")
+        raise ParameterError("{variant} must be sym or asym, got {value!r}", value=variant)
     if norm not in ("mean", "sum", "none"):
-        raise UsageError(f"--dpp-norm must be mean, sum or none, got {norm!r}")
+        raise ParameterError("{norm} must be mean, sum or none, got {value!r}", value=norm)
     xf = _as_float(x)
     windows = Windows(xf, geometry, fill=0.0)
     count = windows.real_count()

@@ -11,7 +11,14 @@ from PIL import Image
 from skimage.measure import block_reduce
 
 from augcli.cli import cli
-from augcli.pool.registry import METHODS, Geometry, lip_pool, max_pool, stochastic_pool
+from augcli.pool.registry import (
+    METHODS,
+    Geometry,
+    lip_pool,
+    max_pool,
+    method_options,
+    stochastic_pool,
+)
 from augcli.seeding import generator
 
 
@@ -77,7 +84,6 @@ def test_method_all_makes_one_labelled_grid(rgb, tmp_path):
     assert "seed" not in result.output  # the seed was given, so it is not echoed
     sheet = np.asarray(Image.open(tmp_path / "grid.png"))
     assert sheet.ndim == 3 and sheet.shape[0] > 3 * 12 and sheet.shape[1] > 3 * 10
-    assert len(METHODS) == 9
 
 
 def test_seed_is_echoed_when_not_given(rgb, tmp_path):
@@ -230,6 +236,7 @@ def _write(tmp_path, name, array=None, raw=None, pickled=None):
     return path
 
 
+Z44 = dict(array=np.zeros((4, 4)))
 BAD = [
     ("corrupt.npy", dict(raw=b"\x93NUMPY\x01\x00garbage"), [], "not a valid .npy"),
     ("random.npy", dict(raw=bytes(range(256)) * 4), [], "npy"),
@@ -261,6 +268,29 @@ BAD = [
         dict(array=np.zeros((4, 4))),
         ["-m", "mixed", "--lam", "2"],
         "--lam must be in [0, 1]",
+    ),
+    ("x.npy", Z44, ["-m", "power", "--p", "-1"], "--p must be > 0, got -1.0"),
+    (
+        "x.npy",
+        dict(array=np.zeros((4, 4))),
+        ["-m", "dpp", "--lambda", "-1"],
+        "Error: --lambda must be >= 0, got -1.0\n",
+    ),
+    ("x.npy", dict(array=np.zeros((4, 4))), ["-m", "dpp", "--alpha", "-1"], "--alpha must be >= 0"),
+    ("x.npy", dict(array=np.zeros((4, 4))), ["-m", "dpp", "--eps2", "0"], "--eps2 must be > 0"),
+    ("x.npy", Z44, ["-m", "lip", "--beta", "inf"], "--beta must be finite"),
+    (
+        "x.npy",
+        dict(array=np.zeros((3, 3))),
+        ["--kernel", "6", "--padding", "1"],
+        "Error: kernel 6 (span 6) is larger than the padded input height 3 + 2*1 = 5; "
+        "use a smaller --kernel or more --padding\n",
+    ),
+    (
+        "x.npy",
+        dict(array=np.zeros((4, 4))),
+        ["-m", "mixed", "--lam", "3"],
+        "Error: --lam must be in [0, 1], got 3.0\n",
     ),
     ("x.npy", dict(array=np.zeros((4, 4))), ["-o", "out.png"], "only be written to a .npy"),
     ("x.npy", dict(array=np.zeros((4, 4))), ["-o", "out.xyz"], "unknown extension"),
@@ -305,10 +335,34 @@ def test_wrong_importance_shape_and_relu(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
-def test_pool_has_help():
+def test_pool_help_lists_every_registry_option_with_its_methods():
     result = ok(CliRunner().invoke(cli, ["pool", "--help"]))
-    for option in ("--kernel", "--lam", "--lambda-scope", "--mode", "--importance", "--dpp-norm"):
-        assert option in result.output
+    text = " ".join(result.output.split())  # help lines are wrapped
+    for entry in method_options():
+        assert entry.option.name in text
+        assert f"{'/'.join(entry.methods)}: {entry.option.help}" in text, entry.option.name
+
+
+def _an_unselected_method(methods: tuple[str, ...]) -> str:
+    return next(name for name in METHODS if name not in methods)
+
+
+@pytest.mark.parametrize("entry", method_options(), ids=lambda entry: entry.option.name)
+def test_method_option_without_its_method_exits_2_naming_it(tmp_path, entry):
+    np.save(tmp_path / "x.npy", np.ones((4, 4)))
+    np.save(tmp_path / "g.npy", np.ones((4, 4)))
+    option = entry.option
+    value = {"flag": [], "choice": list(option.choices[:1]), "path": [tmp_path / "g.npy"]}
+    args = [option.name, *value.get(option.kind, ["1"])]
+    result = run(tmp_path / "x.npy", "-m", _an_unselected_method(entry.methods), *args)
+    named = option.name
+    if option.values is not None:  # an alias reports the option it stands for
+        method, keyword = next(iter(entry.keywords.items()))
+        named = METHODS[method].params[keyword].options[0].name
+    assert result.exit_code == 2, result.output
+    assert f"Error: {named} applies to {' / '.join(entry.methods)}, which is not selected" in (
+        result.output
+    )
 
 
 def test_npy_headers_are_checked_before_loading(tmp_path):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from skimage.measure import block_reduce
 
-from augcli.errors import InputError, UsageError
+from augcli.pool.problems import DataError, ParameterError
 from augcli.pool.registry import (
     METHODS,
     Geometry,
@@ -86,37 +86,64 @@ def rand7x9():
     return np.random.default_rng(3).normal(size=(7, 9))
 
 
-@pytest.mark.parametrize(("k", "s", "p", "ceil"), GEOMETRIES)
-def test_max_avg_power_match_loops(rand7x9, k, s, p, ceil):
-    g = Geometry(k, s, p, ceil_mode=ceil)
-    x = rand7x9
-    np.testing.assert_allclose(max_pool(x, g), loop_apply(x, lambda c, n: max(c), k, s, p, ceil))
-    np.testing.assert_allclose(
-        avg_pool(x, g), loop_apply(x, lambda c, n: sum(c) / n, k, s, p, ceil), rtol=1e-12
-    )
-    np.testing.assert_allclose(
-        avg_pool(x, g, count_include_pad=False),
-        loop_apply(x, lambda c, n: sum(c) / len(c), k, s, p, ceil),
-        rtol=1e-12,
-    )
-    for power in (1.0, 2.0, 3.5):
-        expect = loop_apply(
-            x, lambda c, n, q=power: sum(abs(v) ** q for v in c) ** (1 / q), k, s, p, ceil
+def _dpp_cell(cells, _size, alpha=0.5, lam=1.7, eps2=1e-3):
+    """DPP (A7, sym, mean norm) of one window's real cells, straight from the formula."""
+    guide = sum(cells) / len(cells)
+    r = [(v - guide) ** 2 + eps2 for v in cells]
+    mean = sum(r) / len(r)
+    w = [alpha + (q / mean) ** (lam / 2) for q in r]
+    return sum(wi * v for wi, v in zip(w, cells, strict=True)) / sum(w)
+
+
+def _softmax_cell(cells, beta=1.0):
+    """sum v e^(beta v) / sum e^(beta v) over a window's real cells (SoftPool, LIP identity)."""
+    weights = [math.exp(beta * v) for v in cells]
+    return sum(w * v for w, v in zip(weights, cells, strict=True)) / sum(weights)
+
+
+# Method -> [(params, non_negative_input, oracle(cells, pool_size))]: every windowed method of
+# the registry against explicit loops (test_registry_is_fully_tested checks the coverage).
+LOOP_ORACLES = {
+    "max": [({}, False, lambda c, n: max(c))],
+    "avg": [
+        ({}, False, lambda c, n: sum(c) / n),
+        ({"count_include_pad": False}, False, lambda c, n: sum(c) / len(c)),
+    ],
+    "mixed": [({"lam": 0.25}, False, lambda c, n: 0.25 * max(c) + 0.75 * sum(c) / n)],
+    "stochastic": [
+        (
+            {"mode": "expectation"},
+            True,
+            lambda c, n: sum(v**2 for v in c) / sum(c) if sum(c) else 0.0,
         )
-        np.testing.assert_allclose(power_pool(x, g, p=power), expect, rtol=1e-12)
-    expect = loop_apply(
-        x, lambda c, n: sum(v**2 for v in c) / sum(c) if sum(c) else 0.0, k, s, p, ceil
-    )
-    np.testing.assert_allclose(
-        stochastic_pool(abs(x), g, mode="expectation"),
-        loop_apply(abs(x), lambda c, n: sum(v**2 for v in c) / sum(c), k, s, p, ceil),
-        rtol=1e-12,
-    )
-    del expect
-    soft = loop_apply(
-        x, lambda c, n: sum(math.exp(v) * v for v in c) / sum(math.exp(v) for v in c), k, s, p, ceil
-    )
-    np.testing.assert_allclose(softpool(x, g), soft, rtol=1e-12)
+    ],
+    "power": [
+        ({"p": q}, False, lambda c, n, q=q: sum(abs(v) ** q for v in c) ** (1 / q))
+        for q in (1.0, 2.0, 3.5)
+    ],
+    "dpp": [({"alpha": 0.5, "lam": 1.7}, False, _dpp_cell)],
+    "lip": [({"beta": 2.0}, False, lambda c, n: _softmax_cell(c, 2.0))],
+    "softpool": [({}, False, lambda c, n: _softmax_cell(c))],
+}
+LOOP_CASES = [
+    (name, params, positive, oracle)
+    for name, cases in LOOP_ORACLES.items()
+    for params, positive, oracle in cases
+]
+
+
+@pytest.mark.parametrize(("k", "s", "p", "ceil"), GEOMETRIES)
+@pytest.mark.parametrize(
+    ("name", "params", "positive", "oracle"),
+    LOOP_CASES,
+    ids=[f"{case[0]}-{i}" for i, case in enumerate(LOOP_CASES)],
+)
+def test_windowed_methods_match_loop_oracles(
+    rand7x9, k, s, p, ceil, name, params, positive, oracle
+):
+    x = abs(rand7x9) if positive else rand7x9
+    got = pool(x, name, Geometry(k, s, p, ceil_mode=ceil), **params)
+    np.testing.assert_allclose(got, loop_apply(x, oracle, k, s, p, ceil), rtol=1e-10)
 
 
 def test_max_dilation_matches_loop(rand7x9):
@@ -239,7 +266,7 @@ def test_stochastic_edge_cases():
     assert stochastic_pool(zeros, u=[[0.5]])[0, 0] == 0
     assert stochastic_pool(zeros, mode="expectation")[0, 0] == 0
     neg = np.array([[-1.0, 2.0], [3.0, -4.0]])
-    with pytest.raises(InputError, match="--relu"):
+    with pytest.raises(DataError, match="relu=True"):
         stochastic_pool(neg, u=[[0.5]])
     assert stochastic_pool(neg, relu=True, mode="expectation")[0, 0] == pytest.approx(13 / 5)
     # u so close to 1 that u*S rounds to S still returns the last positive cell
@@ -289,19 +316,6 @@ def test_spec_dpp():
     assert got[1, 1] > mean[1, 1]
 
 
-def test_dpp_matches_formula_loop(rand7x9):
-    def ref(cells, _size, alpha=0.5, lam=1.7, eps2=1e-3):
-        guide = sum(cells) / len(cells)
-        r = [(v - guide) ** 2 + eps2 for v in cells]
-        mean = sum(r) / len(r)
-        w = [alpha + (q / mean) ** (lam / 2) for q in r]
-        return sum(wi * v for wi, v in zip(w, cells, strict=True)) / sum(w)
-
-    g = Geometry(3, 2, 1, ceil_mode=True)
-    expect = loop_apply(rand7x9, ref, (3, 3), (2, 2), (1, 1), True)
-    np.testing.assert_allclose(dpp_pool(rand7x9, g, alpha=0.5, lam=1.7), expect, rtol=1e-10)
-
-
 def test_spec_lip():
     g = Geometry(3, 2, 1)
     np.testing.assert_allclose(lip_pool(X1, g), [[3.4927, 3.4370], [3.5414, 5.5056]], atol=TOL)
@@ -314,7 +328,7 @@ def test_spec_lip():
         lip_pool(X1, Geometry(2), logits=2 * X1), [[3.8448, 0.8808], [0, 5.9910]], atol=TOL
     )
     np.testing.assert_allclose(lip_pool(X1, Geometry(2)), softpool(X1))
-    with pytest.raises(InputError, match="importance map"):
+    with pytest.raises(DataError, match="importance map"):
         lip_pool(X1, logits=np.zeros((3, 3)))
 
 
@@ -391,27 +405,101 @@ def test_registry_methods_keep_input_and_dtype(name):
         assert out.shape == ((2,) if name == "gap" else (2, 3, 3))
 
 
+# Method -> worked examples of reference-spec Part A run through the registry:
+# [(input, geometry or None for the method's default, params, expected)].
+WORKED_EXAMPLES = {
+    "max": [(X1, None, {}, [[4, 1], [0, 6]]), (A16, Geometry(3, 2, 1), {}, [[5, 7], [13, 15]])],
+    "avg": [
+        (X1, None, {}, [[2.5, 0.5], [0, 3]]),
+        (A9, Geometry(3, 2, 1), {"count_include_pad": False}, [[3, 4], [6, 7]]),
+    ],
+    "gap": [(np.stack([X1, XD]), None, {}, [1.5, 2.5])],
+    "mixed": [(X1, None, {"lam": 0.5}, [[3.25, 0.75], [0, 4.5]])],
+    "stochastic": [(X1, None, {"mode": "expectation"}, [[3, 1], [0, 4.1667]])],
+    "power": [(X1, None, {"p": 3}, [[4.6416, 1.2599], [0, 6.3164]])],
+    "dpp": [(XD, None, {"variant": "asym"}, [[3.9790, 3.3124], [4, 1.9662]])],
+    "lip": [(X1, None, {"logit": "gate"}, [[3.2952, 3.3481], [3.5617, 4.2358]])],
+    "softpool": [(X1, None, {}, [[3.4927, 0.7311], [0, 5.7615]])],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "x", "geometry", "params", "expect"),
+    [(name, *case) for name, cases in WORKED_EXAMPLES.items() for case in cases],
+)
+def test_registry_methods_give_the_spec_worked_examples(name, x, geometry, params, expect):
+    np.testing.assert_allclose(pool(x, name, geometry, **params), expect, atol=TOL)
+
+
 def test_registry_is_fully_tested():
-    tested = {"max", "avg", "gap", "mixed", "stochastic", "power", "dpp", "lip", "softpool"}
-    assert set(METHODS) == tested
+    """Every registered method has spec numbers, and every windowed one a loop oracle."""
+    missing_examples = set(METHODS) - set(WORKED_EXAMPLES)
+    windowed = {name for name, spec in METHODS.items() if spec.geometry is not None}
+    missing_oracles = windowed - set(LOOP_ORACLES)
+    assert not missing_examples, f"no worked example for {sorted(missing_examples)}"
+    assert not missing_oracles, f"no loop oracle for {sorted(missing_oracles)}"
 
 
 def test_geometry_errors():
-    with pytest.raises(UsageError, match="positive"):
+    with pytest.raises(ParameterError, match="positive"):
         Geometry(0)
-    with pytest.raises(UsageError, match="positive"):
+    with pytest.raises(ParameterError, match="positive"):
         Geometry(2, 0)
-    with pytest.raises(UsageError, match="half the kernel"):
+    with pytest.raises(ParameterError, match="half the kernel"):
         Geometry(2, 2, 2)
-    with pytest.raises(UsageError, match="larger than the padded input"):
+    with pytest.raises(ParameterError, match="larger than the padded input"):
         max_pool(np.zeros((3, 3)), Geometry(5))
-    with pytest.raises(UsageError, match="unknown pooling method 'maxx'.*did you mean 'max'"):
+    with pytest.raises(ParameterError, match="unknown pooling method 'maxx'.*did you mean 'max'"):
         pool(X1, "maxx")
-    with pytest.raises(UsageError, match="dilation"):
-        pool(X1, "avg", Geometry(2, dilation=2))
-    with pytest.raises(UsageError):
-        power_pool(X1, p=0)
-    with pytest.raises(UsageError):
-        mixed_pool(X1, lam=1.5)
-    with pytest.raises(InputError, match="dtype"):
+    with pytest.raises(ParameterError, match="takes no parameter"):
+        pool(X1, "max", p=3)
+    with pytest.raises(DataError, match="dtype"):
         max_pool(np.zeros((2, 2), dtype=complex))
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, spec in METHODS.items() if not spec.dilation and spec.geometry is not None]
+)
+def test_dilation_is_refused_for_windowed_methods_without_it(name):
+    with pytest.raises(ParameterError, match=f"dilation applies to max pooling only, not {name}"):
+        pool(X1, name, Geometry(2, dilation=2), rng=np.random.default_rng(0))
+
+
+def test_avg_divisor_with_padding_needs_undilated_windows():
+    with pytest.raises(ParameterError, match="count_include_pad divisor needs dilation 1"):
+        avg_pool(X1, Geometry(2, dilation=2))
+
+
+KERNEL_ERRORS = [
+    (lambda: mixed_pool(X1, lam=3), "lam must be in [0, 1], got 3"),
+    (lambda: mixed_pool(X1, p_max=2), "p_max must be in [0, 1], got 2"),
+    (lambda: power_pool(X1, p=-1), "p must be > 0, got -1"),
+    (lambda: power_pool(X1, normalize="x"), "normalize must be sum or mean, got 'x'"),
+    (lambda: dpp_pool(X1, lam=-1), "lam must be >= 0, got -1"),
+    (lambda: dpp_pool(X1, alpha=-1), "alpha must be >= 0, got -1"),
+    (lambda: dpp_pool(X1, eps2=0), "eps2 must be > 0, got 0"),
+    (lambda: dpp_pool(X1, norm="x"), "norm must be mean, sum or none, got 'x'"),
+    (lambda: lip_pool(X1, beta=np.inf), "beta must be finite, got inf"),
+    (lambda: avg_pool(X1, divisor_override=0), "divisor_override must be non-zero"),
+    (lambda: Geometry(0), "kernel must be a positive integer, got 0"),
+    (
+        lambda: max_pool(np.zeros((3, 3)), Geometry(5)),
+        "kernel 5 (span 5) is larger than the padded input height 3 + 2*0 = 3; "
+        "use a smaller kernel or more padding",
+    ),
+    (
+        lambda: stochastic_pool(-X1 - 1, mode="expectation"),
+        "stochastic pooling needs non-negative input: found 16 negative value(s), min -7; "
+        "pass relu=True to clamp negatives to 0",
+    ),
+    (lambda: stochastic_pool(X1), "stochastic sampling needs a generator rng"),
+    (lambda: mixed_pool(X1), "random mixed pooling needs a generator rng (or a fixed lam)"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), KERNEL_ERRORS)
+def test_kernel_errors_are_value_errors_naming_the_parameter(call, message):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert str(info.value).startswith(message)
+    assert "--" not in str(info.value)

@@ -1,0 +1,126 @@
+"""What a pooling registry entry holds: the method, its parameters and their options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from augcli.pool.geometry import Geometry
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``augcli pool`` option that sets a method parameter.
+
+    Attributes
+    ----------
+    flag : str
+        Click declaration: ``--lam``, or ``--on/--off`` for a yes/no switch.
+    help : str
+        Help text; ``augcli pool --help`` prefixes it with the methods using the option.
+    kind : {"float", "int", "choice", "flag", "path"}
+        Value type; ``flag`` is a switch, ``path`` a ``.npy`` file read by the file layer.
+    choices : tuple of str
+        Allowed values of a ``choice``.
+    values : dict, optional
+        Makes the option an alias of its parameter's first option: the value given is mapped
+        through this table and stands for that option (e.g. ``--test-mode max`` = ``--lam 1``).
+    """
+
+    flag: str
+    help: str
+    kind: str = "float"
+    choices: tuple[str, ...] = ()
+    values: Mapping[str, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        """The option as a user writes it (``--count-include-pad``)."""
+        return self.flag.split("/")[0]
+
+    @property
+    def dest(self) -> str:
+        """The name Click passes its value under (``count_include_pad``)."""
+        return self.name.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One keyword parameter of a method's kernel.
+
+    Attributes
+    ----------
+    default : object
+        The kernel's default.
+    description : str
+        One line for README and the Python API.
+    options : tuple of Option
+        The command-line options that set it (none: Python only); the first one names the
+        parameter in command-line messages.
+    """
+
+    default: Any
+    description: str
+    options: tuple[Option, ...] = ()
+
+
+def _never(params: Mapping[str, Any]) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One pooling method: its kernel, parameters and traits.
+
+    Attributes
+    ----------
+    name : str
+        Registry / CLI name.
+    func : callable
+        The kernel ``func(x, geometry, **params)`` (``func(x)`` for gap).
+    summary : str
+        One line for help and README.
+    params : dict of str to Param
+        Keyword parameters of the kernel.
+    random : bool
+        True if the method draws from a generator (then ``rng`` is passed).
+    geometry : Geometry or None
+        The method's own default geometry; None for global pooling.
+    dilation : bool
+        Whether the method takes a dilated geometry.
+    deterministic_when : callable
+        ``params -> bool``: True when a random method draws nothing with these parameters.
+    """
+
+    name: str
+    func: Callable[..., np.ndarray]
+    summary: str
+    params: dict[str, Param]
+    random: bool = False
+    geometry: Geometry | None = Geometry()
+    dilation: bool = False
+    deterministic_when: Callable[[Mapping[str, Any]], bool] = _never
+
+    def draws(self, params: Mapping[str, Any]) -> bool:
+        """True if pooling with ``params`` draws random numbers (so a seed matters)."""
+        return self.random and not self.deterministic_when(params)
+
+    def labels(self) -> dict[str, str]:
+        """Parameter -> the option that names it on the command line (``lam`` -> ``--lam``)."""
+        return {key: param.options[0].name for key, param in self.params.items() if param.options}
+
+
+@dataclass(frozen=True)
+class MethodOption:
+    """One distinct command-line option with the parameter it sets in each method using it."""
+
+    option: Option
+    keywords: dict[str, str]  # method -> kernel keyword
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The methods the option applies to, in registry order."""
+        return tuple(self.keywords)
