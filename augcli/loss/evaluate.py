@@ -261,23 +261,31 @@ def run_loss(source: str, names: Sequence[str], *, dropna: bool = False, **kwarg
         The evaluation.
     """
     reader_keys = {"true", "pred", "chunk_bytes"}
-    rk = {k: v for k, v in kwargs.items() if k in reader_keys}
+    rk = {k: v for k, v in kwargs.items() if k in reader_keys} | {"dropna": dropna}
     ek = {k: v for k, v in kwargs.items() if k not in reader_keys}
     if ek.get("per_row") is None:
-        return evaluate_table(TableReader(source, dropna=dropna, **rk), names, **ek)
+        return _evaluate_file(source, names, rk, ek)
     spooled = spool_stdin() if source == "-" else None
     path = spooled or source
     try:
-        reader = TableReader(path, dropna=dropna, **rk)
+        with contextlib.closing(TableReader(path, **rk)) as reader:
+            k = len(reader.columns.pred)
         task, kind = ek.get("task", "auto"), ek.get("pred_kind", "auto")
-        if len(initial_conventions(task, kind, len(reader.columns.pred))) == 1:
-            return evaluate_table(reader, names, **ek)
-        reader.close()
+        if len(initial_conventions(task, kind, k)) == 1:
+            return _evaluate_file(path, names, rk, ek)
         probe = {k: v for k, v in ek.items() if k not in ("per_row", "top", "top_by")}
-        found = evaluate_table(TableReader(path, dropna=dropna, **rk), (), **probe)
+        found = _evaluate_file(path, (), rk, probe)
         ek.update(task=found.task, pred_kind=found.pred_kind or "auto")
-        report = evaluate_table(TableReader(path, dropna=dropna, **rk), names, **ek)
+        report = _evaluate_file(path, names, rk, ek)
         return replace(report, task_detected=found.task_detected, kind_detected=found.kind_detected)
     finally:
         if spooled:
             os.remove(spooled)
+
+
+def _evaluate_file(
+    path: str, names: Sequence[str], reader_args: dict, eval_args: dict
+) -> LossReport:
+    """Evaluate one pass over ``path``; the file is closed even when evaluation fails early."""
+    with contextlib.closing(TableReader(path, **reader_args)) as reader:
+        return evaluate_table(reader, names, **eval_args)
