@@ -6,8 +6,10 @@ import json
 
 import click
 
+from augcli.loss.conventions import LossOptions
 from augcli.loss.evaluate import run_loss
-from augcli.loss.kernels import EPS, LOSS_NAMES, LossOptions, resolve_loss_names
+from augcli.loss.kernels import EPS
+from augcli.loss.registry import LOSS_NAMES, resolve_loss_names
 from augcli.loss.report import format_csv, format_table, summary_line, to_dict
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from augcli.loss.evaluate import LossReport
-from augcli.loss.kernels import REGISTRY
+from augcli.loss.registry import REGISTRY
 
 
 def _number(value: float) -> str:

@@ -270,3 +270,12 @@ def test_random_bytes_never_traceback(tmp_path):
         data = bytes(rng.integers(0, 256, int(rng.integers(0, 400)), dtype=np.uint8))
         result = run(write(tmp_path, b"y_true,y_pred\n" + data, f"r{i}.csv"))
         assert result.exit_code in (0, 2)
+
+
+def test_loss_help_and_top_by_choices_come_from_the_registry():
+    from augcli.cli.loss import loss_command
+    from augcli.loss.registry import LOSS_NAMES
+
+    params = {p.name: p for p in loss_command.params}
+    assert tuple(params["top_by"].type.choices) == LOSS_NAMES
+    assert params["losses"].help.endswith("Names: " + ", ".join(LOSS_NAMES) + ", all.")

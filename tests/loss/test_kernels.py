@@ -1,201 +1,138 @@
-"""Loss kernels against scikit-learn and the reference spec's worked examples (Part B)."""
+"""Pure loss kernels against scikit-learn, scipy and the reference spec's worked examples."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import (
-    hinge_loss,
-    log_loss,
-    mean_absolute_error,
-    mean_squared_error,
-    zero_one_loss,
-)
+from scipy.special import expit
+from scipy.special import softmax as sp_softmax
+from sklearn.metrics import hinge_loss as sk_hinge_loss
+from sklearn.metrics import log_loss, zero_one_loss
 
-from augcli.errors import UsageError
-from augcli.loss.kernels import (
-    BINARY,
-    LOSS_NAMES,
-    MULTICLASS,
-    PROBABILITY,
-    REGRESSION,
-    SCORE,
-    LossOptions,
-    binary_log_loss,
-    huber_loss,
-    multiclass_hinge_loss,
-    multiclass_log_loss,
-    not_applicable_reason,
-    per_row_losses,
-    resolve_loss_names,
-)
+from augcli.loss import kernels as K
 
-# Spec B5-B7 margin table: y = [1,-1,1,-1], f = [2.0,-0.5,0.3,0.4].
-Y_PM = np.array([1.0, -1.0, 1.0, -1.0])
-F = np.array([2.0, -0.5, 0.3, 0.4])
+pytestmark = pytest.mark.filterwarnings("error")
 
 
-def col(a):
-    return np.asarray(a, dtype=np.float64).reshape(-1, 1)
+def test_sigmoid_matches_scipy_and_saturates_without_warnings():
+    f = np.array([-800.0, -30.0, -1.0, 0.0, 2.5, 800.0])
+    assert K.sigmoid(f) == pytest.approx(expit(f), rel=1e-14, abs=0)
 
 
-@pytest.mark.parametrize("labels", [Y_PM, (Y_PM + 1) / 2])
-def test_margin_table_from_spec(labels):
-    out = per_row_losses(BINARY, SCORE, labels, col(F), LOSS_NAMES)
-    assert out["hinge"] == pytest.approx([0, 0.5, 0.7, 1.4])
-    assert out["perceptron"] == pytest.approx([0, 0, 0, 0.4])
-    assert out["exponential"] == pytest.approx([0.135335, 0.606531, 0.740818, 1.491825], abs=1e-6)
-    assert out["exponential"].mean() == pytest.approx(0.7436272, abs=1e-7)
-    assert out["zero_one"].tolist() == [0, 0, 0, 1]
-    assert out["hinge"].mean() == pytest.approx(hinge_loss(labels, F))
+def test_softmax_matches_scipy_for_large_scores():
+    scores = np.array([[1000.0, 999.0, 0.0], [-3.0, 0.5, 2.0]])
+    assert K.softmax(scores) == pytest.approx(sp_softmax(scores, axis=1), rel=1e-14)
 
 
-def test_binary_log_loss_spec_and_sklearn():
-    y, p = np.array([1.0, 0, 1, 0]), np.array([0.9, 0.2, 0.6, 0.55])
-    rows = per_row_losses(BINARY, PROBABILITY, y, col(p), ["log"])["log"]
-    assert rows == pytest.approx([0.1054, 0.2231, 0.5108, 0.7985], abs=1e-4)
-    assert rows.mean() == pytest.approx(0.4094593, abs=1e-7)
-    assert rows.sum() == pytest.approx(1.6378, abs=1e-4)
-    assert rows.mean() == pytest.approx(log_loss(y, p), rel=1e-12)
-
-
-def test_log_clipping_examples_from_spec():
-    assert binary_log_loss(np.array([1.0]), np.array([0.0]))[0] == pytest.approx(36.0436534)
-    assert binary_log_loss(np.array([1.0]), np.array([0.0]), eps=1e-15)[0] == pytest.approx(
-        34.5387764
-    )
-    assert binary_log_loss(np.array([1.0, 0]), np.array([0.0, 0])).mean() == pytest.approx(
-        18.0218267
-    )
-    assert binary_log_loss(np.array([1.0, 0]), np.array([0.0, 1])).mean() == pytest.approx(
+def test_binary_log_loss_clipping_examples_from_spec():
+    assert K.binary_log_loss(np.array([1.0]), np.array([0.0]))[0] == pytest.approx(36.0436534)
+    one_e15 = K.binary_log_loss(np.array([1.0]), np.array([0.0]), eps=1e-15)[0]
+    assert one_e15 == pytest.approx(34.5387764)
+    both = K.binary_log_loss(np.array([1.0, 0]), np.array([0.0, 0]))
+    assert both.mean() == pytest.approx(18.0218267)
+    assert K.binary_log_loss(np.array([1.0, 0]), np.array([0.0, 1])).mean() == pytest.approx(
         log_loss([1, 0], [0.0, 1.0])
     )
+
+
+def test_binary_log_loss_random_against_sklearn():
+    rng = np.random.default_rng(5)
+    y, p = rng.integers(0, 2, 500).astype(float), rng.random(500)
+    assert K.binary_log_loss(y, p).mean() == pytest.approx(log_loss(y, p), rel=1e-12)
 
 
 def test_multiclass_log_loss_spec_and_sklearn():
     y = np.array([0, 2, 1])
     proba = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25]])
-    rows = multiclass_log_loss(y, proba)
+    rows = K.multiclass_log_loss(y, proba)
     assert rows == pytest.approx([0.3567, 0.5108, 0.6931], abs=1e-4)
     assert rows.mean() == pytest.approx(0.5202159, abs=1e-7)
     assert rows.mean() == pytest.approx(log_loss(y, proba))
 
 
-def test_multiclass_non_normalised_rows_not_renormalised():
-    y, proba = np.array([0, 1]), np.array([[0.5, 0.6], [0.2, 0.3]])
-    rows = per_row_losses(MULTICLASS, PROBABILITY, y.astype(float), proba, ["log"])["log"]
-    assert rows.mean() == pytest.approx(0.9486, abs=1e-4)
-
-
-def test_multiclass_hinge_spec_and_sklearn():
-    y = np.array([0, 2, 1])
-    scores = np.array([[2, 1, 0.5], [0.1, 0.2, 0.25], [0, 1.5, 1]])
-    assert multiclass_hinge_loss(y, scores).mean() == pytest.approx(0.4833, abs=1e-4)
+def test_multiclass_hinge_random_against_sklearn():
     rng = np.random.default_rng(3)
-    y = rng.integers(0, 4, 200)
-    scores = rng.normal(size=(200, 4))
-    assert multiclass_hinge_loss(y, scores).mean() == pytest.approx(
-        hinge_loss(y, scores, labels=np.arange(4))
+    y, scores = rng.integers(0, 4, 200), rng.normal(size=(200, 4))
+    assert K.multiclass_hinge_loss(y, scores).mean() == pytest.approx(
+        sk_hinge_loss(y, scores, labels=np.arange(4))
     )
 
 
-def test_multiclass_scores_use_softmax_and_argmax():
-    rng = np.random.default_rng(4)
-    y = rng.integers(0, 3, 100).astype(float)
-    scores = rng.normal(scale=3, size=(100, 3))
-    out = per_row_losses(MULTICLASS, SCORE, y, scores, LOSS_NAMES)
-    e = np.exp(scores)
-    assert out["log"].mean() == pytest.approx(log_loss(y, e / e.sum(1, keepdims=True)))
-    assert out["zero_one"].mean() == pytest.approx(zero_one_loss(y, scores.argmax(1)))
-    assert set(out) == {"log", "zero_one", "hinge"}
+def test_binary_hinge_random_against_sklearn():
+    rng = np.random.default_rng(6)
+    y, f = rng.integers(0, 2, 300), rng.normal(scale=2, size=300)
+    assert K.hinge_loss(2.0 * y - 1, f).mean() == pytest.approx(sk_hinge_loss(y, f))
 
 
-def test_binary_random_against_sklearn():
-    rng = np.random.default_rng(5)
-    y = rng.integers(0, 2, 500).astype(float)
-    p = rng.random(500)
-    out = per_row_losses(BINARY, PROBABILITY, y, col(p), LOSS_NAMES)
-    assert out["log"].mean() == pytest.approx(log_loss(y, p))
-    assert out["zero_one"].mean() == pytest.approx(zero_one_loss(y, p >= 0.5))
-    assert out["hinge"].mean() == pytest.approx(hinge_loss(y, 2 * p - 1))
-    s = rng.normal(scale=4, size=500)
-    out = per_row_losses(BINARY, SCORE, y, col(s), ["log", "zero_one", "hinge"])
-    assert out["log"].mean() == pytest.approx(log_loss(y, 1 / (1 + np.exp(-s))))
-    assert out["zero_one"].mean() == pytest.approx(zero_one_loss(y, s >= 0))
-    assert out["hinge"].mean() == pytest.approx(hinge_loss(y, s))
+def test_exponential_overflows_to_inf_without_warning():
+    assert K.exponential_loss(np.array([1.0]), np.array([-800.0]))[0] == np.inf
 
 
-def test_zero_score_predicts_positive_and_threshold():
-    y = np.array([1.0, 0.0])
-    zero = per_row_losses(BINARY, SCORE, y, col([0.0, 0.0]), ["zero_one"])["zero_one"]
-    assert zero.tolist() == [0.0, 1.0]  # f >= 0 predicts 1: right for y=1, wrong for y=0
-    half = per_row_losses(BINARY, PROBABILITY, y, col([0.5, 0.5]), ["zero_one"])["zero_one"]
-    assert half.tolist() == [0.0, 1.0]
-    opts = LossOptions(threshold=0.7)
-    moved = per_row_losses(BINARY, PROBABILITY, y, col([0.6, 0.6]), ["zero_one"], opts)
-    assert moved["zero_one"].tolist() == [1.0, 0.0]
-
-
-def test_exponential_overflows_to_inf():
-    out = per_row_losses(BINARY, SCORE, np.array([1.0]), col([-800.0]), ["exponential"])
-    assert out["exponential"][0] == np.inf
-
-
-def test_regression_spec_and_sklearn():
-    y, f = np.array([3, -0.5, 2, 7]), np.array([2.5, 0.0, 2, 8])
-    out = per_row_losses(REGRESSION, None, y, col(f), LOSS_NAMES)
-    assert out["absolute"].tolist() == [0.5, 0.5, 0, 1]
-    assert out["squared"].tolist() == [0.25, 0.25, 0, 1]
-    assert out["mae"].mean() == mean_absolute_error(y, f) == 0.5
-    assert out["mse"].mean() == mean_squared_error(y, f) == 0.375
-    assert out["absolute"].sum() == 2.0 and out["squared"].sum() == 1.5
-    assert out["zero_one"].tolist() == [1, 1, 0, 1]  # exact equality
-    assert set(out) == {"zero_one", "absolute", "squared", "mae", "mse", "huber"}
-
-
-def test_huber_by_hand():
-    y, f = np.array([0.0, 0.0, 0.0, 0.0]), np.array([0.5, -1.0, 3.0, -2.0])
-    # |r| <= 1: r^2/2 -> 0.125, 0.5 ; |r| > 1: |r| - 0.5 -> 2.5, 1.5
-    assert huber_loss(y, f).tolist() == [0.125, 0.5, 2.5, 1.5]
-    # delta 2: 0.125, 0.5, 2*(3-1) = 4, 2^2/2 = 2
-    assert huber_loss(y, f, delta=2.0).tolist() == [0.125, 0.5, 4.0, 2.0]
-
-
-def test_regression_tolerance_strict():
-    y, f = np.array([1.0, 2, 3, 4]), np.array([1.1, 2.5, 2.95, 5.0])
-    opts = LossOptions(tolerance=0.2)
-    rows = per_row_losses(REGRESSION, None, y, col(f), ["zero_one"], opts)["zero_one"]
-    assert rows.tolist() == [0, 1, 0, 1]
-    edge = per_row_losses(
-        REGRESSION, None, np.array([1.0]), col([1.5]), ["zero_one"], LossOptions(tolerance=0.5)
+def test_zero_one_kernels_against_sklearn():
+    rng = np.random.default_rng(8)
+    y, p = rng.integers(0, 2, 200).astype(float), rng.random(200)
+    assert K.threshold_zero_one(y, p, 0.5).mean() == pytest.approx(zero_one_loss(y, p >= 0.5))
+    labels, scores = rng.integers(0, 3, 200), rng.normal(size=(200, 3))
+    assert K.argmax_zero_one(labels, scores).mean() == pytest.approx(
+        zero_one_loss(labels, scores.argmax(1))
     )
-    assert edge["zero_one"].tolist() == [1.0]
 
 
-def test_inputs_not_modified():
-    y, p = np.array([1.0, 0.0]), col([0.0, 1.0])
-    y0, p0 = y.copy(), p.copy()
-    per_row_losses(BINARY, PROBABILITY, y, p, LOSS_NAMES)
-    per_row_losses(MULTICLASS, SCORE, np.array([0.0, 1.0]), np.hstack([p, 1 - p]), LOSS_NAMES)
-    assert (y == y0).all() and (p == p0).all()
+def test_argmax_zero_one_takes_the_first_column_on_ties():
+    assert K.argmax_zero_one(np.array([0, 1]), np.array([[0.5, 0.5], [0.5, 0.5]])).tolist() == [
+        0.0,
+        1.0,
+    ]
 
 
-def test_applicability_matrix():
-    for name in LOSS_NAMES:
-        for task in (BINARY, MULTICLASS, REGRESSION):
-            reason = not_applicable_reason(name, task)
-            expected = {
-                BINARY: {"zero_one", "log", "exponential", "hinge", "perceptron"},
-                MULTICLASS: {"zero_one", "log", "hinge"},
-                REGRESSION: {"zero_one", "absolute", "squared", "mae", "mse", "huber"},
-            }[task]
-            assert (reason is None) == (name in expected), (name, task)
-    assert "multiclass" in not_applicable_reason("exponential", MULTICLASS)
+def test_regression_zero_one_strict_tolerance_boundary():
+    # |1.0 - 1.5| = 0.5 is exactly representable: with T = 0.5 it is an error (strict <).
+    assert K.regression_zero_one(np.array([1.0]), np.array([1.5]), 0.5).tolist() == [1.0]
+    assert K.regression_zero_one(np.array([1.0, 2.0]), np.array([1.0, 2.5]), None).tolist() == [
+        0.0,
+        1.0,
+    ]
 
 
-def test_resolve_names():
-    assert resolve_loss_names([]) == LOSS_NAMES
-    assert resolve_loss_names(["all"]) == LOSS_NAMES
-    assert resolve_loss_names(["mse,log", "l1", "log"]) == ("log", "mae", "mse")
-    with pytest.raises(UsageError, match=r"did you mean 'hinge'.*valid names: zero_one"):
-        resolve_loss_names(["hindge"])
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda: K.huber_loss(np.zeros(1), np.zeros(1), delta=0.0), "delta"),
+        (lambda: K.regression_zero_one(np.zeros(1), np.zeros(1), -1.0), "tolerance"),
+        (lambda: K.binary_log_loss(np.zeros(1), np.zeros(1), eps=0.5), "eps"),
+        (lambda: K.multiclass_log_loss(np.zeros(1, int), np.ones((1, 2)), eps=0.0), "eps"),
+    ],
+)
+def test_bad_parameter_raises_value_error_naming_it(call, parameter):
+    with pytest.raises(ValueError, match=rf"^{parameter} must be"):
+        call()
+
+
+KERNEL_CALLS = {
+    "absolute_loss": lambda y, f: K.absolute_loss(y, f),
+    "squared_loss": lambda y, f: K.squared_loss(y, f),
+    "huber_loss": lambda y, f: K.huber_loss(y, f, 0.5),
+    "regression_zero_one": lambda y, f: K.regression_zero_one(y, f, 0.1),
+    "threshold_zero_one": lambda y, f: K.threshold_zero_one(y, f, 0.5),
+    "binary_log_loss": lambda y, f: K.binary_log_loss(y, f),
+    "exponential_loss": lambda y, f: K.exponential_loss(2 * y - 1, f),
+    "hinge_loss": lambda y, f: K.hinge_loss(2 * y - 1, f),
+    "perceptron_loss": lambda y, f: K.perceptron_loss(2 * y - 1, f),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_CALLS))
+def test_kernel_keeps_inputs_and_returns_one_float64_per_row(name):
+    y, f = np.array([1.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.25])
+    y0, f0 = y.copy(), f.copy()
+    out = KERNEL_CALLS[name](y, f)
+    assert out.dtype == np.float64 and out.shape == (3,)
+    assert (y == y0).all() and (f == f0).all()
+
+
+def test_multiclass_kernels_keep_inputs():
+    labels, scores = np.array([0, 1]), np.array([[0.2, 0.8], [0.6, 0.4]])
+    s0 = scores.copy()
+    for kernel in (K.multiclass_hinge_loss, K.multiclass_log_loss, K.argmax_zero_one):
+        assert kernel(labels, scores).shape == (2,)
+    assert (scores == s0).all()

@@ -1,4 +1,4 @@
-"""Streaming CSV reader: column selection, chunking, errors with line/column/value."""
+"""Streaming CSV reader: chunking, line numbers, errors with line/column/value."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from augcli.errors import InputError
-from augcli.loss.reader import TableReader, select_columns
+from augcli.loss.reader import TableReader
 
 
 def write(tmp_path, text: str | bytes, name: str = "t.csv"):
@@ -22,20 +22,6 @@ def read_all(path, **kw):
     y = np.concatenate([c.y for c in chunks])
     pred = np.concatenate([c.pred for c in chunks])
     return reader, lines, y, pred
-
-
-def test_select_columns_globs_in_header_order():
-    header = ["id", "y", "p_0", "p_1", "p_10", "p_2"]
-    cols = select_columns(header, "y", ["p_*"])
-    assert cols.pred == (2, 3, 4, 5)
-    assert select_columns(header, "y", ["p_2", "p_0"]).pred == (5, 2)
-
-
-def test_missing_column_lists_existing():
-    with pytest.raises(InputError, match=r"column 'score' not found; the columns are: a, b"):
-        select_columns(["a", "b"], "a", ["score"])
-    with pytest.raises(InputError, match=r"no column matches 'q_\*'"):
-        select_columns(["a", "b"], "a", ["q_*"])
 
 
 CSV = 'id,y_true,y_pred,note\n1,1,0.9,"a,b"\n2,0,0.2,x\n\n3,1,0.6,\n4,0,0.55,"q"\n'
