@@ -22,7 +22,6 @@ from augcli.augment.walk import Folder, walk
 from augcli.errors import InputError, UsageError
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, format_can_hold, probe_mode
 
-EXISTING_POLICIES = ("refuse", "overwrite", "resume")
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
 MAX_LISTED = 5
 
