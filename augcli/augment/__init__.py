@@ -1,1 +1,1 @@
-"""Image augmentation: pipeline files, ops, kernels, the plan (task list), runner, writer, preview."""
+"""Image augmentation: pipeline files, ops, kernels, the plan (task list), runner, writer."""
