@@ -43,7 +43,7 @@ class AugmentOptions:
     max_pixels: int | None = DEFAULT_MAX_PIXELS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Output:
     """One file a task writes: which copy (None for the original) and its name in the folder."""
 
@@ -51,7 +51,7 @@ class Output:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     """One input and everything to write for it: the unit an executor runs (small, picklable).
 
