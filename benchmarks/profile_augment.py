@@ -43,10 +43,10 @@ from bench_augment import QUALITY, make_dataset  # noqa: E402
 from augcli.augment import pipeline as pipeline_mod  # noqa: E402
 from augcli.augment import runner  # noqa: E402
 from augcli.augment.config import load_pipeline  # noqa: E402
-from augcli.augment.kernels import geometry  # noqa: E402
 from augcli.augment.kernels import noise as noise_kernels  # noqa: E402
+from augcli.augment.kernels import warp as geometry  # noqa: E402
 from augcli.augment.ops import noise as noise_ops  # noqa: E402
-from augcli.augment.plan import AugmentOptions  # noqa: E402
+from augcli.augment.plan import AugmentOptions, Task, make_plan  # noqa: E402
 
 # (label, label it is usually called from): the rows printed, in order. Each row is the label's
 # own time: its calls minus the timed calls nested in them (measured, whatever the nesting).
@@ -150,19 +150,12 @@ def instrument(timers: Timers) -> None:
     timers.wrap(Image.Image, "save", "encode (Image.save)")
 
 
-def tasks(src: Path, out: Path, copies: int) -> list[runner.Task]:
-    """One task per image, as the runner builds them (temporary names, no rename)."""
-    result = []
-    for path in sorted(src.glob("*.jpg")):
-        outputs = tuple(
-            (c, str(out / f"{path.stem}_{c}.jpg"), str(out / f".tmp-{path.stem}_{c}.jpg"))
-            for c in range(copies)
-        )
-        result.append(runner.Task(str(path), path.name, outputs, False))
-    return result
+def tasks(src: Path, out: Path, options: AugmentOptions) -> list[Task]:
+    """One task per image, as the plan lists them (outputs left under their temporary names)."""
+    return make_plan(src, out, options).tasks
 
 
-def run_all(todo: list[runner.Task]) -> None:
+def run_all(todo: list[Task]) -> None:
     for task in todo:
         result = runner.process(task)
         if result.error or result.fatal:
@@ -208,7 +201,7 @@ def main() -> None:
     runner._init_worker(spec, options, in_process=True)
     out = Path(tempfile.mkdtemp(prefix="augcli-profile-"))
     try:
-        todo = tasks(src, out, args.copies)[: args.limit]
+        todo = tasks(src, out, options)[: args.limit]
         run_all(todo[:2])  # warm-up: imports, the Gaussian quantile table, caches
         clock = time.thread_time if args.clock == "cpu" else time.perf_counter
         timers = Timers(clock)

@@ -1,1 +1,1 @@
-"""Image augmentation: pipeline files, ops, kernels, the plan of a run, runner, manifest."""
+"""Image augmentation: pipeline files, ops, kernels, the plan (task list), runner, writer."""

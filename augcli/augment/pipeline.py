@@ -21,13 +21,15 @@ from typing import Any
 import numpy as np
 
 from augcli.augment.config import PipelineSpec, Step
-from augcli.augment.kernels.geometry import identity
-from augcli.augment.ops.geometric import GeometricOp, warp_with
+from augcli.augment.kernels.affine import identity
+from augcli.augment.kernels.channels import channel_count
+from augcli.augment.kernels.warp import channel_cvals
+from augcli.augment.ops.base import DrawnParams
+from augcli.augment.ops.geometric import FillKey, GeometricOp, default_fill_key, warp_with
 from augcli.errors import InputError
 from augcli.seeding import generator
 
 SUPPORTED_DTYPES = (np.uint8, np.uint16, np.float32)
-FillKey = tuple[str, tuple[float, ...], str]
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,11 @@ class OpRecord:
 
     op: str
     applied: bool
-    params: Any = None
+    params: DrawnParams | None = None
+
+    def describe(self) -> str | None:
+        """The step's caption (its parameters' own), or None when its ``p`` coin skipped it."""
+        return self.params.describe() if self.applied and self.params is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"op": ..., "applied": ..., **params}``."""
@@ -57,8 +63,8 @@ class _Group:
         for step in self.steps:
             interp = getattr(step.op.config, "interpolation", None)
             if interp is not None:
-                return ("constant", (0.0,), interp)
-        return ("constant", (0.0,), "bilinear")
+                return default_fill_key(interp)
+        return default_fill_key()
 
 
 def segment(steps: tuple[Step, ...]) -> list[_Group | Step]:
@@ -188,13 +194,15 @@ class Pipeline:
             total = total.then(transform)
             shape = transform.out_shape + shape[2:]
         fill_key = group.resolved_key()
-        channels = image.shape[2] if image.ndim == 3 else 1
-        if len(fill_key[1]) not in (1, channels):
+        channels = channel_count(image)
+        try:
+            channel_cvals(fill_key[1], channels)
+        except ValueError:
             first = group.steps[0]
             raise InputError(
                 f"step {first.index} ({first.op.name}): cval has {len(fill_key[1])} values "
                 f"but the image has {channels} channel(s)"
-            )
+            ) from None
         if total.is_identity(image.shape[:2]):
             return image
         return warp_with(image, total, fill_key)

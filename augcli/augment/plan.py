@@ -1,10 +1,12 @@
-"""Planning an augment run: every check that can fail before any output is written.
+"""Planning an augment run: the complete task list, and every check that can fail before work.
 
-A plan walks the source once (folder by folder, so memory stays bounded), names every output,
-and refuses, with exit status 2 and nothing written: a missing source, a destination that is a
-file or the source itself, a bad name template, two inputs mapping to one output name, inputs
-the chosen output format cannot hold, and existing outputs unless ``--overwrite`` or
-``--resume`` says what to do with them.
+A plan walks the source once (folder by folder) and computes, once, every task of the run:
+each input with its key, its outputs and their names, the outputs ``--resume`` keeps, and
+whether the original is copied byte for byte. Executors run these tasks; nothing downstream
+names outputs again. It refuses, with exit status 2 and nothing written: a missing source, a
+destination that is a file or the source itself, a bad name template, two inputs mapping to
+one output name, inputs the chosen output format cannot hold, and existing outputs unless
+``--overwrite`` or ``--resume`` says what to do with them.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from augcli.atomic import TEMP_PREFIX
 from augcli.augment.manifest import MANIFEST_NAME
-from augcli.augment.walk import DEFAULT_TEMPLATE, Folder, check_template, output_names, walk
+from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_extension, output_names
+from augcli.augment.walk import Folder, walk
 from augcli.errors import InputError, UsageError
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, format_can_hold, probe_mode
 
-EXISTING_POLICIES = ("refuse", "overwrite", "resume")
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
 MAX_LISTED = 5
 
@@ -40,13 +43,65 @@ class AugmentOptions:
     max_pixels: int | None = DEFAULT_MAX_PIXELS
 
 
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file a task writes: which copy (None for the original) and its name in the folder."""
+
+    copy: int | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One input and everything to write for it: the unit an executor runs (small, picklable).
+
+    Attributes
+    ----------
+    src : str
+        The input file.
+    key : str
+        Its path relative to SRC (POSIX): the seeding key and the manifest's ``source``.
+    rel : str
+        Its folder relative to SRC (POSIX, ``""`` for SRC), mirrored under DST.
+    out_dir : str
+        The destination folder of its outputs.
+    outputs : tuple of Output
+        The outputs to write, in order (those ``--resume`` keeps are left out).
+    skipped : int
+        Outputs that exist already and ``--resume`` keeps.
+    copy_original : bool
+        The original output keeps the input's extension, so it is the input's bytes.
+    """
+
+    src: str
+    key: str
+    rel: str
+    out_dir: str
+    outputs: tuple[Output, ...]
+    skipped: int = 0
+    copy_original: bool = False
+
+    def final_path(self, output: Output) -> str:
+        """Where ``output`` ends up."""
+        return str(Path(self.out_dir) / output.name)
+
+    def temp_path(self, output: Output) -> str:
+        """Where ``output`` is written before it is renamed into place."""
+        return str(Path(self.out_dir) / (TEMP_PREFIX + output.name))
+
+    def manifest_path(self, output: Output) -> str:
+        """``output``'s path relative to DST (POSIX), as the manifest records it."""
+        return f"{self.rel}/{output.name}" if self.rel else output.name
+
+
 @dataclass
 class Plan:
-    """What a run will do: counts, per-folder inputs and a few example output names."""
+    """What a run will do: every task, counts, per-folder inputs and a few example names."""
 
     src: Path
     dst: Path
-    exclude: Path | None = None  # DST when it lies inside SRC: left out of every walk
+    options: AugmentOptions
+    tasks: list[Task] = field(default_factory=list)
     inputs: int = 0
     outputs: int = 0
     existing: int = 0
@@ -92,7 +147,21 @@ def resolve_paths(src: Path, dst: Path) -> tuple[Path, Path, Path | None]:
 
 
 def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 50) -> Plan:
-    """Check everything that can be checked before any work, and count the work.
+    """Check everything that can be checked before any work, and list the work.
+
+    Parameters
+    ----------
+    src, dst : pathlib.Path
+        Source folder (or one image) and destination folder.
+    options : AugmentOptions
+        The run's options (copies, names, format, policy for existing outputs).
+    max_listed : int
+        Folders listed one by one in :meth:`Plan.to_text`.
+
+    Returns
+    -------
+    Plan
+        Every task in walk order (sorted), with the counts the dry run prints.
 
     Raises
     ------
@@ -103,7 +172,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         raise UsageError(f"--format {options.out_format}: allowed: {', '.join(OUTPUT_FORMATS)}")
     check_template(options.name_template, options.copies)
     src, dst, exclude = resolve_paths(src, dst)
-    plan = Plan(src, dst, exclude)
+    plan = Plan(src, dst, options)
+    resume = options.existing == "resume"
     cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):
@@ -114,11 +184,14 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             plan.folders.append((folder.rel, len(folder.images)))
         else:
             plan.more_folders += 1
-        present = _listing(dst / folder.rel)
+        out_dir = dst / folder.rel
+        present = _listing(out_dir)
         claimed: dict[str, str] = {}
         for name in folder.images:
             plan.inputs += 1
-            for _, out in planned_outputs(folder, name, options):
+            outputs: list[Output] = []
+            skipped = 0
+            for copy, out in _output_names(folder, name, options):
                 if out in claimed:
                     raise UsageError(
                         f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
@@ -131,7 +204,23 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     plan.existing += 1
                     existing_example = existing_example or _rel(folder, out)
                 if len(plan.examples) < MAX_LISTED:
-                    plan.examples.append(str(dst / folder.rel / out))
+                    plan.examples.append(str(out_dir / out))
+                if resume and out in present:
+                    skipped += 1
+                else:
+                    outputs.append(Output(copy, out))
+            same_ext = output_extension(name, options.out_format) == os.path.splitext(name)[1]
+            plan.tasks.append(
+                Task(
+                    str(folder.path / name),
+                    _rel(folder, name),
+                    folder.rel,
+                    str(out_dir),
+                    tuple(outputs),
+                    skipped,
+                    same_ext,
+                )
+            )
             if options.out_format in ("JPEG", "WEBP") and len(cannot_hold) < MAX_LISTED:
                 reason = _cannot_hold(folder.path / name, options.out_format)
                 if reason:
@@ -163,7 +252,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     return plan
 
 
-def planned_outputs(
+def _output_names(
     folder: Folder, name: str, options: AugmentOptions
 ) -> list[tuple[int | None, str]]:
     """``(copy index or None for the original, output name)`` of one input."""

@@ -2,46 +2,23 @@
 
 Each sample is one copy of the pipeline on the image (copy index 0..n-1, the same draws that
 ``augcli augment`` with the same seed would make for an input whose relative path is the
-image's file name), labelled with the ops that applied and their key values.
+image's file name), labelled with the ops that applied and their key values (each op's drawn
+parameters describe themselves: :meth:`augcli.augment.ops.base.DrawnParams.describe`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from augcli.augment.config import PipelineSpec
-from augcli.augment.pipeline import OpRecord, Pipeline
+from augcli.augment.pipeline import Pipeline
 from augcli.contact_sheet import make_sheet
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, read_image
 
 TILE_SIZE = 256
-
-
-def describe(record: OpRecord) -> str | None:
-    """A short label for one applied step (None when its ``p`` coin skipped it)."""
-    if not record.applied:
-        return None
-    p: Any = record.params
-    match record.op:
-        case "flip":
-            return f"flip {p.direction[0]}"
-        case "rotate":
-            return f"rotate {p.angle:+.1f}°" + (" exp" if p.expand else "")
-        case "scale":
-            return f"scale {p.factor:.2f}"
-        case "crop":
-            return f"crop {p.height}x{p.width}"
-        case "translate":
-            return f"translate {p.dx:+.0f},{p.dy:+.0f}px"
-        case "gaussian_noise":
-            return f"noise std {p.std:.3f}"
-        case "salt_and_pepper":
-            return f"s&p {p.amount:.3f}"
-    return record.op
 
 
 def to_display(image: np.ndarray) -> np.ndarray:
@@ -95,6 +72,6 @@ def preview_sheet(
     for copy in range(n):
         out, records = pipeline.run(data.array, seed, path.name, copy)
         tiles.append(thumbnail(to_display(out)))
-        applied = [d for d in (describe(r) for r in records) if d]
+        applied = [d for d in (r.describe() for r in records) if d]
         labels.append(f"#{copy}: " + (", ".join(applied) if applied else "(nothing applied)"))
     return make_sheet(tiles, labels)

@@ -1,16 +1,17 @@
-"""Running an augment plan: tasks -> worker pool (or in-process) -> atomic outputs.
+"""Running an augment plan: its tasks -> worker pool (or in-process) -> one writer.
 
-Each input is one task. A worker reads the image, runs the pipeline for every copy and writes
-each result to a temporary file (``TEMP_PREFIX`` + name) in its destination folder; the main
-process then appends the output's manifest line and renames the file into place, so an output
-exists whole or not at all and always has its manifest line. Tasks are submitted a few at a
-time, so memory stays bounded whatever the dataset size.
+The plan (:mod:`augcli.augment.plan`) lists every task; this module only executes them. A
+worker reads the input, runs the pipeline for every copy and writes each result to a temporary
+file (``TEMP_PREFIX`` + name) in its destination folder; the main process hands each result to
+one writer, which appends the output's manifest line and renames the file into place, so an
+output exists whole or not at all and always has its manifest line. Tasks are submitted a few
+at a time, so the images in memory stay bounded whatever the dataset size.
 
 Faults: an unreadable input is a failed task (the run goes on; exit status 1). A worker that
 dies takes only its own task down: the tasks that were in flight are re-run one at a time in a
 new pool, and the one that kills a worker on its own is reported failed. Ctrl-C (or SIGTERM)
-stops submitting, lets running tasks finish, removes temporary files and raises
-KeyboardInterrupt. A destination that cannot be written stops the run with OutputError.
+stops submitting, lets running tasks finish and removes temporary files. A run that stops
+part-way raises :class:`RunAborted` with the partial summary and the exit code.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,81 +27,14 @@ from augcli.atomic import TEMP_PREFIX
 from augcli.augment.config import PipelineSpec
 from augcli.augment.manifest import MANIFEST_NAME, ManifestWriter, read_entries, repair
 from augcli.augment.pipeline import Pipeline
-from augcli.augment.plan import AugmentOptions, Plan, make_plan, planned_outputs
-from augcli.augment.walk import output_extension, walk
-from augcli.errors import AugcliError, InputError, OutputError
+from augcli.augment.plan import AugmentOptions, Task, make_plan
+from augcli.augment.writer import Summary, TaskResult, Writer
+from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
 from augcli.imagefiles import read_image, write_image
 from augcli.progress import Reporter, SilentReporter
 from augcli.workers import deferred_interrupts, prepare_worker_process, run_in_process, run_pool
 
-MAX_FAILURES_KEPT = 1000
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
-
-
-@dataclass(frozen=True)
-class Task:
-    """One input and the outputs to write for it: ``(copy or None, final, temp)``."""
-
-    src: str
-    key: str
-    outputs: tuple[tuple[int | None, str, str], ...]
-    copy_original: bool
-
-
-@dataclass
-class TaskResult:
-    """What a worker did: the written temporary files with their records, or why not."""
-
-    task: Task
-    written: list[tuple[int | None, str, str, list[dict[str, Any]]]] = field(default_factory=list)
-    error: str | None = None
-    fatal: str | None = None
-    n_frames: int = 1
-
-
-@dataclass
-class Summary:
-    """The end-of-run summary (printed as one line, or as JSON with ``--json``)."""
-
-    seed: int
-    inputs: int = 0
-    written: int = 0
-    skipped: int = 0
-    failed: int = 0
-    not_images: int = 0
-    elapsed: float = 0.0
-    animated: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    interrupted: bool = False
-
-    @property
-    def images_per_second(self) -> float:
-        """Inputs processed per second of wall time."""
-        done = self.inputs
-        return done / self.elapsed if self.elapsed > 0 else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary."""
-        return {
-            "inputs": self.inputs,
-            "written": self.written,
-            "skipped": self.skipped,
-            "failed": self.failed,
-            "not_images": self.not_images,
-            "elapsed_s": round(self.elapsed, 3),
-            "images_per_s": round(self.images_per_second, 2),
-            "seed": self.seed,
-            "interrupted": self.interrupted,
-            "failures": [{"path": p, "reason": r} for p, r in self.failures],
-        }
-
-    def to_line(self) -> str:
-        """One human line."""
-        return (
-            f"{self.inputs} inputs: {self.written} outputs written, {self.skipped} skipped, "
-            f"{self.failed} failed, {self.not_images} not images; "
-            f"{self.elapsed:.1f} s, {self.images_per_second:.1f} images/s (seed {self.seed})"
-        )
 
 
 # -- the worker side -------------------------------------------------------------------------
@@ -125,8 +58,9 @@ def process(task: Task) -> TaskResult:
     try:
         data = read_image(task.src, max_pixels=options.max_pixels)
         result.n_frames = data.n_frames
-        for copy, final, temp in task.outputs:
-            if copy is None:
+        for output in task.outputs:
+            temp = task.temp_path(output)
+            if output.copy is None:
                 if task.copy_original:
                     shutil.copyfile(task.src, temp)
                 else:
@@ -135,10 +69,10 @@ def process(task: Task) -> TaskResult:
                     )
                 records: list[dict[str, Any]] = []
             else:
-                image, recs = pipeline.run(data.array, options.seed, task.key, copy)
+                image, recs = pipeline.run(data.array, options.seed, task.key, output.copy)
                 write_image(image, temp, mode=data.mode, quality=options.quality, atomic=False)
                 records = [r.to_dict() for r in recs]
-            result.written.append((copy, final, temp, records))
+            result.written.append((output, records))
     except InputError as exc:
         result.error = str(exc)
     except OutputError as exc:
@@ -148,8 +82,8 @@ def process(task: Task) -> TaskResult:
     except Exception as exc:  # a bug must not take the run down: report the input
         result.error = f"{task.src}: internal error ({type(exc).__name__}: {exc})"
     if result.error or result.fatal:
-        for _, _, temp, _ in result.written:
-            _unlink(temp)
+        for output, _ in result.written:
+            _unlink(task.temp_path(output))
         result.written = []
     return result
 
@@ -208,14 +142,14 @@ def augment_tree(
     UsageError
         Before any work, for anything :func:`augcli.augment.plan.make_plan` refuses.
     OutputError
-        When the destination cannot be written (the run stops; temporary files removed).
-    KeyboardInterrupt
-        On Ctrl-C or SIGTERM, after cleaning up (``summary`` attribute attached).
+        When the destination cannot be created (before any work).
+    RunAborted
+        When the run stops part-way: Ctrl-C or SIGTERM, a destination that cannot be written,
+        ``fail_fast`` at a failed input (temporary files removed; partial summary attached).
     """
     reporter = reporter or SilentReporter()
-    src, dst = Path(src), Path(dst)
-    plan = make_plan(src, dst, options)
-    src, dst, exclude = plan.src, plan.dst, plan.exclude
+    plan = make_plan(Path(src), Path(dst), options)
+    dst = plan.dst
     _check_seed_matches(dst, options)
     summary = Summary(seed=options.seed, not_images=plan.not_images)
     start = time.perf_counter()
@@ -226,36 +160,64 @@ def augment_tree(
     manifest_path = dst / MANIFEST_NAME if options.manifest else None
     if manifest_path is not None and options.existing == "resume":
         repair(manifest_path, dst)
-    writer = ManifestWriter(manifest_path, truncate=options.existing != "resume")
+    manifest = ManifestWriter(manifest_path, truncate=options.existing != "resume")
+    writer = Writer(options, summary, manifest, reporter)
     touched: set[str] = set()
-    run = _Run(plan, dst, options, summary, writer, reporter)
     reporter.start(plan.inputs)
     try:
         with deferred_interrupts() as stop:
-            tasks = _tasks(src, dst, exclude, options, summary, touched, reporter)
+            todo = _to_run(plan.tasks, summary, touched, reporter)
             if options.workers <= 1:
                 _init_worker(spec, options, in_process=True)
-                run_in_process(tasks, process, run.handle, stop)
+                run_in_process(todo, process, writer.handle, stop)
             else:
                 run_pool(
-                    tasks, process, run.handle, stop, options.workers,
+                    todo, process, writer.handle, stop, options.workers,
                     _init_worker, (spec, options), died=_worker_died,
                 )  # fmt: skip
-    except BaseException as exc:
-        summary.interrupted = isinstance(exc, KeyboardInterrupt)
+    except (KeyboardInterrupt, AugcliError) as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        summary.interrupted = interrupted
         _clean_temps(dst, touched)
-        if isinstance(exc, OutputError) and summary.written:
-            exc.exit_code = 1  # part of the work was done: not a "nothing done" error
         summary.elapsed = time.perf_counter() - start
-        exc.summary = summary  # type: ignore[attr-defined]
+        raise RunAborted.of(exc, summary) from exc
+    except BaseException:
+        _clean_temps(dst, touched)
         raise
     else:
         _clean_temps(dst, touched)  # a worker killed mid-write leaves its temporary file
     finally:
-        writer.close()
+        manifest.close()
         reporter.close()
     summary.elapsed = time.perf_counter() - start
     return summary
+
+
+class RunAborted(AugcliError):
+    """A run stopped part-way; carries its partial :class:`Summary` and its exit code.
+
+    The message is the cause's (``"Interrupted."`` for Ctrl-C or SIGTERM, whose exit code is
+    130). A destination that cannot be written exits 2 when nothing was written yet, else 1
+    (part of the work was done); ``--fail-fast`` exits 1.
+    """
+
+    def __init__(
+        self, message: str, summary: Summary, exit_code: int, interrupted: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.summary = summary
+        self.exit_code = exit_code
+        self.interrupted = interrupted
+
+    @classmethod
+    def of(cls, cause: BaseException, summary: Summary) -> RunAborted:
+        """The abort caused by ``cause`` (KeyboardInterrupt or an AugcliError)."""
+        if isinstance(cause, KeyboardInterrupt):
+            return cls("Interrupted.", summary, EXIT_INTERRUPTED, interrupted=True)
+        code = cause.exit_code if isinstance(cause, AugcliError) else EXIT_SOME_FAILED
+        if isinstance(cause, OutputError) and summary.written:
+            code = EXIT_SOME_FAILED  # part of the work was done: not a "nothing done" error
+        return cls(str(cause), summary, code)
 
 
 def _check_seed_matches(dst: Path, options: AugmentOptions) -> None:
@@ -271,104 +233,41 @@ def _check_seed_matches(dst: Path, options: AugmentOptions) -> None:
         return
 
 
-def _tasks(
-    src: Path,
-    dst: Path,
-    exclude: Path | None,
-    options: AugmentOptions,
-    summary: Summary,
-    touched: set[str],
-    reporter: Reporter,
+def _to_run(
+    tasks: list[Task], summary: Summary, touched: set[str], reporter: Reporter
 ) -> Iterator[Task]:
-    """Walk again (the plan's order) and yield one task per input with outputs to write."""
-    for folder in walk(src, exclude):
-        if not folder.images:
+    """The plan's tasks with something to write, each folder made ready when first reached.
+
+    Counts every input and every output ``--resume`` keeps; a task with nothing left to write
+    only advances the progress bar.
+    """
+    ready = None
+    for task in tasks:
+        if task.out_dir != ready:
+            _prepare_folder(task.out_dir)
+            touched.add(task.out_dir)
+            ready = task.out_dir
+        summary.inputs += 1
+        summary.skipped += task.skipped
+        if not task.outputs:
+            reporter.advance()
             continue
-        out_dir = dst / folder.rel
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create folder {out_dir}: {exc.strerror}") from None
-        touched.add(str(out_dir))
-        present = set(os.listdir(out_dir))
-        for name in present:
-            if name.startswith(TEMP_PREFIX):
-                _unlink(str(out_dir / name))  # left by an earlier, killed run
-        for name in folder.images:
-            key = f"{folder.rel}/{name}" if folder.rel else name
-            outputs = []
-            for copy, out in planned_outputs(folder, name, options):
-                if options.existing == "resume" and out in present:
-                    summary.skipped += 1
-                    continue
-                outputs.append((copy, str(out_dir / out), str(out_dir / (TEMP_PREFIX + out))))
-            summary.inputs += 1
-            if not outputs:
-                reporter.advance()
-                continue
-            same_ext = output_extension(name, options.out_format) == os.path.splitext(name)[1]
-            yield Task(str(folder.path / name), key, tuple(outputs), same_ext)
+        yield task
 
 
-class _Run:
-    """Turns task results into manifest lines, renames, counts and messages."""
-
-    def __init__(self, plan, dst, options, summary, writer, reporter) -> None:
-        self.plan: Plan = plan
-        self.dst: Path = dst
-        self.options: AugmentOptions = options
-        self.summary: Summary = summary
-        self.writer: ManifestWriter = writer
-        self.reporter: Reporter = reporter
-
-    def handle(self, result: TaskResult) -> None:
-        summary, task = self.summary, result.task
-        if result.fatal:
-            raise OutputError(result.fatal)
-        if result.error:
-            summary.failed += 1
-            if len(summary.failures) < MAX_FAILURES_KEPT:
-                summary.failures.append((task.src, result.error))
-            self.reporter.message(f"failed: {result.error}")
-            self.reporter.advance()
-            if self.options.fail_fast:
-                raise _FailFast(result.error)
-            return
-        if result.n_frames > 1:
-            summary.animated += 1
-            if summary.animated == 1:
-                self.reporter.message(
-                    f"note: {task.src} has {result.n_frames} frames; animated images are "
-                    "augmented from their first frame only (said once per run)"
-                )
-        for copy, final, temp, records in result.written:
-            self.writer.write(
-                {
-                    "source": task.key,
-                    "output": Path(final).relative_to(self.dst).as_posix(),
-                    "copy": copy,
-                    "seed": self.options.seed,
-                    "ops": records,
-                    **({"original": True} if copy is None else {}),
-                }
-            )
-            try:
-                os.replace(temp, final)
-            except OSError as exc:
-                self.writer.retract_last()
-                raise OutputError(f"cannot write {final}: {exc.strerror}") from None
-            summary.written += 1
-        self.reporter.advance()
+def _prepare_folder(out_dir: str) -> None:
+    """Create a destination folder and remove temporary files an earlier, killed run left."""
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create folder {out_dir}: {exc.strerror}") from None
+    for name in os.listdir(out_dir):
+        if name.startswith(TEMP_PREFIX):
+            _unlink(os.path.join(out_dir, name))
 
 
 def _worker_died(task: Task) -> TaskResult:
     return TaskResult(task, error=f"{task.src}: {WORKER_DIED}")
-
-
-class _FailFast(AugcliError):
-    """--fail-fast stopped the run at the first failed input."""
-
-    exit_code = 1
 
 
 def _clean_temps(dst: Path, touched: set[str]) -> None:

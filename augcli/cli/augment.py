@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 
 from augcli.augment.config import MAX_COPIES, load_pipeline
+from augcli.augment.naming import DEFAULT_TEMPLATE
 from augcli.augment.plan import AugmentOptions, make_plan
 from augcli.augment.preview import preview_sheet
-from augcli.augment.runner import augment_tree, resolve_seed
-from augcli.augment.walk import DEFAULT_TEMPLATE
+from augcli.augment.runner import RunAborted, augment_tree, resolve_seed
 from augcli.cli.options import config_option, json_option, seed_option
-from augcli.errors import EXIT_SOME_FAILED, AugcliError
+from augcli.errors import EXIT_SOME_FAILED
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, write_image
 from augcli.progress import TqdmReporter
 from augcli.seeding import fresh_seed
@@ -129,10 +129,10 @@ def augment_command(
         return
     try:
         summary = augment_tree(spec, src, dst, options, TqdmReporter(quiet))
-    except (KeyboardInterrupt, AugcliError) as exc:
-        partial = getattr(exc, "summary", None)
-        if partial is not None:
-            click.echo(partial.to_line(), err=True)
+    except RunAborted as exc:
+        click.echo(exc.summary.to_line(), err=True)
+        if exc.interrupted:  # the group reports it: "Interrupted.", exit status 130
+            raise KeyboardInterrupt from None
         raise
     if as_json:
         click.echo(json.dumps(summary.to_dict()))

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from augcli.augment.config import MAX_CONFIG_BYTES, load_pipeline, parse_pipeline
-from augcli.augment.kernels.geometry import FILL_MODES, INTERPOLATIONS
+from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
 from augcli.augment.ops import OPS
 from augcli.augment.ops.base import Choice, Fixed, Uniform
 from augcli.augment.pipeline import Pipeline

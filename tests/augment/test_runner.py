@@ -16,7 +16,7 @@ from augcli.augment.config import parse_pipeline
 from augcli.augment.manifest import MANIFEST_NAME
 from augcli.augment.pipeline import Pipeline
 from augcli.augment.plan import AugmentOptions
-from augcli.augment.runner import augment_tree
+from augcli.augment.runner import RunAborted, augment_tree
 from augcli.cli import cli
 from augcli.imagefiles import read_image
 from tests import imagefactory as factory
@@ -92,20 +92,46 @@ def test_workers_1_and_3_give_byte_identical_outputs(dataset, config, tmp_path):
 
 
 def test_subset_and_order_do_not_change_outputs(dataset, config, tmp_path):
-    full, part = tmp_path / "full", tmp_path / "part"
-    run_cli("augment", str(dataset), str(full), "-c", str(config), "--workers", "1")
-    run_cli(
-        "augment", str(dataset / "cats"), str(part / "cats"), "-c", str(config), "--workers", "1"
-    )
-    # key = path relative to SRC: run on the parent for the same keys
-    assert (full / "cats" / "a_aug0.png").exists()
+    """An output depends on (seed, relative path, copy) only: not on which other inputs are in
+    the run, nor on where in the run's order its input comes."""
+    full = tmp_path / "full"
+    assert run_cli("augment", str(dataset), str(full), "-c", str(config)).exit_code == 0
+    expected = _tree_digest(full)
+    manifest = set((full / MANIFEST_NAME).read_text().splitlines())
+    expected.pop(MANIFEST_NAME)
+
+    # A subset: one input alone, at the same path relative to SRC.
     sub = tmp_path / "sub"
     (sub / "cats").mkdir(parents=True)
     (sub / "cats" / "a.png").write_bytes((dataset / "cats" / "a.png").read_bytes())
-    run_cli("augment", str(sub), str(tmp_path / "subout"), "-c", str(config), "--workers", "1")
-    for i in range(2):
-        name = f"cats/a_aug{i}.png"
-        assert (tmp_path / "subout" / name).read_bytes() == (full / name).read_bytes()
+    subout = tmp_path / "subout"
+    assert run_cli("augment", str(sub), str(subout), "-c", str(config)).exit_code == 0
+    got = _tree_digest(subout)
+    got.pop(MANIFEST_NAME)
+    assert sorted(got) == ["cats/a_aug0.png", "cats/a_aug1.png"]
+    assert got == {name: expected[name] for name in got}
+
+    # Another order: the inputs created in reverse order, with new inputs sorting before,
+    # between and after them, so every input runs at another position in the run.
+    moved = tmp_path / "moved"
+    originals = sorted(p for p in dataset.rglob("*") if p.is_file())
+    for path in reversed(originals):
+        target = moved / path.relative_to(dataset)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    extra = np.random.default_rng(9).integers(0, 256, (10, 12, 3), dtype=np.uint8)
+    for name in ("cats/0.png", "cats/aa.png", "dogs/zz.png", "0/first.png"):
+        (moved / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(extra).save(moved / name)
+    movedout = tmp_path / "movedout"
+    assert (
+        run_cli("augment", str(moved), str(movedout), "-c", str(config), "--workers", "2").exit_code
+        == 0
+    )
+    got = _tree_digest(movedout)
+    assert len(got) == len(expected) + 1 + 2 * 4  # + manifest + 2 copies of 4 new inputs
+    assert {name: got[name] for name in expected} == expected
+    assert manifest <= set((movedout / MANIFEST_NAME).read_text().splitlines())
 
 
 def test_layout_is_mirrored_and_src_untouched(dataset, config, tmp_path):
@@ -346,3 +372,17 @@ def test_a_source_without_images_is_refused(tmp_path):
     assert result.exit_code == 2
     assert "no images found" in result.stderr and "1 other file(s) ignored" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_stopped_run_raises_run_aborted_with_the_partial_summary(dataset, tmp_path):
+    (dataset / "cats" / "bad.png").write_bytes(b"not a png")
+    spec = parse_pipeline("pipeline: [flip: {}]")
+    options = AugmentOptions(copies=1, fail_fast=True)
+    with pytest.raises(RunAborted) as caught:
+        augment_tree(spec, dataset, tmp_path / "out", options)
+    aborted = caught.value
+    assert aborted.exit_code == 1 and not aborted.interrupted
+    assert "bad.png" in str(aborted)
+    # sorted walk: cats/a.png and cats/b.jpg are written, then cats/bad.png fails and stops it
+    assert aborted.summary.failed == 1 and aborted.summary.written == 2
+    assert aborted.summary.failures[0][0] == str(dataset / "cats" / "bad.png")

@@ -1,1 +1,1 @@
-"""Pure numpy kernels: geometry (matrices, warp, fill modes) and noise. No randomness, no I/O."""
+"""Pure numpy kernels: affine maps, the warp (fill modes, resampling), noise, channels; no I/O."""

@@ -15,6 +15,9 @@ from statistics import NormalDist
 
 import numpy as np
 
+from augcli.augment.kernels.channels import channel_count, preserve_channel_dim
+from augcli.dtypes import full_scale
+
 TABLE_SIZE = 1 << 16
 
 
@@ -40,13 +43,8 @@ def uniform_words(rng: np.random.Generator, count: int, dtype: type) -> np.ndarr
 
 def colour_channels(image: np.ndarray) -> int:
     """Number of leading channels that are colour (all but alpha for 2 or 4 channels)."""
-    if image.ndim == 2:
-        return 1
-    return image.shape[2] - 1 if image.shape[2] in (2, 4) else image.shape[2]
-
-
-def _full_range(dtype: np.dtype) -> float:
-    return float(np.iinfo(dtype).max) if np.issubdtype(dtype, np.integer) else 1.0
+    channels = channel_count(image)
+    return channels - 1 if channels in (2, 4) else channels
 
 
 def gaussian_noise_words(image: np.ndarray, per_channel: bool) -> int:
@@ -55,6 +53,7 @@ def gaussian_noise_words(image: np.ndarray, per_channel: bool) -> int:
     return h * w * (colour_channels(image) if per_channel else 1)
 
 
+@preserve_channel_dim
 def gaussian_noise(
     image: np.ndarray, std: float, mean: float, per_channel: bool, words: np.ndarray
 ) -> np.ndarray:
@@ -80,12 +79,10 @@ def gaussian_noise(
     h, w = image.shape[:2]
     nc = colour_channels(image)
     words = words.reshape(h, w, nc if per_channel else 1)
-    full = _full_range(image.dtype)
+    full = full_scale(image.dtype)
     table = (mean + std * gaussian_quantiles()) * full
     out = image.copy()
-    colour = out if image.ndim == 2 else out[..., :nc]
-    if image.ndim == 2:
-        words = words[..., 0]
+    colour = out[..., :nc]
     if np.issubdtype(image.dtype, np.integer):
         work = np.int16 if image.dtype == np.uint8 else np.int32
         limit = 2 * full  # any larger noise clips anyway; keeps int16 safe for uint8
@@ -136,7 +133,7 @@ def salt_and_pepper(
     out = image.copy()
     flat = out.reshape(image.shape[0] * image.shape[1], -1)
     nc = colour_channels(image)
-    flat[salt, :nc] = _full_range(image.dtype)
+    flat[salt, :nc] = full_scale(image.dtype)
     flat[pepper, :nc] = 0
     return out
 

@@ -5,7 +5,8 @@ An op is two frozen dataclasses and two methods:
 * a *config* dataclass (one per op; its fields are the YAML keys, each carrying a :class:`Param`
   spec in its metadata, from which validation and ``augcli ops`` are generated);
 * ``sample(rng, shape) -> params``: draws every random quantity from the generator it is given;
-* ``apply(image, params) -> image``: pure, no randomness, same dtype and channel count out.
+* ``apply(image, params) -> image``: pure, no randomness, same dtype and channel count out;
+* the drawn parameters' class (a :class:`DrawnParams`) says how a caption shows them.
 
 Geometric ops also expose ``transform(params, shape) -> Transform`` so that the pipeline can
 compose consecutive ones into one resampling.
@@ -175,6 +176,20 @@ def fields_of(config_cls: type) -> list[tuple[str, Param, Any]]:
 # -- the op protocol ----------------------------------------------------------------------
 
 
+class DrawnParams:
+    """Base of every op's drawn parameters (a frozen dataclass of plain numbers and strings).
+
+    The fields are what the manifest records and :meth:`Pipeline.replay` reads back; the
+    subclass says in :meth:`describe` how a preview caption shows them.
+    """
+
+    __slots__ = ()
+
+    def describe(self) -> str:
+        """A short caption of these values, e.g. ``"rotate -12.3°"``."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe itself")
+
+
 class Op:
     """Base of every op: a name, a config class, ``sample`` and ``apply``.
 
@@ -184,7 +199,7 @@ class Op:
 
     name: ClassVar[str]
     config_cls: ClassVar[type]
-    params_cls: ClassVar[type]
+    params_cls: ClassVar[type[DrawnParams]]
     geometric: ClassVar[bool] = False
     summary: ClassVar[str] = ""
     example: ClassVar[str] = ""
@@ -192,26 +207,14 @@ class Op:
     def __init__(self, config: Any) -> None:
         self.config = config
 
-    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Any:
+    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> DrawnParams:
         """Draw this op's parameters for an image of ``shape`` (HxW or HxWxC)."""
         raise NotImplementedError
 
-    def apply(self, image: np.ndarray, params: Any) -> np.ndarray:
+    def apply(self, image: np.ndarray, params: DrawnParams) -> np.ndarray:
         """Apply drawn parameters to an image; deterministic, returns a new array."""
         raise NotImplementedError
 
     def check(self) -> list[tuple[str | None, str]]:
         """Cross-key checks after each key is valid: list of ``(key, message)`` problems."""
         return []
-
-
-def has_alpha(image: np.ndarray) -> bool:
-    """Images with 2 (LA) or 4 (RGBA) channels carry alpha as their last channel."""
-    return image.ndim == 3 and image.shape[2] in (2, 4)
-
-
-def max_value(dtype: np.dtype) -> float:
-    """The full-intensity value of a dtype: 255, 65535, or 1.0 for float."""
-    if np.issubdtype(dtype, np.integer):
-        return float(np.iinfo(dtype).max)
-    return 1.0

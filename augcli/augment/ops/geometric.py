@@ -12,9 +12,22 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from augcli.augment.kernels import geometry
-from augcli.augment.kernels.geometry import FILL_MODES, INTERPOLATIONS, Transform
-from augcli.augment.ops.base import Fixed, Op, Value, max_value, param
+from augcli.augment.kernels import affine, warp
+from augcli.augment.kernels.affine import Transform
+from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
+from augcli.augment.ops.base import DrawnParams, Fixed, Op, Value, param
+from augcli.dtypes import full_scale
+
+FillKey = tuple[str, tuple[float, ...], str]
+"""``(fill mode, cval fraction(s), interpolation)``: ops with equal keys resample together."""
+DEFAULT_FILL = "constant"
+DEFAULT_CVAL = 0.0
+DEFAULT_INTERPOLATION = "bilinear"
+
+
+def default_fill_key(interpolation: str = DEFAULT_INTERPOLATION) -> FillKey:
+    """The key of a warp whose ops expose no outside pixels: the default fill and cval."""
+    return (DEFAULT_FILL, (DEFAULT_CVAL,), interpolation)
 
 
 def _shape2(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -28,17 +41,19 @@ class ResampleConfig:
     fill: str = param(
         "enum",
         "what fills pixels that come from outside the image",
-        "constant",
+        DEFAULT_FILL,
         choices=FILL_MODES,
     )
     cval: Any = param(
         "cval",
         "constant fill, a fraction of full intensity (1.0 = 255 in 8-bit), or one per channel",
-        0.0,
+        DEFAULT_CVAL,
         low=0.0,
         high=1.0,
     )
-    interpolation: str = param("enum", "resampling filter", "bilinear", choices=INTERPOLATIONS)
+    interpolation: str = param(
+        "enum", "resampling filter", DEFAULT_INTERPOLATION, choices=INTERPOLATIONS
+    )
 
 
 class GeometricOp(Op):
@@ -50,28 +65,26 @@ class GeometricOp(Op):
         """The output-to-input map of drawn ``params`` on an image of ``shape``."""
         raise NotImplementedError
 
-    def fill_key(self) -> tuple[str, tuple[float, ...], str] | None:
+    def fill_key(self) -> FillKey | None:
         """``(fill, cval, interpolation)`` when this op can expose outside pixels, else None."""
         cfg = self.config
         return (cfg.fill, tuple(np.atleast_1d(cfg.cval).tolist()), cfg.interpolation)
 
     def interpolation(self) -> str:
         """The filter this op resamples with on its own."""
-        return getattr(self.config, "interpolation", "bilinear")
+        return getattr(self.config, "interpolation", DEFAULT_INTERPOLATION)
 
     def apply(self, image: np.ndarray, params: Any) -> np.ndarray:
         """Warp ``image`` with this op's transform alone."""
-        key = self.fill_key() or ("constant", (0.0,), self.interpolation())
+        key = self.fill_key() or default_fill_key(self.interpolation())
         return warp_with(image, self.transform(params, image.shape), key)
 
 
-def warp_with(
-    image: np.ndarray, transform: Transform, key: tuple[str, tuple[float, ...], str]
-) -> np.ndarray:
+def warp_with(image: np.ndarray, transform: Transform, key: FillKey) -> np.ndarray:
     """Warp with a ``(fill, cval fraction(s), interpolation)`` key; cval scaled to the dtype."""
     fill, cval, interpolation = key
-    values = np.asarray(cval, dtype=np.float64) * max_value(image.dtype)
-    return geometry.warp(image, transform, fill, values, interpolation)
+    values = np.asarray(cval, dtype=np.float64) * full_scale(image.dtype)
+    return warp.warp(image, transform, fill, values, interpolation)
 
 
 # -- flip ------------------------------------------------------------------------------------
@@ -87,10 +100,14 @@ class FlipConfig:
 
 
 @dataclass(frozen=True)
-class FlipParams:
+class FlipParams(DrawnParams):
     """Drawn parameters of ``flip`` (none are random)."""
 
     direction: str
+
+    def describe(self) -> str:
+        """E.g. ``"flip h"``."""
+        return f"flip {self.direction[0]}"
 
 
 class Flip(GeometricOp):
@@ -114,7 +131,7 @@ class Flip(GeometricOp):
         return FlipParams(self.config.direction)
 
     def transform(self, params: FlipParams, shape: tuple[int, ...]) -> Transform:
-        return geometry.flip(params.direction, _shape2(shape))
+        return affine.flip(params.direction, _shape2(shape))
 
 
 # -- rotate ----------------------------------------------------------------------------------
@@ -129,11 +146,15 @@ class RotateConfig(ResampleConfig):
 
 
 @dataclass(frozen=True)
-class RotateParams:
+class RotateParams(DrawnParams):
     """Drawn parameters of ``rotate``."""
 
     angle: float
     expand: bool
+
+    def describe(self) -> str:
+        """E.g. ``"rotate -12.3°"``, ``" exp"`` added when the canvas grows."""
+        return f"rotate {self.angle:+.1f}°" + (" exp" if self.expand else "")
 
 
 class Rotate(GeometricOp):
@@ -154,7 +175,7 @@ class Rotate(GeometricOp):
         return RotateParams(self.config.angle.draw(rng), self.config.expand)
 
     def transform(self, params: RotateParams, shape: tuple[int, ...]) -> Transform:
-        return geometry.rotate(params.angle, _shape2(shape), params.expand)
+        return affine.rotate(params.angle, _shape2(shape), params.expand)
 
 
 # -- scale -----------------------------------------------------------------------------------
@@ -170,10 +191,14 @@ class ScaleConfig(ResampleConfig):
 
 
 @dataclass(frozen=True)
-class ScaleParams:
+class ScaleParams(DrawnParams):
     """Drawn parameters of ``scale``."""
 
     factor: float
+
+    def describe(self) -> str:
+        """E.g. ``"scale 1.15"``."""
+        return f"scale {self.factor:.2f}"
 
 
 class Scale(GeometricOp):
@@ -194,7 +219,7 @@ class Scale(GeometricOp):
         return ScaleParams(self.config.factor.draw(rng))
 
     def transform(self, params: ScaleParams, shape: tuple[int, ...]) -> Transform:
-        return geometry.scale(params.factor, _shape2(shape))
+        return affine.scale(params.factor, _shape2(shape))
 
 
 # -- crop ------------------------------------------------------------------------------------
@@ -234,7 +259,7 @@ class CropConfig(ResampleConfig):
 
 
 @dataclass(frozen=True)
-class CropParams:
+class CropParams(DrawnParams):
     """Drawn parameters of ``crop``: the window in input pixels (may reach into padding)."""
 
     top: int
@@ -243,6 +268,10 @@ class CropParams:
     width: int
     out_height: int
     out_width: int
+
+    def describe(self) -> str:
+        """The window's size, e.g. ``"crop 30x40"`` (height x width)."""
+        return f"crop {self.height}x{self.width}"
 
 
 class Crop(GeometricOp):
@@ -273,7 +302,7 @@ class Crop(GeometricOp):
             return [(None, "crop needs size (a fraction of each side) or height and width")]
         return []
 
-    def fill_key(self) -> tuple[str, tuple[float, ...], str] | None:
+    def fill_key(self) -> FillKey | None:
         return super().fill_key() if self.config.padding > 0 else None
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> CropParams:
@@ -293,7 +322,7 @@ class Crop(GeometricOp):
 
     def transform(self, params: CropParams, shape: tuple[int, ...]) -> Transform:
         box = (params.top, params.left, params.height, params.width)
-        return geometry.crop(box, (params.out_height, params.out_width))
+        return affine.crop(box, (params.out_height, params.out_width))
 
 
 # -- translate -------------------------------------------------------------------------------
@@ -313,11 +342,15 @@ class TranslateConfig(ResampleConfig):
 
 
 @dataclass(frozen=True)
-class TranslateParams:
+class TranslateParams(DrawnParams):
     """Drawn parameters of ``translate``, in pixels."""
 
     dx: float
     dy: float
+
+    def describe(self) -> str:
+        """E.g. ``"translate +3,-2px"``."""
+        return f"translate {self.dx:+.0f},{self.dy:+.0f}px"
 
 
 class Translate(GeometricOp):
@@ -342,4 +375,4 @@ class Translate(GeometricOp):
         return TranslateParams(float(x), float(y))
 
     def transform(self, params: TranslateParams, shape: tuple[int, ...]) -> Transform:
-        return geometry.translate(params.dx, params.dy, _shape2(shape))
+        return affine.translate(params.dx, params.dy, _shape2(shape))

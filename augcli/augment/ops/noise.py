@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from augcli.augment.kernels import noise
-from augcli.augment.ops.base import Fixed, Op, Value, param
+from augcli.augment.ops.base import DrawnParams, Fixed, Op, Value, param
 
 
 def _noise_seed(rng: np.random.Generator) -> int:
@@ -37,13 +37,17 @@ class GaussianNoiseConfig:
 
 
 @dataclass(frozen=True)
-class GaussianNoiseParams:
+class GaussianNoiseParams(DrawnParams):
     """Drawn parameters of ``gaussian_noise``."""
 
     std: float
     mean: float
     per_channel: bool
     noise_seed: int
+
+    def describe(self) -> str:
+        """E.g. ``"noise std 0.040"``."""
+        return f"noise std {self.std:.3f}"
 
 
 class GaussianNoise(Op):
@@ -88,12 +92,16 @@ class SaltAndPepperConfig:
 
 
 @dataclass(frozen=True)
-class SaltAndPepperParams:
+class SaltAndPepperParams(DrawnParams):
     """Drawn parameters of ``salt_and_pepper``."""
 
     amount: float
     salt_vs_pepper: float
     noise_seed: int
+
+    def describe(self) -> str:
+        """E.g. ``"s&p 0.020"``."""
+        return f"s&p {self.amount:.3f}"
 
 
 class SaltAndPepper(Op):

@@ -1,11 +1,4 @@
-"""Affine geometry: transforms as matrices, and one warp that resamples at most once.
-
-Conventions
------------
-Coordinates are ``(x, y) = (column, row)`` with pixel centres at integers, as in
-scikit-image. A :class:`Transform` holds the 3x3 matrix that maps *output* coordinates to
-*input* coordinates (the inverse map, which is what resampling needs) and the output shape.
-Composing ``a`` then ``b`` is ``a.matrix @ b.matrix``.
+"""Applying a :class:`~augcli.augment.kernels.affine.Transform`: one warp, fill modes, resampling.
 
 Fill modes have exactly numpy.pad's meaning (``constant``, ``edge``, ``reflect``,
 ``symmetric``, ``wrap``): a source pixel outside the image is the pixel numpy.pad would put
@@ -24,11 +17,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from PIL import Image
+
+from augcli.augment.kernels.affine import EXACT_TOL, Transform
+from augcli.augment.kernels.channels import channel_count, preserve_channel_dim
+from augcli.dtypes import cast_to
 
 FillMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
 Interpolation = Literal["nearest", "bilinear", "bicubic"]
@@ -42,109 +38,8 @@ _PIL_FILTER = {
 }
 # How far (in source pixels) each filter reads beyond the mapped point.
 _SUPPORT = {"nearest": 1, "bilinear": 1, "bicubic": 2}
-_EXACT_TOL = 1e-9
 # A padded source larger than this many times (input + output area) is not built.
 _MAX_PAD_FACTOR = 16
-
-
-@dataclass(frozen=True)
-class Transform:
-    """An affine map from output to input coordinates, and the output shape ``(H, W)``."""
-
-    matrix: np.ndarray
-    out_shape: tuple[int, int]
-
-    def then(self, other: Transform) -> Transform:
-        """This transform followed by ``other`` (``other`` acts on this one's output)."""
-        return Transform(self.matrix @ other.matrix, other.out_shape)
-
-    def is_identity(self, in_shape: tuple[int, int]) -> bool:
-        """Whether applying this to an image of ``in_shape`` changes nothing."""
-        return self.out_shape == in_shape and np.allclose(
-            self.matrix, np.eye(3), rtol=0.0, atol=_EXACT_TOL
-        )
-
-
-def identity(shape: tuple[int, int]) -> Transform:
-    """The identity on an image of ``shape``."""
-    return Transform(np.eye(3), shape)
-
-
-def flip(direction: str, shape: tuple[int, int]) -> Transform:
-    """Mirror horizontally, vertically or both (``direction`` in horizontal|vertical|both)."""
-    h, w = shape
-    m = np.eye(3)
-    if direction in ("horizontal", "both"):
-        m[0, 0], m[0, 2] = -1.0, w - 1.0
-    if direction in ("vertical", "both"):
-        m[1, 1], m[1, 2] = -1.0, h - 1.0
-    return Transform(m, shape)
-
-
-def _exact_trig(angle: float) -> tuple[float, float]:
-    """cos and sin of ``angle`` degrees, exact at multiples of 90 (so rot90 stays exact)."""
-    quarter, rest = divmod(angle, 90.0)
-    if rest == 0.0:
-        return [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)][int(quarter) % 4]
-    rad = math.radians(angle)
-    return math.cos(rad), math.sin(rad)
-
-
-def rotate(angle: float, shape: tuple[int, int], expand: bool = False) -> Transform:
-    """Rotate by ``angle`` degrees counter-clockwise about the image centre.
-
-    With ``expand`` the canvas grows to hold the whole rotated image (its size rounded to
-    whole pixels); otherwise the output keeps ``shape``.
-    """
-    h, w = shape
-    c, s = _exact_trig(angle)
-    if expand:
-        out_w = int(round(abs(c) * w + abs(s) * h))
-        out_h = int(round(abs(s) * w + abs(c) * h))
-    else:
-        out_h, out_w = h, w
-    # Input point (x, y) relative to the centre goes to (c*dx + s*dy, -s*dx + c*dy) (y down);
-    # the inverse map is the transpose of that rotation.
-    cx_in, cy_in = (w - 1) / 2.0, (h - 1) / 2.0
-    cx_out, cy_out = (out_w - 1) / 2.0, (out_h - 1) / 2.0
-    m = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-    m[0, 2] = cx_in - c * cx_out + s * cy_out
-    m[1, 2] = cy_in - s * cx_out - c * cy_out
-    return Transform(m, (out_h, out_w))
-
-
-def scale(factor: float, shape: tuple[int, int]) -> Transform:
-    """Zoom by ``factor`` about the centre (> 1 zooms in); the output keeps ``shape``."""
-    h, w = shape
-    inv = 1.0 / factor
-    cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
-    m = np.array([[inv, 0.0, cx * (1 - inv)], [0.0, inv, cy * (1 - inv)], [0.0, 0.0, 1.0]])
-    return Transform(m, shape)
-
-
-def translate(tx: float, ty: float, shape: tuple[int, int]) -> Transform:
-    """Move the content by ``tx`` pixels right and ``ty`` pixels down."""
-    m = np.array([[1.0, 0.0, -tx], [0.0, 1.0, -ty], [0.0, 0.0, 1.0]])
-    return Transform(m, shape)
-
-
-def crop(box: tuple[int, int, int, int], out_shape: tuple[int, int]) -> Transform:
-    """Take the window ``box = (top, left, height, width)`` and resize it to ``out_shape``.
-
-    Pixel areas map onto pixel areas (the centre of output pixel ``x`` samples
-    ``left + (x + 0.5) * width / out_w - 0.5``), as skimage.transform.resize and Pillow do.
-    ``box`` may extend past the image; those pixels come from the fill mode.
-    """
-    top, left, ch, cw = box
-    oh, ow = out_shape
-    sx, sy = cw / ow, ch / oh
-    m = np.array(
-        [[sx, 0.0, left + 0.5 * sx - 0.5], [0.0, sy, top + 0.5 * sy - 0.5], [0.0, 0.0, 1.0]]
-    )
-    return Transform(m, out_shape)
-
-
-# -- applying a transform -------------------------------------------------------------------
 
 
 def warp(
@@ -176,7 +71,7 @@ def warp(
         resampled in Pillow's 8-bit arithmetic (truncating: within 1 level of exact); uint16
         and float32 channel by channel in float32, integers rounded and clipped back.
     """
-    cvals = _channel_cvals(image, cval)
+    cvals = channel_cvals(cval, channel_count(image))
     if transform.is_identity(image.shape[:2]):
         return image.copy()
     exact = _exact_reindex(image, transform, fill, cvals)
@@ -185,14 +80,29 @@ def warp(
     return _resample(image, transform, fill, cvals, interpolation)
 
 
-def _channel_cvals(image: np.ndarray, cval: float | Sequence[float]) -> np.ndarray:
-    channels = image.shape[2] if image.ndim == 3 else 1
+def channel_cvals(cval: float | Sequence[float], channels: int) -> np.ndarray:
+    """One constant fill value per channel: a single value repeated, or one per channel.
+
+    Raises
+    ------
+    ValueError
+        ``cval`` has neither one value nor ``channels`` values.
+    """
     values = np.atleast_1d(np.asarray(cval, dtype=np.float64))
     if values.size == 1:
         values = np.repeat(values, channels)
     if values.size != channels:
         raise ValueError(f"cval has {values.size} values for an image with {channels} channels")
     return values
+
+
+def fill_period(fill: FillMode, n: int) -> int | None:
+    """The period of a fill mode along an axis of length ``n`` (None: constant or edge).
+
+    numpy.pad's ``wrap`` repeats every ``n`` pixels, ``reflect`` (border not repeated) every
+    ``2n - 2`` (1 for a single pixel), ``symmetric`` (border repeated) every ``2n``.
+    """
+    return {"wrap": n, "reflect": max(2 * n - 2, 1), "symmetric": 2 * n}.get(fill)
 
 
 def _exact_reindex(
@@ -202,7 +112,7 @@ def _exact_reindex(
     m = transform.matrix
     lin, shift = m[:2, :2], m[:2, 2]
     rounded = np.round(m[:2, :])
-    if not np.allclose(m[:2, :], rounded, rtol=0.0, atol=_EXACT_TOL) or not np.allclose(
+    if not np.allclose(m[:2, :], rounded, rtol=0.0, atol=EXACT_TOL) or not np.allclose(
         m[2], [0.0, 0.0, 1.0]
     ):
         return None
@@ -250,7 +160,7 @@ def _shift(
 def _fold_range(start: int, count: int, n: int, fill: FillMode) -> np.ndarray:
     """Indices into an axis of length ``n`` that numpy.pad's ``fill`` puts at
     ``start .. start + count - 1`` (any size of shift; no padded copy is made)."""
-    period = {"wrap": n, "reflect": max(2 * n - 2, 1), "symmetric": 2 * n}.get(fill)
+    period = fill_period(fill, n)
     if period is not None:
         start %= period  # Python ints: exact for shifts of any size
     else:  # edge: everything beyond one output length away reads the same border pixel
@@ -328,6 +238,7 @@ def _resample(
     return _pil_affine(src, (ow, oh), coeffs, _PIL_FILTER[interpolation], cvals)
 
 
+@preserve_channel_dim
 def _resample_far(
     image: np.ndarray,
     transform: Transform,
@@ -347,7 +258,7 @@ def _resample_far(
     def inverse_map(cr: np.ndarray) -> np.ndarray:
         xy = cr @ m[:2, :2].T + m[:2, 2]
         for axis, n in ((0, w), (1, h)):
-            period = {"wrap": n, "reflect": max(2 * n - 2, 1), "symmetric": 2 * n}.get(fill)
+            period = fill_period(fill, n)
             if period is None:  # edge: beyond the border every tap reads the border
                 xy[:, axis] = np.clip(xy[:, axis], -4.0, n + 3.0)
             else:  # a whole number of periods changes nothing; keeps coordinates small
@@ -355,11 +266,10 @@ def _resample_far(
         return xy
 
     order = {"nearest": 0, "bilinear": 1, "bicubic": 3}[interpolation]
-    planes = image[..., None] if image.ndim == 2 else image
     out = np.stack(
         [
             skimage.transform.warp(
-                planes[..., c].astype(np.float64),
+                image[..., c].astype(np.float64),
                 inverse_map,
                 output_shape=transform.out_shape,
                 order=order,
@@ -368,12 +278,11 @@ def _resample_far(
                 clip=False,
                 preserve_range=True,
             )
-            for c in range(planes.shape[2])
+            for c in range(image.shape[2])
         ],
         axis=-1,
     )
-    result = _as_dtype(out, image.dtype)
-    return result[..., 0] if image.ndim == 2 else result
+    return cast_to(out, image.dtype)
 
 
 def _filled(shape: tuple[int, int], image: np.ndarray, cvals: np.ndarray) -> np.ndarray:
@@ -385,7 +294,7 @@ def _filled(shape: tuple[int, int], image: np.ndarray, cvals: np.ndarray) -> np.
 def _fill(out: np.ndarray, cvals: np.ndarray) -> None:
     """Set every pixel of ``out`` to the per-channel ``cvals`` (a plain fill when they agree:
     broadcasting a 3-vector over a large array is several times slower)."""
-    values = _as_dtype(cvals, out.dtype)
+    values = cast_to(cvals, out.dtype)
     if out.ndim == 2 or (values == values[0]).all():
         out.fill(values[0])
     else:
@@ -404,13 +313,7 @@ def _pad_constant(src: np.ndarray, pads, cvals: np.ndarray) -> np.ndarray:
     return out
 
 
-def _as_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    if np.issubdtype(dtype, np.integer):
-        info = np.iinfo(dtype)
-        return np.clip(np.rint(values), info.min, info.max).astype(dtype)
-    return values.astype(dtype)
-
-
+@preserve_channel_dim
 def _pil_affine(
     src: np.ndarray, size: tuple[int, int], coeffs: tuple[float, ...], resample, cvals: np.ndarray
 ) -> np.ndarray:
@@ -423,34 +326,24 @@ def _pil_affine(
     translucent colours). uint16 and float32 run per channel in mode F and are rounded back.
     """
     if src.dtype == np.uint8:
-        fills = _as_dtype(cvals, np.uint8)
-        groups = _uint8_groups(src.shape[2] if src.ndim == 3 else 1)
+        fills = cast_to(cvals, np.uint8)
         outs = []
-        for lo, hi in groups:
-            part = src if src.ndim == 2 else src[..., lo:hi] if hi - lo == 3 else src[..., lo]
+        for lo, hi in _uint8_groups(src.shape[2]):
+            part = src[..., lo:hi] if hi - lo == 3 else src[..., lo]
             fill = tuple(int(v) for v in fills[lo:hi]) if hi - lo == 3 else int(fills[lo])
             pil = Image.fromarray(np.ascontiguousarray(part))
             out = pil.transform(size, Image.Transform.AFFINE, coeffs, resample, fillcolor=fill)
             outs.append(np.asarray(out))
-        if src.ndim == 2:
-            return outs[0]
         return np.concatenate([o if o.ndim == 3 else o[..., None] for o in outs], axis=-1)
-    planes = src[..., None] if src.ndim == 2 else src
     results = []
-    for c in range(planes.shape[2]):
-        plane = np.ascontiguousarray(planes[..., c], dtype=np.float32)
+    for c in range(src.shape[2]):
+        plane = np.ascontiguousarray(src[..., c], dtype=np.float32)
         pil = Image.fromarray(plane, mode="F")
         out = pil.transform(
             size, Image.Transform.AFFINE, coeffs, resample, fillcolor=float(cvals[c])
         )
         results.append(np.asarray(out))
-    stacked = np.stack(results, axis=-1)
-    if src.dtype == np.float32:
-        result = stacked
-    else:
-        info = np.iinfo(src.dtype)
-        result = np.clip(np.rint(stacked), info.min, info.max).astype(src.dtype)
-    return result[..., 0] if src.ndim == 2 else result
+    return cast_to(np.stack(results, axis=-1), src.dtype)
 
 
 def _uint8_groups(channels: int) -> list[tuple[int, int]]:
