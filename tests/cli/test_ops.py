@@ -1,4 +1,4 @@
-"""``augcli ops``, ``augcli schema``, ``augcli validate``, ``--help`` and ``--version`` through CliRunner."""
+"""``augcli ops``, ``schema``, ``validate``, ``--help`` and ``--version`` through CliRunner."""
 
 from __future__ import annotations
 
