@@ -5,6 +5,9 @@ check pipeline files as they are typed. It states what :mod:`augcli.augment.conf
 by key: types, enums, bounds, required keys, unknown keys, the three forms of a random
 parameter and ``p``. Cross-key rules that an op checks in code (``crop`` takes ``size`` or
 ``height`` + ``width``) and ``[lo, hi]`` with ``lo <= hi`` are left to ``augcli validate``.
+
+Numbers are JSON numbers: the quoted numbers ``validate`` also takes (``'1e-3'``, which YAML 1.1
+reads as a string) are not in the schema, and JSON has no ``.inf``/``.nan`` to exclude.
 """
 
 from __future__ import annotations

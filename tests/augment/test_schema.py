@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from augcli.augment.config import MAX_COPIES, default_config_text, parse_pipeline
 from augcli.augment.ops import OPS
@@ -279,3 +281,62 @@ def test_bare_op_names_are_the_ops_without_required_keys():
         # Cross-key rules an op checks in code (crop: size or height + width) are not in it.
         passes_own_checks = name in bare and not cls(cls.config_cls()).check()
         assert augcli_accepts(f"pipeline: [{name}]") == passes_own_checks
+
+
+# -- agreement on generated documents ------------------------------------------------------
+
+CROSS_KEY_RULES = (
+    "give either size or height and width",
+    "height and width go together",
+    "crop needs size",
+    "a range is [lo, hi] with lo <= hi",
+)
+ALL_KEYS = sorted({key for cls in OPS.values() for key, _, _ in fields_of(cls.config_cls)})
+ENUMS = sorted(
+    {c for cls in OPS.values() for _, spec, _ in fields_of(cls.config_cls) for c in spec.choices}
+)
+# Finite numbers only, never numeric strings: see the schema module's notes.
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 300),
+    st.floats(-2, 2, allow_nan=False),
+    st.floats(0, 1),
+    st.sampled_from([*ENUMS, "x"]),
+)
+FRACTION = st.floats(0, 1)
+LIKELY_VALID = st.one_of(
+    FRACTION,
+    st.integers(1, 300),
+    st.booleans(),
+    st.sampled_from(ENUMS),
+    st.lists(FRACTION, min_size=2, max_size=2).map(sorted),
+    st.fixed_dictionaries({"choice": st.lists(FRACTION, min_size=1, max_size=3)}),
+)
+VALUE = st.one_of(
+    LIKELY_VALID,
+    LIKELY_VALID,
+    LIKELY_VALID,
+    SCALAR,
+    st.lists(SCALAR, max_size=5),
+    st.fixed_dictionaries({"choice": st.lists(SCALAR, max_size=3)}),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_schema_accepts_what_validate_accepts_and_rejects_the_rest_but_cross_key_rules(data):
+    op = data.draw(st.sampled_from(list(OPS)), label="op")
+    fields = fields_of(OPS[op].config_cls)
+    own = [key for key, _, _ in fields] + ["p"]
+    params = {key: 0.5 for key, _, default in fields if default is REQUIRED}
+    keys = st.sampled_from(own * 6 + [*ALL_KEYS, "bogus"])
+    params.update(data.draw(st.dictionaries(keys, VALUE, max_size=2), label="params"))
+    text = yaml.safe_dump({"pipeline": [{op: params}]})
+    try:
+        parse_pipeline(text)
+    except ConfigError as exc:
+        if not errors(yaml.safe_load(text)):
+            assert any(rule in str(exc) for rule in CROSS_KEY_RULES), str(exc)
+        return
+    assert errors(yaml.safe_load(text)) == []
