@@ -45,6 +45,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from augcli.atomic import atomic_write
 from augcli.errors import InputError, OutputError
+from augcli.formats import (
+    IMAGE_EXTENSIONS,
+    MODE_DTYPES,
+    WRITABLE_MODES,
+    canonical_format,
+    format_can_hold,
+    format_for_path,
+)
 
 DEFAULT_MAX_PIXELS: int = 89_478_485
 """Pillow's default ``Image.MAX_IMAGE_PIXELS``: larger images are refused unless asked for."""
@@ -58,35 +66,6 @@ PNG_COMPRESS_LEVEL = 1
 TIFF_COMPRESSION: str | None = None
 """TIFF output is uncompressed: fastest to write and read, lossless, readable everywhere."""
 
-FORMAT_EXTENSIONS: dict[str, str] = {
-    "JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp", "GIF": ".gif"
-}  # fmt: skip
-"""Pillow format name -> the extension augcli gives files it writes in that format."""
-
-EXTENSION_FORMATS: dict[str, str] = {
-    **{ext: fmt for fmt, ext in FORMAT_EXTENSIONS.items()}, ".jpeg": "JPEG", ".tiff": "TIFF"
-}  # fmt: skip
-"""Lower-case extension -> Pillow format name."""
-
-IMAGE_EXTENSIONS: frozenset[str] = frozenset(EXTENSION_FORMATS)
-"""Extensions (lower-case, with the dot) augcli treats as images; compare case-insensitively."""
-
-# Modes each output format stores without losing channels or bit depth (JPEG/WebP pixel
-# values are lossy, as asked for). L in WebP and GIF is stored as grey RGB / grey palette.
-_FORMAT_MODES: dict[str, frozenset[str]] = {
-    "JPEG": frozenset({"L", "RGB"}),
-    "PNG": frozenset({"L", "LA", "RGB", "RGBA", "I;16", "I"}),
-    "TIFF": frozenset({"L", "LA", "RGB", "RGBA", "I;16", "I", "F"}),
-    "WEBP": frozenset({"L", "LA", "RGB", "RGBA"}),
-    "BMP": frozenset({"L", "RGB"}),
-    "GIF": frozenset({"L"}),
-}
-# Writable mode -> (array dtype, channels); the order is the default-mode lookup order.
-_MODE_DTYPES: dict[str, tuple[type, int]] = {
-    "L": (np.uint8, 1), "LA": (np.uint8, 2), "RGB": (np.uint8, 3), "RGBA": (np.uint8, 4),
-    "I;16": (np.uint16, 1), "I": (np.uint16, 1), "F": (np.float32, 1),
-}  # fmt: skip
-_WRITABLE_MODES = tuple(_MODE_DTYPES)
 _TO_RGB = frozenset({"RGB", "RGBX", "CMYK", "YCbCr", "LAB", "HSV"})
 _UINT16_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 
@@ -118,67 +97,6 @@ class ImageData:
     mode: str
     format: str
     n_frames: int
-
-
-def format_for_path(path: str | os.PathLike[str]) -> str | None:
-    """Return the Pillow format name for a file's extension, or None if it is not an image.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A file name; only its extension (case-insensitive) matters.
-
-    Returns
-    -------
-    str or None
-        "JPEG", "PNG", "TIFF", "WEBP", "BMP", "GIF" or None.
-    """
-    return EXTENSION_FORMATS.get(Path(path).suffix.lower())
-
-
-def format_can_hold(format: str, mode: str) -> str | None:
-    """Say whether an output format stores a mode without losing channels or bit depth.
-
-    Parameters
-    ----------
-    format : str
-        Pillow format name, case-insensitive ("JPEG", "png", ...).
-    mode : str
-        A mode of :attr:`ImageData.mode` (L, LA, RGB, RGBA, I;16, I, F).
-
-    Returns
-    -------
-    str or None
-        None if it can; otherwise a one-line reason, e.g.
-        "JPEG cannot store an alpha channel (mode RGBA)".
-
-    Notes
-    -----
-    Lossy compression (JPEG, WebP) is not a refusal. WebP stores L as grey RGB and LA as RGBA,
-    which read back with 3 or 4 equal colour channels; GIF stores L as a grey palette, read back
-    as L. GIF refuses RGB (it would be quantized to 256 colours); BMP refuses alpha (Pillow reads
-    it back as RGB). PNG holds mode I because its arrays are uint16 (stored as I;16).
-    """
-    fmt = _canonical_format(format)
-    if fmt not in _FORMAT_MODES:
-        return f"unsupported output format {format!r} (use one of {', '.join(_FORMAT_MODES)})"
-    if mode not in _WRITABLE_MODES:
-        return f"augcli does not write mode {mode!r} (one of {', '.join(_WRITABLE_MODES)})"
-    if mode in _FORMAT_MODES[fmt]:
-        return None
-    if mode in ("LA", "RGBA"):
-        return f"{fmt} cannot store an alpha channel (mode {mode})"
-    if mode in ("I;16", "I"):
-        return f"{fmt} cannot store 16-bit images (mode {mode})"
-    if mode == "F":
-        return f"{fmt} cannot store 32-bit float images (mode F)"
-    return f"{fmt} stores at most 256 colours, mode {mode} would be quantized"
-
-
-def _canonical_format(name: str) -> str:
-    """Pillow format name from a user's spelling ("jpg" -> "JPEG", "tif" -> "TIFF")."""
-    upper = name.upper()
-    return {"JPG": "JPEG", "TIF": "TIFF"}.get(upper, upper)
 
 
 @contextmanager
@@ -353,7 +271,7 @@ def read_image(
 def _default_mode(array: np.ndarray) -> str:
     """The mode an array is written in when none is given (ValueError if none fits)."""
     channels = 1 if array.ndim == 2 else array.shape[2]
-    for mode, (dtype, mode_channels) in _MODE_DTYPES.items():
+    for mode, (dtype, mode_channels) in MODE_DTYPES.items():
         if mode != "I" and array.dtype == dtype and channels == mode_channels:
             return mode
     raise ValueError(
@@ -370,9 +288,9 @@ def _to_pil(array: np.ndarray, mode: str | None, fmt: str) -> Image.Image:
     if array.ndim not in (2, 3) or 0 in array.shape[:2]:
         raise ValueError(f"cannot write an array of shape {array.shape} as an image")
     mode = mode or _default_mode(array)
-    if mode not in _MODE_DTYPES:
-        raise ValueError(f"cannot write mode {mode!r}; one of {', '.join(_WRITABLE_MODES)}")
-    dtype, channels = _MODE_DTYPES[mode]
+    if mode not in MODE_DTYPES:
+        raise ValueError(f"cannot write mode {mode!r}; one of {', '.join(WRITABLE_MODES)}")
+    dtype, channels = MODE_DTYPES[mode]
     if array.dtype != dtype or (1 if array.ndim == 2 else array.shape[2]) != channels:
         raise ValueError(
             f"mode {mode} needs a {np.dtype(dtype).name} array with {channels} channel(s), "
@@ -436,7 +354,7 @@ def write_image(
         The array's dtype or shape fits no writable mode, or does not match ``mode``.
     """
     path = Path(path)
-    fmt = _canonical_format(format) if format else format_for_path(path)
+    fmt = canonical_format(format) if format else format_for_path(path)
     if fmt is None:
         raise OutputError(
             f"cannot write {path}: unknown image extension {path.suffix!r} "

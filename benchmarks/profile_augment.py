@@ -119,7 +119,7 @@ class Timers:
 
 
 class _NumpyWithTimedPad:
-    """Stands in for ``numpy`` inside augcli.augment.kernels.geometry so its np.pad can be timed."""
+    """Stands in for ``numpy`` inside augcli.augment.kernels.warp so its np.pad can be timed."""
 
     def __init__(self) -> None:
         self.pad = np.pad

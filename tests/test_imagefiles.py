@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import struct
 import time
 import warnings
 from pathlib import Path
@@ -13,19 +14,10 @@ import pytest
 from PIL import Image, ImageFile
 
 import augcli.atomic
-import augcli.imagefiles as imageio
 from augcli.atomic import TEMP_PREFIX
 from augcli.errors import InputError, OutputError
-from augcli.imagefiles import (
-    DEFAULT_MAX_PIXELS,
-    FORMAT_EXTENSIONS,
-    IMAGE_EXTENSIONS,
-    ImageData,
-    format_can_hold,
-    format_for_path,
-    read_image,
-    write_image,
-)
+from augcli.formats import FORMAT_EXTENSIONS, IMAGE_EXTENSIONS, format_can_hold, format_for_path
+from augcli.imagefiles import DEFAULT_MAX_PIXELS, ImageData, read_image, write_image
 from tests import imagefactory as factory
 
 RNG = np.random.default_rng(20261127)
@@ -265,7 +257,7 @@ def test_missing_file_and_folder(tmp_path: Path):
 
 def test_decoder_errors_of_any_kind_become_input_error(tmp_path: Path, monkeypatch):
     factory.make_image(tmp_path / "ok.png", factory.asymmetric_gray())
-    for error in (SyntaxError("bad chunk"), ValueError("bad"), imageio.struct.error("short")):
+    for error in (SyntaxError("bad chunk"), ValueError("bad"), struct.error("short")):
 
         def broken_load(self, error=error):
             raise error

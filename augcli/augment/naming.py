@@ -6,7 +6,7 @@ import os
 import string
 
 from augcli.errors import UsageError
-from augcli.imagefiles import FORMAT_EXTENSIONS
+from augcli.formats import FORMAT_EXTENSIONS
 
 DEFAULT_TEMPLATE = "{stem}_aug{index}{ext}"
 TEMPLATE_FIELDS = ("stem", "index", "ext", "parent")

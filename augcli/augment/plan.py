@@ -20,7 +20,8 @@ from augcli.augment.manifest import MANIFEST_NAME
 from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_extension, output_names
 from augcli.augment.walk import Folder, walk
 from augcli.errors import InputError, UsageError
-from augcli.imagefiles import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, format_can_hold, probe_mode
+from augcli.formats import IMAGE_EXTENSIONS, format_can_hold
+from augcli.imagefiles import DEFAULT_MAX_PIXELS, probe_mode
 
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
 MAX_LISTED = 5

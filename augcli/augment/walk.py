@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from augcli.imagefiles import IMAGE_EXTENSIONS
+from augcli.formats import IMAGE_EXTENSIONS
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import click
 from augcli import __version__
 from augcli.cli.augment import augment_command, preview_command
 from augcli.cli.loss import loss_command
-from augcli.cli.ops import ops_command, validate_command
+from augcli.cli.ops import ops_command, schema_command, validate_command
 from augcli.cli.pool import pool_command
 from augcli.errors import EXIT_INTERRUPTED, AugcliError
 
@@ -43,6 +43,7 @@ def cli() -> None:
     augcli augment SRC DST -c pipeline.yaml   augment image folders
     augcli preview IMAGE -o sheet.png         look at a pipeline on one image
     augcli ops                                list the ops and their parameters
+    augcli schema                             JSON Schema of pipeline files
     augcli validate pipeline.yaml             check a pipeline file
     augcli loss preds.csv                     evaluate losses on predictions
     augcli pool image.jpg --method all -o g.png   apply CNN pooling methods
@@ -56,6 +57,7 @@ for _command in (
     augment_command,
     preview_command,
     ops_command,
+    schema_command,
     validate_command,
     loss_command,
     pool_command,

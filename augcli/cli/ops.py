@@ -1,4 +1,4 @@
-"""``augcli ops`` and ``augcli validate``: the op catalogue and pipeline-file checks."""
+"""``augcli ops``, ``augcli schema`` and ``augcli validate``: the op catalogue and file checks."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ import click
 from augcli.augment.config import load_pipeline
 from augcli.augment.ops import describe_ops
 from augcli.augment.pipeline import Pipeline
+from augcli.augment.schema import pipeline_schema
 from augcli.cli.options import json_option
 
 
 @click.command("ops")
-@json_option("Print one JSON document for scripts.")
+@json_option("Print the pipeline file's JSON Schema instead (as augcli schema does).")
 def ops_command(as_json: bool) -> None:
     """List every op with its parameters, defaults and allowed values.
 
     Every number parameter marked "range" may also be a [lo, hi] range (drawn uniformly per
     image) or {choice: [...]}; every op also takes p, its probability.
     """
-    catalog = describe_ops()
     if as_json:
-        click.echo(json.dumps(catalog, indent=2))
+        _echo_schema()
         return
+    catalog = describe_ops()
     for op in catalog:
         click.echo(f"{op['name']}: {op['summary']}")
         click.echo(f"  example: - {op['example']}")
@@ -33,6 +34,22 @@ def ops_command(as_json: bool) -> None:
             click.echo(f"  {p['name']:<{width}}  {p['help']}; {default}")
             click.echo(f"  {'':<{width}}  allowed: {p['allowed']}")
         click.echo("")
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of pipeline files (draft 2020-12, from the op registry).
+
+    \b
+    Save it and point your editor at it, e.g. for the YAML language server:
+      augcli schema > augcli-pipeline.schema.json
+      # yaml-language-server: $schema=./augcli-pipeline.schema.json
+    """
+    _echo_schema()
+
+
+def _echo_schema() -> None:
+    click.echo(json.dumps(pipeline_schema(), indent=2))
 
 
 @click.command("validate")

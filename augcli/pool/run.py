@@ -28,7 +28,8 @@ import numpy as np
 
 from augcli.atomic import atomic_write
 from augcli.errors import AugcliError, InputError, OutputError, UsageError
-from augcli.imagefiles import IMAGE_EXTENSIONS, write_image
+from augcli.formats import IMAGE_EXTENSIONS
+from augcli.imagefiles import write_image
 from augcli.pool.arrays import Source, from_planes, load_importance, load_source, to_units
 from augcli.pool.grid import make_grid, nearest
 from augcli.pool.options import PoolOptions, user_error

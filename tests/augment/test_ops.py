@@ -13,10 +13,10 @@ from augcli.augment.config import parse_pipeline
 from augcli.augment.kernels.warp import FILL_MODES
 from augcli.augment.ops import OPS
 from augcli.augment.pipeline import Pipeline
+from tests.conftest import DTYPES, FULL
+from tests.conftest import random_image as _uniform_image
 from tests.imagefactory import asymmetric_gray, asymmetric_rgb
 
-DTYPES = (np.uint8, np.uint16, np.float32)
-FULL = {np.uint8: 255.0, np.uint16: 65535.0, np.float32: 1.0}
 SHAPES = [(6, 9), (6, 9, 1), (6, 9, 2), (6, 9, 3), (6, 9, 4)]
 
 # name -> YAML of configs that must leave the image unchanged, and one that changes it.
@@ -62,10 +62,8 @@ def run_op(step_yaml: str, image: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def random_image(shape, dtype, seed=0) -> np.ndarray:
-    values = np.random.default_rng(seed).uniform(0.05, 0.95, shape)
-    if dtype == np.float32:
-        return values.astype(np.float32)
-    return np.rint(values * FULL[dtype]).astype(dtype)
+    """Pixels kept off the extremes, so that noise and fills visibly change them."""
+    return _uniform_image(shape, dtype, seed, low=0.05, high=0.95)
 
 
 # -- registry-wide -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``augcli ops``, ``augcli validate``, ``--help`` and ``--version`` through CliRunner."""
+"""``augcli ops``, ``schema``, ``validate``, ``--help`` and ``--version`` through CliRunner."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from augcli import __version__
 from augcli.augment.ops import OPS
+from augcli.augment.schema import pipeline_schema
 from augcli.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,22 +47,20 @@ def test_ops_text_shows_required_defaults_and_allowed_values():
     assert "allowed: a number > 0, or a [lo, hi] range, or {choice: [...]}" in out
 
 
-def test_ops_json_parses_and_matches_the_registry():
+def test_ops_json_prints_the_pipeline_json_schema():
     result = invoke("ops", "--json")
     assert result.exit_code == 0
-    catalog = json.loads(result.stdout)
-    assert [op["name"] for op in catalog] == SEVEN
-    by_name = {op["name"]: op for op in catalog}
-    for name, cls in OPS.items():
-        params = {p["name"]: p for p in by_name[name]["params"]}
-        assert set(params) == set(cls.config_cls.__dataclass_fields__) | {"p"}
-        assert params["p"]["default"] == 1.0 and not params["p"]["required"]
-        assert by_name[name]["geometric"] == (name not in ("gaussian_noise", "salt_and_pepper"))
-    rotate = {p["name"]: p for p in by_name["rotate"]["params"]}
-    assert rotate["angle"]["required"] and rotate["angle"]["default"] is None
-    assert rotate["fill"]["default"] == "constant" and rotate["cval"]["default"] == 0.0
-    noise = {p["name"]: p for p in by_name["gaussian_noise"]["params"]}
-    assert noise["mean"]["default"] == 0.0 and noise["per_channel"]["default"] is True
+    schema = json.loads(result.stdout)
+    assert schema == pipeline_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert list(schema["$defs"]["step"]["oneOf"][0]["properties"]) == [SEVEN[0]]
+
+
+def test_schema_command_prints_the_same_schema_as_ops_json():
+    result = invoke("schema")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout == invoke("ops", "--json").stdout
+    assert set(json.loads(result.stdout)["$defs"]) == {"step", *SEVEN}
 
 
 def test_validate_ok(tmp_path):

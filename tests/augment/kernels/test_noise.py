@@ -18,9 +18,8 @@ import numpy as np
 import pytest
 
 from augcli.augment.kernels import noise
+from tests.conftest import DTYPES, FULL
 
-DTYPES = (np.uint8, np.uint16, np.float32)
-FULL = {np.uint8: 255.0, np.uint16: 65535.0, np.float32: 1.0}
 N_SIDE = 256  # 65536 pixels
 
 

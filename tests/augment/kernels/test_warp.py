@@ -28,24 +28,11 @@ import skimage.transform
 from augcli.augment.kernels import affine
 from augcli.augment.kernels import warp as warp_module
 from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS, fill_period, warp
+from tests.conftest import DTYPES, FULL, image_shape, random_image
 
-DTYPES = (np.uint8, np.uint16, np.float32)
-FULL = {np.uint8: 255.0, np.uint16: 65535.0, np.float32: 1.0}
 # In the image's own units: 1 level for integers, 1e-5 for float32 (measured <= 3.6e-6).
 TOLERANCE = {np.uint8: 1.0, np.uint16: 1.0, np.float32: 1e-5}
 H, W = 23, 31
-
-
-def _random_image(shape, dtype, seed=0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    values = rng.random(shape)
-    if dtype == np.float32:
-        return values.astype(np.float32)
-    return np.rint(values * FULL[dtype]).astype(dtype)
-
-
-def _shape(h, w, channels):
-    return (h, w) if channels is None else (h, w, channels)
 
 
 def _pad_shift(image, dx, dy, mode, cval):
@@ -67,7 +54,7 @@ def _pad_shift(image, dx, dy, mode, cval):
 @pytest.mark.parametrize("channels", [None, 1, 3, 4])
 @pytest.mark.parametrize("mode", FILL_MODES)
 def test_integer_translation_equals_numpy_pad(dtype, channels, mode):
-    image = _random_image(_shape(5, 7, channels), dtype)
+    image = random_image(image_shape(5, 7, channels), dtype)
     cval = 0.25 * FULL[dtype] if dtype == np.float32 else 7
     # Includes zero, shifts within the image, and shifts larger than the image (|dx| > W).
     for dx in (-20, -7, -3, 0, 1, 6, 7, 19):
@@ -81,7 +68,7 @@ def test_integer_translation_equals_numpy_pad(dtype, channels, mode):
 @pytest.mark.parametrize("mode", FILL_MODES)
 def test_integer_translation_of_single_pixel_and_single_row(mode):
     for shape in [(1, 1), (1, 5), (4, 1, 2)]:
-        image = _random_image(shape, np.uint8, seed=3)
+        image = random_image(shape, np.uint8, seed=3)
         for dx, dy in [(2, 0), (-3, 1), (0, -4), (5, 5)]:
             out = warp(image, affine.translate(dx, dy, shape[:2]), mode, 9)
             np.testing.assert_array_equal(out, _pad_shift(image, dx, dy, mode, 9))
@@ -90,7 +77,7 @@ def test_integer_translation_of_single_pixel_and_single_row(mode):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [None, 3, 4])
 def test_right_angle_rotation_with_expand_equals_rot90(dtype, channels):
-    image = _random_image(_shape(4, 7, channels), dtype)
+    image = random_image(image_shape(4, 7, channels), dtype)
     for angle, k in [(0, 0), (90, 1), (180, 2), (270, 3), (-90, 3), (-270, 1), (450, 1)]:
         out = warp(image, affine.rotate(angle, (4, 7), expand=True), "constant", 0)
         np.testing.assert_array_equal(out, np.rot90(image, k), err_msg=f"angle={angle}")
@@ -100,14 +87,14 @@ def test_right_angle_rotation_with_expand_equals_rot90(dtype, channels):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_right_angle_rotation_of_square_image_without_expand_equals_rot90(dtype):
     for side in (5, 6):  # odd and even: the centre is a pixel or a pixel corner
-        image = _random_image((side, side, 3), dtype)
+        image = random_image((side, side, 3), dtype)
         for k in range(4):
             out = warp(image, affine.rotate(90 * k, (side, side)), "constant", 0)
             np.testing.assert_array_equal(out, np.rot90(image, k))
 
 
 def test_half_turn_of_non_square_image_without_expand_equals_rot90():
-    image = _random_image((4, 7), np.uint16)
+    image = random_image((4, 7), np.uint16)
     out = warp(image, affine.rotate(180, (4, 7)), "constant", 0)
     np.testing.assert_array_equal(out, np.rot90(image, 2))
 
@@ -123,14 +110,14 @@ def test_positive_angle_is_counter_clockwise():
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [None, 2, 3])
 def test_flips_equal_np_flip(dtype, channels):
-    image = _random_image(_shape(4, 6, channels), dtype)
+    image = random_image(image_shape(4, 6, channels), dtype)
     for direction, axes in [("horizontal", 1), ("vertical", 0), ("both", (0, 1))]:
         out = warp(image, affine.flip(direction, (4, 6)), "constant", 0)
         np.testing.assert_array_equal(out, np.flip(image, axes))
 
 
 def test_flip_then_integer_translation_equals_flip_then_pad():
-    image = _random_image((5, 8, 3), np.uint8)
+    image = random_image((5, 8, 3), np.uint8)
     t = affine.flip("horizontal", (5, 8)).then(affine.translate(3, -2, (5, 8)))
     for mode in FILL_MODES:
         out = warp(image, t, mode, 11)
@@ -139,7 +126,7 @@ def test_flip_then_integer_translation_equals_flip_then_pad():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_identity_returns_equal_copy(dtype):
-    image = _random_image((5, 6, 3), dtype)
+    image = random_image((5, 6, 3), dtype)
     for t in [
         affine.identity((5, 6)),
         affine.translate(0, 0, (5, 6)),
@@ -155,13 +142,13 @@ def test_identity_returns_equal_copy(dtype):
 
 
 def test_crop_without_resize_is_slicing():
-    image = _random_image((9, 11, 3), np.uint8)
+    image = random_image((9, 11, 3), np.uint8)
     out = warp(image, affine.crop((2, 3, 4, 5), (4, 5)), "constant", 0)
     np.testing.assert_array_equal(out, image[2:6, 3:8])
 
 
 def test_crop_box_reaching_outside_uses_fill_like_numpy_pad():
-    image = _random_image((6, 7), np.uint8)
+    image = random_image((6, 7), np.uint8)
     for mode in FILL_MODES:
         out = warp(image, affine.crop((-2, -3, 8, 9), (8, 9)), mode, 5)
         padded = (
@@ -253,7 +240,7 @@ def test_every_exact_fast_path_equals_the_skimage_reference(name, mode):
     """The re-indexing fast paths give exactly what skimage's warp gives for the same matrix
     and mode (whole-pixel maps: interpolation reads source pixels as they are)."""
     t = FAST_PATHS[name]()
-    image = _random_image((H, W, 3), np.uint8, seed=21)
+    image = random_image((H, W, 3), np.uint8, seed=21)
     got = warp(image, t, mode, 7, "bilinear")
     expected = _skimage_warp(image, t, mode, [7, 7, 7], order=1)
     np.testing.assert_array_equal(got, expected)
@@ -264,7 +251,7 @@ def test_every_exact_fast_path_equals_the_skimage_reference(name, mode):
 @pytest.mark.parametrize("name", sorted(TRANSFORMS))
 def test_bilinear_resampling_matches_skimage(dtype, channels, name):
     t = TRANSFORMS[name]()
-    image = _random_image(_shape(H, W, channels), dtype, seed=len(name))
+    image = random_image(image_shape(H, W, channels), dtype, seed=len(name))
     n = 1 if channels is None else channels
     # Per-channel constant fill, different in each channel.
     cvals = [FULL[dtype] * f for f in (0.3, 0.6, 0.1, 0.9)[:n]]
@@ -274,7 +261,7 @@ def test_bilinear_resampling_matches_skimage(dtype, channels, name):
     assert interior.any()
     for mode in FILL_MODES:
         out = warp(image, t, mode, cvals, "bilinear")
-        assert out.dtype == dtype and out.shape == _shape(*t.out_shape, channels)
+        assert out.dtype == dtype and out.shape == image_shape(*t.out_shape, channels)
         expected = _skimage_warp(image, t, mode, cvals, order=1)
         diff = np.abs(out.astype(np.float64) - expected)
         if diff.ndim == 3:
@@ -290,7 +277,7 @@ def test_integer_resampling_rounds_uint16_and_truncates_uint8(dtype):
     # uint16 is resampled in float32 and rounded: unbiased (mean difference from skimage's
     # float result measured 0.002). uint8 runs in Pillow's 8-bit filters, which truncate
     # (documented): every pixel lies in (exact - 1, exact], 0.5 level low on average.
-    image = _random_image((64, 64, 3), dtype, seed=11)
+    image = random_image((64, 64, 3), dtype, seed=11)
     t = affine.rotate(17, (64, 64))
     out = warp(image, t, "reflect", 0, "bilinear").astype(np.float64)
     planes = [
@@ -307,7 +294,7 @@ def test_integer_resampling_rounds_uint16_and_truncates_uint8(dtype):
 
 
 def test_constant_fill_region_is_exactly_cval():
-    image = _random_image((H, W, 3), np.uint16)
+    image = random_image((H, W, 3), np.uint16)
     t = affine.rotate(40, (H, W))
     _, fill = _regions(t, (H, W))
     out = warp(image, t, "constant", [100, 2000, 65535], "bilinear")
@@ -317,7 +304,7 @@ def test_constant_fill_region_is_exactly_cval():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_nearest_picks_source_values_and_matches_skimage_away_from_ties(dtype):
-    image = _random_image((H, W, 3), dtype, seed=5)
+    image = random_image((H, W, 3), dtype, seed=5)
     cval = FULL[dtype]
     t = affine.rotate(17, (H, W))  # an irrational map: no exact half-pixel ties
     for mode in FILL_MODES:
@@ -371,7 +358,7 @@ def test_bicubic_is_cubic_convolution_with_a_minus_one(dtype):
     reproduced exactly (a shift of 0.1 px reads 0.172 px); checked here against a separable
     numpy reference for a fractional translation, away from the border.
     """
-    image = _random_image((H, W), dtype, seed=9)
+    image = random_image((H, W), dtype, seed=9)
     tx, ty = 0.3, -0.7
     out = warp(image, affine.translate(tx, ty, (H, W)), "edge", 0, "bicubic").astype(np.float64)
     src = image.astype(np.float64)
@@ -399,7 +386,7 @@ def test_constant_image_stays_constant_with_non_constant_fill(interpolation, mod
 
 
 def test_map_entirely_outside_gives_all_fill():
-    image = _random_image((6, 6, 3), np.uint8)
+    image = random_image((6, 6, 3), np.uint8)
     out = warp(image, affine.translate(100.5, 0, (6, 6)), "constant", [1, 2, 3])
     np.testing.assert_array_equal(out, np.broadcast_to([1, 2, 3], (6, 6, 3)))
 
@@ -436,7 +423,7 @@ def test_warp_does_not_modify_input_and_keeps_dtype(dtype, channels, name):
         "flip": lambda: affine.flip("both", (H, W)),
     }
     t = (extra.get(name) or TRANSFORMS[name])()
-    image = _random_image(_shape(H, W, channels), dtype)
+    image = random_image(image_shape(H, W, channels), dtype)
     before = image.copy()
     for mode in FILL_MODES:
         for interpolation in INTERPOLATIONS:
@@ -448,7 +435,7 @@ def test_warp_does_not_modify_input_and_keeps_dtype(dtype, channels, name):
 
 
 def test_non_contiguous_input_is_handled():
-    base = _random_image((H, 2 * W, 3), np.uint8)
+    base = random_image((H, 2 * W, 3), np.uint8)
     view = base[:, ::2]
     t = affine.rotate(17, (H, W))
     np.testing.assert_array_equal(
@@ -459,7 +446,7 @@ def test_non_contiguous_input_is_handled():
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_fractional_cval_rounds_the_same_on_exact_and_resampling_paths(dtype):
     cval = 0.5 * FULL[dtype]  # 127.5 / 32767.5: rounds (half to even) to 128 / 32768
-    image = _random_image((6, 6, 3), dtype)
+    image = random_image((6, 6, 3), dtype)
     exact = warp(image, affine.translate(6, 0, (6, 6)), "constant", cval)
     resampled = warp(image, affine.translate(6.5, 0, (6, 6)), "constant", cval)
     expected = np.full((6, 6, 3), np.rint(cval), dtype)
@@ -472,7 +459,7 @@ def test_fractional_cval_rounds_the_same_on_exact_and_resampling_paths(dtype):
 
 @pytest.mark.parametrize("mode", FILL_MODES)
 def test_huge_integer_shift_is_exact_and_cheap(mode):
-    image = _random_image((5, 7, 3), np.uint8)
+    image = random_image((5, 7, 3), np.uint8)
     period = {"wrap": 7, "reflect": 12, "symmetric": 14}.get(mode)
     for dx in (2.0**66 + 2.0**14, -(2.0**60), 1e20):  # floats, as ops pass them
         out = warp(image, affine.translate(dx, 0, (5, 7)), mode, 9)
@@ -486,7 +473,7 @@ def test_huge_integer_shift_is_exact_and_cheap(mode):
 @pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
 @pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
 def test_far_reaching_fallback_matches_the_pillow_path(monkeypatch, mode, interpolation):
-    image = _random_image((H, W, 3), np.uint16, seed=7)
+    image = random_image((H, W, 3), np.uint16, seed=7)
     t = TRANSFORMS["group"]()
     near = warp(image, t, mode, 0, interpolation)
     monkeypatch.setattr(warp_module, "_MAX_PAD_FACTOR", 0)  # force the coordinate-folding fallback
@@ -499,7 +486,7 @@ def test_far_reaching_fallback_matches_the_pillow_path(monkeypatch, mode, interp
 
 @pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
 def test_huge_fractional_shift_and_extreme_zoom_out_do_not_blow_up(mode):
-    image = _random_image((H, W, 3), np.uint8)
+    image = random_image((H, W, 3), np.uint8)
     period = {"wrap": W, "reflect": 2 * W - 2, "symmetric": 2 * W}.get(mode)
     big = 1e7 + 0.5
     out = warp(image, affine.translate(big, 0, (H, W)), mode, 0)
@@ -512,7 +499,7 @@ def test_huge_fractional_shift_and_extreme_zoom_out_do_not_blow_up(mode):
 
 
 def test_nearly_integral_is_not_integral_at_large_offsets():
-    image = _random_image((H, W), np.uint8)
+    image = random_image((H, W), np.uint8)
     # 1e5 + 0.5 px wrapped is 0.5 px plus whole periods: must not be rounded to whole pixels.
     shifted = warp(image, affine.translate(W * 10**4 + 0.5, 0, (H, W)), "wrap", 0)
     half = warp(image, affine.translate(0.5, 0, (H, W)), "wrap", 0)

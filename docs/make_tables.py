@@ -1,0 +1,219 @@
+"""Rewrite README's tables of ops, losses and pooling methods from the registries.
+
+Run from anywhere: ``python docs/make_tables.py`` (rewrites README.md in place) or
+``python docs/make_tables.py --check`` (exit 1 if README is not what this script produces).
+
+Each table sits between ``<!-- generated: NAME -->`` and ``<!-- end generated -->`` in
+README.md; the text in between is replaced, everything else is left as it is. Each registry is
+read through one small adapter function (``op_entries``, ``loss_entries``, ``pool_entries``), so a
+registry that changes shape needs only its adapter changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.S)
+_METHOD_PREFIX = re.compile(r"^([a-z]+(?:/[a-z]+)*): (.*)$", re.S)
+
+
+# -- adapters: the only code that knows the registries' shapes ---------------------------------
+
+
+@dataclass(frozen=True)
+class OpParam:
+    """One key of an op as README shows it."""
+
+    name: str
+    default: Any  # the YAML spelling; None when unset
+    required: bool
+    allowed: str
+    help: str
+
+
+@dataclass(frozen=True)
+class OpEntry:
+    """One op as README shows it."""
+
+    name: str
+    summary: str
+    example: str
+    params: tuple[OpParam, ...]
+
+
+def op_entries() -> list[OpEntry]:
+    """Every op of the op registry, with its parameters (``p`` included)."""
+    from augcli.augment.ops import describe_ops
+
+    return [
+        OpEntry(
+            op["name"],
+            op["summary"],
+            op["example"],
+            tuple(
+                OpParam(p["name"], p["default"], p["required"], p["allowed"], p["help"])
+                for p in op["params"]
+            ),
+        )
+        for op in describe_ops()
+    ]
+
+
+def loss_entries() -> list[tuple[str, tuple[str, ...], str]]:
+    """``(name, tasks, one-line definition)`` of every loss in the loss registry."""
+    from augcli.loss.registry import REGISTRY
+
+    return [(info.name, tuple(sorted(info.tasks)), info.summary) for info in REGISTRY.values()]
+
+
+def pool_entries() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """``(name, summary, [(option, help), ...])`` of every pooling method.
+
+    A method's options are the ``augcli pool`` options whose help starts with its name
+    (``"avg/mixed: ..."``), so they read exactly as ``augcli pool --help`` shows them.
+    """
+    import click
+
+    from augcli.cli.pool import pool_command
+    from augcli.pool.registry import METHODS
+
+    options: dict[str, list[tuple[str, str]]] = {name: [] for name in METHODS}
+    for param in pool_command.params:
+        match = _METHOD_PREFIX.match(param.help or "") if isinstance(param, click.Option) else None
+        if not match or not set(match[1].split("/")) <= set(METHODS):
+            continue
+        flag = "/".join([*param.opts, *param.secondary_opts])
+        if isinstance(param.type, click.Choice):
+            flag += " " + "|".join(param.type.choices)
+        for method in match[1].split("/"):
+            options[method].append((flag, match[2].rstrip(".")))
+    return [(name, spec.summary, options[name]) for name, spec in METHODS.items()]
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    """Table-cell text: pipes and asterisks escaped, so Markdown shows them as typed."""
+    return text.replace("|", "\\|").replace("*", "\\*")
+
+
+def _code(text: str) -> str:
+    return f"`{text.replace('|', chr(92) + '|')}`"
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def ops_table() -> str:
+    """One row per op: what it does and an example step."""
+    rows = [(_code(op.name), _cell(op.summary), _code(f"- {op.example}")) for op in op_entries()]
+    return _table(("op", "what it does", "example"), rows)
+
+
+def op_params_table() -> str:
+    """One row per parameter; a key that several ops share alike gets one row naming them."""
+    ops = op_entries()
+    groups: dict[str, tuple[OpParam, list[str]]] = {}
+    for op in ops:
+        for param in op.params:
+            key = json.dumps([param.name, param.default, param.required, param.allowed, param.help])
+            groups.setdefault(key, (param, []))[1].append(op.name)
+    rows = []
+    # Keys of one op first, in op order; then shared keys, the most widely shared last.
+    for param, names in sorted(groups.values(), key=lambda g: (len(g[1]) > 1, len(g[1]))):
+        owners = "every op" if len(names) == len(ops) else ", ".join(map(_code, names))
+        if param.required:
+            default = "required"
+        elif param.default is None:
+            default = "–"
+        elif isinstance(param.default, str):
+            default = _code(param.default)
+        else:
+            default = _code(json.dumps(param.default))
+        rows.append((_code(param.name), owners, default, _cell(param.allowed), _cell(param.help)))
+    return _table(("key", "of", "default", "allowed", "meaning"), rows)
+
+
+def losses_table() -> str:
+    """One row per loss: the tasks it applies to and its definition."""
+    rows = [
+        (_code(name), ", ".join(tasks), _cell(summary)) for name, tasks, summary in loss_entries()
+    ]
+    return _table(("loss", "applies to", "definition"), rows)
+
+
+def pool_table() -> str:
+    """One row per pooling method: what it computes and its own options."""
+    rows = []
+    for name, summary, options in pool_entries():
+        opts = "; ".join(f"{_code(flag)}: {_cell(text)}" for flag, text in options) or "–"
+        rows.append((_code(name), _cell(summary), opts))
+    return _table(("method", "what it computes", "options [default]"), rows)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "ops": ops_table,
+    "op-params": op_params_table,
+    "losses": losses_table,
+    "pool-methods": pool_table,
+}
+
+
+def render(text: str) -> str:
+    """README text with every generated section rewritten.
+
+    Parameters
+    ----------
+    text : str
+        The README as it is.
+
+    Returns
+    -------
+    str
+        The README as it should be.
+
+    Raises
+    ------
+    ValueError
+        If a section is missing, repeated, or not one this script knows.
+    """
+    found = [m[2] for m in BLOCK.finditer(text)]
+    if sorted(found) != sorted(SECTIONS):
+        raise ValueError(f"README's generated sections are {found}; expected {list(SECTIONS)}")
+    return BLOCK.sub(lambda m: m[1] + "\n" + SECTIONS[m[2]]() + "\n" + m[4], text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite README.md (or, with ``--check``, report whether it is current)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if README is stale")
+    args = parser.parse_args(argv)
+    text = README.read_text("utf-8")
+    new = render(text)
+    if args.check:
+        if new != text:
+            print("README.md is stale: run python docs/make_tables.py", file=sys.stderr)
+            return 1
+        return 0
+    if new != text:
+        README.write_text(new, "utf-8")
+        print("README.md: tables rewritten")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # this checkout's augcli, not an installed one
+    sys.exit(main())
