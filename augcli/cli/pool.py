@@ -10,6 +10,7 @@ import click
 
 from augcli.cli.options import Decorator, seed_option
 from augcli.errors import EXIT_SOME_FAILED
+from augcli.pool.options import DIFF_REFERENCES
 from augcli.pool.registry import METHODS, MethodOption, method_options
 
 _CLICK_TYPES: dict[str, Any] = {
@@ -40,13 +41,52 @@ def method_option_decorators(command: Any) -> Any:
     return command
 
 
+def picture_options(command: Any) -> Any:
+    """The options of comparison pictures (image grids and ``.npy`` montages)."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--zoom",
+                metavar="X,Y,W,H",
+                help="Picture: this region of the input (pixels), enlarged by nearest "
+                "neighbour [the region of most detail].",
+            ),
+            click.option("--no-zoom", is_flag=True, help="Picture: whole tiles, no zoom."),
+            click.option(
+                "--levels",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="Apply each method N times in a row (stacked pooling layers).",
+            ),
+            click.option(
+                "--diff",
+                type=click.Choice(DIFF_REFERENCES),
+                help="Picture: a signed difference under each tile against this reference.",
+            ),
+            click.option(
+                "--channels",
+                type=click.IntRange(min=1),
+                default=8,
+                show_default=True,
+                help=".npy picture: the first K channels of each method.",
+            ),
+        ]
+    ):
+        command = decorator(command)
+    return command
+
+
 _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 
 
 @click.command("pool")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="Image (grid), .npy, or folder."
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Image (picture), .npy, or folder.",
 )
 @click.option(
     "-m",
@@ -69,6 +109,7 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 )
 @seed_option(f"Seed for {_RANDOM}.")
 @click.option("--upscale", is_flag=True, help="Enlarge an image output to the input size.")
+@picture_options
 @method_option_decorators
 def pool_command(
     input_path: Path, output: Path | None, methods: tuple[str, ...], seed: int | None, **options
@@ -77,6 +118,8 @@ def pool_command(
 
     \b
     augcli pool photo.jpg --method all -o grid.png
+    augcli pool photo.jpg -m max,avg,softpool --zoom 96,160,48,48 --diff avg -o grid.png
+    augcli pool feats.npy --layout chw -m max,avg --channels 8 -o montage.png
     augcli pool feats.npy --layout chw --method power --p 3 -o pooled.npy
     """
     from augcli.pool.options import make_options, needs_seed

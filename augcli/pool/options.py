@@ -13,6 +13,7 @@ from typing import Any
 
 from augcli.errors import AugcliError, InputError, UsageError
 from augcli.pool.problems import DataError, LabelledError, ParameterError
+from augcli.pool.region import Region, parse_zoom
 from augcli.pool.registry import (
     METHODS,
     Geometry,
@@ -24,6 +25,7 @@ from augcli.pool.registry import (
 from augcli.pool.weighted import LIP_DEFAULT
 
 Pair = tuple[int, int]
+DIFF_REFERENCES = ("max", "avg", "original")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,14 @@ class PoolOptions:
         Enlarge a single-method image output to the input size (nearest neighbour).
     importance : Path or None
         LIP's importance-logit map (``.npy``).
+    levels : int
+        How many times each method is applied in a row (stacked pooling layers).
+    zoom : Region, "auto" or None
+        What a picture shows: a region of the input, the automatic detail region, or the whole.
+    diff : {"max", "avg", "original"} or None
+        Reference of the signed difference rows of a picture.
+    channels : int
+        Channels per method in a ``.npy`` feature-map montage.
     """
 
     methods: tuple[str, ...]
@@ -64,6 +74,10 @@ class PoolOptions:
     layout: str | None = None
     upscale: bool = False
     importance: Path | None = None
+    levels: int = 1
+    zoom: Region | str | None = "auto"
+    diff: str | None = None
+    channels: int = 8
 
     def geometry(self, method: str) -> Geometry | None:
         """The geometry one method runs with (None for ``gap``)."""
@@ -165,6 +179,11 @@ def make_options(
     layout: str | None = None,
     upscale: bool = False,
     method_options: Mapping[str, Any] | None = None,
+    zoom: str | None = None,
+    no_zoom: bool = False,
+    levels: int = 1,
+    diff: str | None = None,
+    channels: int = 8,
 ) -> PoolOptions:
     """Turn the CLI's option values (None = not given) into :class:`PoolOptions`.
 
@@ -179,6 +198,9 @@ def make_options(
     method_options : dict, optional
         Values of the registry's method options by their Click name (``dest``), in the order
         Click gives them. An alias (``--test-mode``) stands for its parameter's first option.
+    zoom, no_zoom, levels, diff, channels
+        Picture options: ``--zoom X,Y,W,H``, ``--no-zoom``, ``--levels N``,
+        ``--diff max|avg|original``, ``--channels K`` (see :func:`picture_options`).
 
     Returns
     -------
@@ -238,13 +260,46 @@ def make_options(
         layout=layout,
         upscale=upscale,
         importance=importance,
+        **picture_options(zoom, no_zoom, levels, diff, channels),
     )
+    if upscale and (options.diff is not None or options.zoom != "auto"):
+        raise UsageError(
+            "--upscale writes the pooled image itself; it does not combine with the picture "
+            "options --zoom, --no-zoom and --diff"
+        )
+    if importance is not None and options.levels > 1:
+        raise UsageError("--importance is a map of the input's size; it cannot serve --levels > 1")
     for method in chosen:  # validate geometry once, before any file is read
         try:
             options.geometry(method)
         except ParameterError as exc:
             raise user_error(exc, method) from None
     return options
+
+
+def picture_options(
+    zoom: str | None, no_zoom: bool, levels: int, diff: str | None, channels: int
+) -> dict[str, Any]:
+    """Check the picture options; return them as :class:`PoolOptions` fields.
+
+    Raises
+    ------
+    UsageError
+        ``--zoom`` with ``--no-zoom``, a malformed region, ``--levels`` or ``--channels`` < 1,
+        or an unknown ``--diff`` reference.
+    """
+    if zoom is not None and no_zoom:
+        raise UsageError("give --zoom X,Y,W,H or --no-zoom, not both")
+    if levels < 1:
+        raise UsageError(f"--levels must be an integer >= 1, got {levels}")
+    if channels < 1:
+        raise UsageError(f"--channels must be an integer >= 1, got {channels}")
+    if diff is not None and diff not in DIFF_REFERENCES:
+        raise UsageError(f"--diff must be one of {', '.join(DIFF_REFERENCES)}, got {diff!r}")
+    region: Region | str | None = None if no_zoom else "auto"
+    if zoom is not None:
+        region = parse_zoom(zoom)
+    return {"zoom": region, "levels": levels, "diff": diff, "channels": channels}
 
 
 def _check_selected(entry: MethodOption, chosen: tuple[str, ...]) -> None:
