@@ -77,9 +77,8 @@ def detail_region(planes: np.ndarray, cell: int) -> Region:
     side_h = side_w = min(side_h, side_w)
     integral = np.zeros((height + 1, width + 1))
     integral[1:, 1:] = energy.cumsum(0).cumsum(1)
-    step = max(1, cell * max(1, side_h // (4 * cell)))
-    ys = np.arange(0, height - side_h + 1, step)
-    xs = np.arange(0, width - side_w + 1, step)
+    ys = np.arange(0, height - side_h + 1, max(1, cell))
+    xs = np.arange(0, width - side_w + 1, max(1, cell))
     y0, x0 = ys[:, None], xs[None, :]
     sums = (
         integral[y0 + side_h, x0 + side_w]
