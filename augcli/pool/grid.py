@@ -196,7 +196,7 @@ def diff_scale(diff: np.ndarray, unit: float) -> float:
     return max(symmetric_scale(diff), 0.5 / unit if unit > 1.0 else 1e-6)
 
 
-def _legend(source: Source, options: PoolOptions, region: Region) -> list[str]:
+def legend_lines(source: Source, options: PoolOptions, region: Region) -> list[str]:
     height, width = source.planes.shape[-2:]
     common, different = common_geometry(options)
     geometry = f"geometry {common}" if common else "global pooling"
@@ -257,7 +257,7 @@ def make_grid(
         cells.append(stack(parts) if len(parts) > 1 else panel.pixels)
         captions.append(panel.caption)
     sheet = make_sheet(cells, captions)
-    legend = text_lines(_legend(source, options, region), sheet.shape[1] - 16, LEGEND_FONT)
+    legend = text_lines(legend_lines(source, options, region), sheet.shape[1] - 16, LEGEND_FONT)
     return _with_legend(sheet, legend)
 
 

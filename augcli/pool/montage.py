@@ -158,14 +158,14 @@ def make_montage(
     if diffs:
         s = number(scale)
         parts.append(colour_bar(bar_w, DIVERGING, (f"-{s}", "0", f"+{s}")))
-    parts.append(text_lines(_legend(source, options, region, k, (lo, hi), scale), grid.shape[1]))
+    parts.append(text_lines(legend_lines(source, options, region, k, (lo, hi), scale), grid.shape[1]))
     body = stack(parts, gap=6)
     framed = np.full((body.shape[0] + 2 * MARGIN, body.shape[1] + 2 * MARGIN, 3), 255, np.uint8)
     framed[MARGIN:-MARGIN, MARGIN:-MARGIN] = body
     return framed
 
 
-def _legend(
+def legend_lines(
     source: Source,
     options: PoolOptions,
     region: Region,
