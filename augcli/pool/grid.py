@@ -197,6 +197,7 @@ def diff_scale(diff: np.ndarray, unit: float) -> float:
 
 
 def legend_lines(source: Source, options: PoolOptions, region: Region) -> list[str]:
+    """The lines under the grid: input size and geometry once, zoom, diff, display mapping."""
     height, width = source.planes.shape[-2:]
     common, different = common_geometry(options)
     geometry = f"geometry {common}" if common else "global pooling"

@@ -158,7 +158,9 @@ def make_montage(
     if diffs:
         s = number(scale)
         parts.append(colour_bar(bar_w, DIVERGING, (f"-{s}", "0", f"+{s}")))
-    parts.append(text_lines(legend_lines(source, options, region, k, (lo, hi), scale), grid.shape[1]))
+    parts.append(
+        text_lines(legend_lines(source, options, region, k, (lo, hi), scale), grid.shape[1])
+    )
     body = stack(parts, gap=6)
     framed = np.full((body.shape[0] + 2 * MARGIN, body.shape[1] + 2 * MARGIN, 3), 255, np.uint8)
     framed[MARGIN:-MARGIN, MARGIN:-MARGIN] = body
@@ -173,6 +175,7 @@ def legend_lines(
     value_span: tuple[float, float],
     scale: float,
 ) -> list[str]:
+    """The lines under the montage: input, channels and sample shown, geometry, colour scales."""
     planes, samples = first_sample(source.planes)
     channels, height, width = planes.shape
     shape = "x".join(str(n) for n in source.shape)

@@ -17,7 +17,15 @@ from skimage.measure import block_reduce
 
 from augcli.pool.arrays import load_source
 from augcli.pool.display import DIVERGING, diverging
-from augcli.pool.grid import GRID_TILE, ZOOM_BOX, diff_scale, make_grid, make_panels, overview
+from augcli.pool.grid import (
+    GRID_TILE,
+    ZOOM_BOX,
+    diff_scale,
+    legend_lines,
+    make_grid,
+    make_panels,
+    overview,
+)
 from augcli.pool.options import make_options
 from augcli.pool.region import Region
 from augcli.pool.run import pool_source
@@ -177,3 +185,24 @@ def test_colour_diff_is_the_mean_over_channels(tmp_path):
     expect = (up - x).mean(axis=2)
     np.testing.assert_allclose(panels[1].diff, np.kron(expect, np.ones((48, 48))), atol=1e-12)
     assert not panels[0].diff.any()
+
+
+def test_legend_gives_the_geometry_once_and_captions_do_not_repeat_it(tmp_path):
+    image = checkerboard()
+    source, results, options = picture_inputs(
+        tmp_path, image, ("max,avg,lip",), zoom="0,0,8,8", diff="max", levels=2
+    )
+    panels, region = make_panels(source, results, options, results["max"])
+    lines = legend_lines(source, options, region)
+    assert lines[0] == (
+        "input 16x16; geometry k2 s2 (lip: k3 s2 p1), applied 2 times in a row; "
+        "tiles enlarged by nearest neighbour"
+    )
+    assert lines[1].startswith("zoom x=0 y=0 8x8 (given by --zoom)")
+    assert "tile - max, mean over channels" in lines[2]
+    assert [p.caption.split("\n")[0] for p in panels] == [
+        "original, zoom 8x8",
+        "max -> 4x4",
+        "avg -> 4x4",
+        "lip k3 s2 p1 -> 4x4",
+    ]

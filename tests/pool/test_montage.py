@@ -8,7 +8,7 @@ from skimage.measure import block_reduce
 
 from augcli.pool.arrays import load_source
 from augcli.pool.display import SEQUENTIAL, colormap, diverging
-from augcli.pool.montage import MONTAGE_TILE, make_montage, montage_rows
+from augcli.pool.montage import MONTAGE_TILE, legend_lines, make_montage, montage_rows
 from augcli.pool.options import make_options
 from augcli.pool.run import pool_source
 
@@ -71,8 +71,10 @@ def test_one_colour_scale_spans_everything_shown(tmp_path):
 def test_batch_shows_the_first_sample_and_says_so(tmp_path):
     x = np.random.default_rng(1).random((2, 3, 4, 4))
     source, results, options = montage_inputs(tmp_path, x, ("max",))
-    rows, _, _ = montage_rows(source, results, options)
+    rows, _, region = montage_rows(source, results, options)
     np.testing.assert_array_equal(rows[0][1], np.kron(x[0], np.ones((1, 24, 24))))
+    lines = legend_lines(source, options, region, 3, (0.0, 1.0), 1.0)
+    assert lines[0] == "input 2x3x4x4 (nchw); channels 0-2 of 3, sample 0 of 2"
 
 
 def test_diff_rows_follow_each_row_per_channel(tmp_path):
