@@ -29,7 +29,7 @@ from augcli.pool.grid import common_geometry, label
 from augcli.pool.options import PoolOptions
 from augcli.pool.region import Region, sample, tile_size
 
-MONTAGE_TILE = 96  # longest side of a channel tile, in pixels
+MONTAGE_TILE = 128  # longest side of a channel tile, in pixels
 GAP = 4
 MARGIN = 8
 FONT_SIZE = 14
