@@ -201,9 +201,30 @@ def text_lines(lines: list[str], width: int, size: int = 14) -> np.ndarray:
     return np.asarray(image)
 
 
+def to_rgb(pixels: np.ndarray) -> np.ndarray:
+    """uint8 ``H x W`` or ``H x W x {1,2,3,4}`` -> ``H x W x 3``; alpha (2nd or 4th channel)
+    is composited over white."""
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    channels = pixels.shape[2]
+    colour = pixels[:, :, :1] if channels <= 2 else pixels[:, :, :3]
+    if channels in (2, 4):
+        alpha = pixels[:, :, -1:].astype(np.float64) / 255.0
+        colour = np.rint(colour * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    return np.repeat(colour, 3, axis=2) if colour.shape[2] == 1 else colour
+
+
+def colour_planes(planes: np.ndarray) -> np.ndarray:
+    """The colour planes of image planes ``(C, H, W)``: without alpha (C = 2 or 4)."""
+    if planes.ndim == 3 and planes.shape[0] in (2, 4):
+        return planes[:-1]
+    return planes
+
+
 def stack(parts: list[np.ndarray], gap: int = 4, left: int = 0) -> np.ndarray:
-    """RGB uint8 images one under the other, ``gap`` pixels apart, left-aligned on white."""
-    rgb = [np.repeat(p[:, :, None], 3, 2) if p.ndim == 2 else p[:, :, :3] for p in parts]
+    """uint8 images one under the other (as RGB, see :func:`to_rgb`), ``gap`` pixels apart,
+    left-aligned on white."""
+    rgb = [to_rgb(p) for p in parts]
     width = max(p.shape[1] for p in rgb) + left
     height = sum(p.shape[0] for p in rgb) + gap * (len(rgb) - 1)
     out = np.full((height, width, 3), 255, np.uint8)

@@ -21,12 +21,14 @@ from augcli.pool.display import (
     DIVERGING,
     Mapping,
     colour_bar,
+    colour_planes,
     diverging,
     intensity_mapping,
     number,
     stack,
     symmetric_scale,
     text_lines,
+    to_rgb,
 )
 from augcli.pool.options import PoolOptions
 from augcli.pool.region import Region, detail_region, sample, shrink, tile_size
@@ -41,12 +43,11 @@ LEGEND_FONT = 16
 class Panel:
     """One tile of the picture: its caption, pixels, and signed difference (tile size, or None).
 
-    ``values`` are the tile's values (pooled scale) and ``mapping`` how they became ``pixels``.
+    ``mapping`` says how the tile's values became ``pixels``.
     """
 
     caption: str
     pixels: np.ndarray
-    values: np.ndarray | None = None
     mapping: Mapping | None = None
     diff: np.ndarray | None = None
 
@@ -100,7 +101,8 @@ def choose_region(
 
 
 def _reduce(diff: np.ndarray) -> np.ndarray:
-    """A signed difference ``(C, H, W)`` -> ``(H, W)``: the mean over channels."""
+    """A signed difference ``(C, H, W)`` -> ``(H, W)``: the mean over colour channels."""
+    diff = colour_planes(diff)
     return diff.mean(axis=0) if diff.ndim == 3 else diff
 
 
@@ -159,7 +161,6 @@ def make_panels(
             Panel(
                 f"{caption}\n{mapping.caption(source.scale)}",
                 mapping.to_uint8(values),
-                values,
                 mapping,
                 diff,
             )
@@ -177,7 +178,7 @@ def overview(source: Source, region: Region) -> Panel:
     else:
         values = shrink(source.planes, whole, size)
     mapping = intensity_mapping(source.planes)
-    image = Image.fromarray(mapping.to_uint8(values)).convert("RGB")
+    image = Image.fromarray(to_rgb(mapping.to_uint8(values)))
     fy, fx = size[0] / height, size[1] / width
     box = (
         math.floor(region.x * fx),
@@ -256,7 +257,7 @@ def make_grid(
             labels = (f"-{s}", "0", f"+{s}") if panel.diff.any() else ("", "no difference", "")
             bar = colour_bar(panel.pixels.shape[1], DIVERGING, labels, 14)
             parts.append(bar)
-        cells.append(stack(parts) if len(parts) > 1 else panel.pixels)
+        cells.append(stack(parts))
         captions.append(panel.caption)
     sheet = make_sheet(cells, captions)
     legend = text_lines(legend_lines(source, options, region), sheet.shape[1] - 16, LEGEND_FONT)

@@ -104,3 +104,33 @@ def test_zoom_outside_one_file_of_a_folder_fails_that_file_only(tmp_path):
     assert "small.png: --zoom 0,0,16,16 reaches outside the 8x8 input" in result.output
     assert (tmp_path / "dst" / "big.png").is_file()
     assert not (tmp_path / "dst" / "small.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("mode", "array"),
+    [
+        (
+            "LA",
+            np.dstack([np.full((12, 12), 200, np.uint8), np.tile([0, 255], (12, 6))]).astype(
+                np.uint8
+            ),
+        ),
+        ("RGBA", np.random.default_rng(6).integers(0, 256, (12, 12, 4), dtype=np.uint8)),
+        ("I;16", np.random.default_rng(7).integers(0, 65536, (12, 12), dtype=np.uint16)),
+        ("F", np.random.default_rng(8).normal(size=(12, 12)).astype(np.float32)),
+    ],
+)
+def test_pictures_of_alpha_deep_and_float_images(tmp_path, mode, array):
+    path = tmp_path / ("in.tif" if mode == "F" else "in.png")
+    Image.fromarray(array).save(path)
+    ok(run(path, "-m", "max,avg,power", "--diff", "avg", "-o", tmp_path / "out.png"))
+    picture = np.asarray(Image.open(tmp_path / "out.png"))
+    assert picture.ndim == 3 and picture.shape[2] == 3
+
+
+def test_alpha_is_composited_over_white_not_dropped():
+    from augcli.pool.display import to_rgb
+
+    la = np.array([[[200, 0], [200, 255], [100, 128]]], np.uint8)
+    expect = [[255] * 3, [200] * 3, [round(100 * 128 / 255 + 255 * 127 / 255)] * 3]
+    np.testing.assert_array_equal(to_rgb(la)[0], expect)
