@@ -9,6 +9,7 @@ from PIL import Image
 from skimage.measure import block_reduce
 
 from augcli.cli import cli
+from augcli.pool.montage import MONTAGE_TILE
 
 
 def run(*args: object):
@@ -40,8 +41,9 @@ def test_npy_to_an_image_is_a_montage(tmp_path):
     np.save(tmp_path / "f.npy", np.random.default_rng(2).random((12, 10, 14)))
     ok(run(tmp_path / "f.npy", "--layout", "chw", "-m", "max,avg", "-o", tmp_path / "m.png"))
     sheet = np.asarray(Image.open(tmp_path / "m.png"))
-    # 8 channels (default --channels) of 14 px enlarged x6 = 84 px, in one row per method
-    assert sheet.ndim == 3 and sheet.shape[1] > 8 * 84 and sheet.shape[0] > 3 * 84
+    tile = MONTAGE_TILE // 14 * 14  # 14 px wide maps enlarged by a whole factor
+    # 8 channels (the default --channels) side by side, one row per method and the original
+    assert sheet.ndim == 3 and sheet.shape[1] > 8 * tile and sheet.shape[0] > 3 * tile
     ok(run(tmp_path / "f.npy", "--layout", "chw", "--channels", "2", "-o", tmp_path / "n.png"))
     assert np.asarray(Image.open(tmp_path / "n.png")).shape[1] < sheet.shape[1]
 

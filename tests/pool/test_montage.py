@@ -72,7 +72,8 @@ def test_batch_shows_the_first_sample_and_says_so(tmp_path):
     x = np.random.default_rng(1).random((2, 3, 4, 4))
     source, results, options = montage_inputs(tmp_path, x, ("max",))
     rows, _, region = montage_rows(source, results, options)
-    np.testing.assert_array_equal(rows[0][1], np.kron(x[0], np.ones((1, 24, 24))))
+    f = MONTAGE_TILE // 4  # 4x4 maps enlarged by the largest whole factor
+    np.testing.assert_array_equal(rows[0][1], np.kron(x[0], np.ones((1, f, f))))
     lines = legend_lines(source, options, region, 3, (0.0, 1.0), 1.0)
     assert lines[0] == "input 2x3x4x4 (nchw); channels 0-2 of 3, sample 0 of 2"
 
@@ -84,15 +85,16 @@ def test_diff_rows_follow_each_row_per_channel(tmp_path):
     )
     rows, diffs, _ = montage_rows(source, results, options, results["avg"])
     assert [caption for caption, _ in diffs] == ["  - avg"] * 3
-    avg = np.kron(block_reduce(x[:2], (1, 2, 2), np.mean), np.ones((1, 32, 32)))
-    mx = np.kron(block_reduce(x[:2], (1, 2, 2), np.max), np.ones((1, 32, 32)))
+    f = MONTAGE_TILE // 6  # 4x6 maps: pixels of f x f, pooled cells of 2f x 2f
+    avg = np.kron(block_reduce(x[:2], (1, 2, 2), np.mean), np.ones((1, 2 * f, 2 * f)))
+    mx = np.kron(block_reduce(x[:2], (1, 2, 2), np.max), np.ones((1, 2 * f, 2 * f)))
     np.testing.assert_allclose(diffs[1][1], mx - avg, atol=1e-12)
     assert not diffs[2][1].any()
-    original = np.kron(x[:2], np.ones((1, 16, 16)))
+    original = np.kron(x[:2], np.ones((1, f, f)))
     np.testing.assert_allclose(diffs[0][1], original - avg, atol=1e-12)
     tall = make_montage(source, results, options, results["avg"])
     plain = make_montage(source, results, make_options(("max,avg",), layout="chw", channels=2))
-    assert tall.shape[0] - plain.shape[0] >= 3 * 16 * 4  # three diff rows of 64-px tiles
+    assert tall.shape[0] - plain.shape[0] >= 3 * 4 * f  # three diff rows of 4f-px tiles
     scale = np.abs(np.concatenate([d.ravel() for _, d in diffs])).max()
     np.testing.assert_array_equal(diverging(np.array(scale), scale), diverging(np.array(1.0), 1.0))
 
@@ -102,4 +104,5 @@ def test_zoom_applies_to_the_montage(tmp_path):
     source, results, options = montage_inputs(tmp_path, x, ("max",), layout="chw", zoom="2,4,4,2")
     rows, _, region = montage_rows(source, results, options)
     assert (region.x, region.y, region.w, region.h) == (2, 4, 4, 2)
-    np.testing.assert_array_equal(rows[0][1], np.kron(x[:, 4:6, 2:6], np.ones((1, 24, 24))))
+    f = MONTAGE_TILE // 4  # the 4x2 region
+    np.testing.assert_array_equal(rows[0][1], np.kron(x[:, 4:6, 2:6], np.ones((1, f, f))))
