@@ -1,5 +1,8 @@
-"""Which part of the input a pool picture shows: ``--zoom`` regions, the automatic detail
-region, and sampling planes into a tile by nearest neighbour (pooled cells stay visible)."""
+"""Which part of the input a pool picture shows: ``--zoom``, the detail region, tile sampling.
+
+Tiles are sampled by nearest neighbour (whole enlargement factors), so pooled cells stay
+visible; the automatic region is the square of highest gradient energy.
+"""
 
 from __future__ import annotations
 
