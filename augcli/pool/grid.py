@@ -142,7 +142,9 @@ def make_panels(
     else:
         original = shrink(planes, region, size)
     whole = (region.w, region.h) == (full[1], full[0])
-    title = f"original {full[1]}x{full[0]}" if whole else f"original, zoom {region.w}x{region.h}"
+    title = f"original {full[1]}x{full[0]}"
+    if not whole:
+        title = f"original, zoom {region.describe()}" + (" (auto)" if region.auto else "")
     shown = [(title, planes, original)]
     for method, result in results.items():
         shown.append(
@@ -219,6 +221,8 @@ def legend_lines(source: Source, options: PoolOptions, region: Region) -> list[s
     lines.append(
         "clip [a,b]: an intensity shown as is; min-max [a,b]: not an intensity, scaled from a to b"
     )
+    if np.isnan(source.planes).any():
+        lines.append("NaN values are shown black in tiles and grey in differences")
     return lines
 
 

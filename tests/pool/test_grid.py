@@ -89,7 +89,7 @@ def test_zoom_region_shows_input_pixels_and_pooled_cells_enlarged(tmp_path):
     np.testing.assert_array_equal(original.pixels, np.kron(image[4:8, 4:8], np.ones((96, 96))))
     max_cells = block_reduce(image, (2, 2), np.max)[2:4, 2:4]
     np.testing.assert_array_equal(max_panel.pixels, np.kron(max_cells, np.ones((192, 192))))
-    assert original.caption.startswith("original, zoom 4x4")
+    assert original.caption.startswith("original, zoom x=4 y=4 4x4\n")
 
 
 def test_zoom_outside_the_input_names_the_file(tmp_path):
@@ -161,6 +161,7 @@ def test_auto_zoom_picks_the_detail_and_an_overview_comes_first(tmp_path):
     source, results, options = picture_inputs(tmp_path, image, ("max,avg",))
     panels, region = make_panels(source, results, options)
     assert region == Region(64, 96, 48, 48, auto=True)
+    assert panels[0].caption.startswith("original, zoom x=64 y=96 48x48 (auto)\n")
     np.testing.assert_array_equal(panels[1].pixels[:8, :8], 255)  # max of a checker window
     no_zoom = dataclasses.replace(options, zoom=None)
     assert make_panels(source, results, no_zoom)[1] == Region(0, 0, 160, 200)
@@ -201,7 +202,7 @@ def test_legend_gives_the_geometry_once_and_captions_do_not_repeat_it(tmp_path):
     assert lines[1].startswith("zoom x=0 y=0 8x8 (given by --zoom)")
     assert "tile - max, mean over channels" in lines[2]
     assert [p.caption.split("\n")[0] for p in panels] == [
-        "original, zoom 8x8",
+        "original, zoom x=0 y=0 8x8",
         "max -> 4x4",
         "avg -> 4x4",
         "lip k3 s2 p1 -> 4x4",
