@@ -83,10 +83,7 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 @click.command("pool")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Image (picture), .npy, or folder.",
+    "-o", "--output", type=click.Path(path_type=Path), help="Image (grid), .npy, or folder."
 )
 @click.option(
     "-m",
