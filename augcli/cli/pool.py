@@ -10,7 +10,6 @@ import click
 
 from augcli.cli.options import Decorator, seed_option
 from augcli.errors import EXIT_SOME_FAILED
-from augcli.pool.options import DIFF_REFERENCES
 from augcli.pool.registry import METHODS, MethodOption, method_options
 
 _CLICK_TYPES: dict[str, Any] = {
@@ -43,6 +42,8 @@ def method_option_decorators(command: Any) -> Any:
 
 def picture_options(command: Any) -> Any:
     """The options of comparison pictures (image grids and ``.npy`` montages)."""
+    from augcli.pool.options import DIFF_REFERENCES
+
     for decorator in reversed(
         [
             click.option(
@@ -99,6 +100,7 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 @click.option("--padding", help="P or PHxPW, at most kernel/2 [0; lip alone: 1].")
 @click.option("--dilation", help="Max pooling only [1].")
 @click.option("--ceil-mode", is_flag=True, help="Ceil-mode output size (partial edge windows).")
+@picture_options
 @click.option(
     "--layout",
     type=click.Choice(["hw", "hwc", "chw", "nchw"]),
@@ -106,7 +108,6 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 )
 @seed_option(f"Seed for {_RANDOM}.")
 @click.option("--upscale", is_flag=True, help="Enlarge an image output to the input size.")
-@picture_options
 @method_option_decorators
 def pool_command(
     input_path: Path, output: Path | None, methods: tuple[str, ...], seed: int | None, **options
@@ -114,9 +115,9 @@ def pool_command(
     """Apply CNN pooling methods to an image, a .npy array or a folder.
 
     \b
-    augcli pool photo.jpg --method all -o grid.png
-    augcli pool photo.jpg -m max,avg,softpool --zoom 96,160,48,48 --diff avg -o grid.png
+    augcli pool photo.jpg -m max,avg,softpool --zoom 96,88,48,48 --diff avg -o grid.png
     augcli pool feats.npy --layout chw -m max,avg --channels 8 -o montage.png
+    augcli pool photo.jpg --method all -o grid.png
     augcli pool feats.npy --layout chw --method power --p 3 -o pooled.npy
     """
     from augcli.pool.options import make_options, needs_seed

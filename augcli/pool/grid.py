@@ -31,7 +31,7 @@ from augcli.pool.display import (
     to_rgb,
 )
 from augcli.pool.options import PoolOptions
-from augcli.pool.region import Region, detail_region, sample, shrink, tile_size
+from augcli.pool.region import Region, detail_region, shrink, tile_size, tile_values
 from augcli.pool.registry import METHODS
 
 GRID_TILE = 384  # longest side of a grid tile, in pixels
@@ -138,7 +138,7 @@ def make_panels(
     region = choose_region(source, results, options, name)
     size = tile_size(region, GRID_TILE)
     if size[0] >= region.h:
-        original = sample(planes, region, size, full)
+        original = tile_values(planes, region, size, full)
     else:
         original = shrink(planes, region, size)
     whole = (region.w, region.h) == (full[1], full[0])
@@ -148,13 +148,13 @@ def make_panels(
     shown = [(title, planes, original)]
     for method, result in results.items():
         shown.append(
-            (label(method, options, result.shape), result, sample(result, region, size, full))
+            (label(method, options, result.shape), result, tile_values(result, region, size, full))
         )
     ref = None
     if options.diff == "original":
         ref = original
     elif options.diff is not None and reference is not None:
-        ref = sample(reference, region, size, full)
+        ref = tile_values(reference, region, size, full)
     panels = []
     for caption, values_all, values in shown:
         mapping = intensity_mapping(values_all)
@@ -176,7 +176,7 @@ def overview(source: Source, region: Region) -> Panel:
     whole = Region(0, 0, width, height)
     size = tile_size(whole, GRID_TILE)
     if size[0] >= height:
-        values = sample(source.planes, whole, size, (height, width))
+        values = tile_values(source.planes, whole, size, (height, width))
     else:
         values = shrink(source.planes, whole, size)
     mapping = intensity_mapping(source.planes)

@@ -27,7 +27,7 @@ from augcli.pool.display import (
 )
 from augcli.pool.grid import common_geometry, label
 from augcli.pool.options import PoolOptions
-from augcli.pool.region import Region, sample, tile_size
+from augcli.pool.region import Region, tile_size, tile_values
 
 MONTAGE_TILE = 128  # longest side of a channel tile, in pixels
 GAP = 4
@@ -79,16 +79,16 @@ def montage_rows(
     region.check(height, width, name)
     size = tile_size(region, MONTAGE_TILE)
     full = (height, width)
-    rows = [(f"original {width}x{height}", sample(planes[:k], region, size, full))]
+    rows = [(f"original {width}x{height}", tile_values(planes[:k], region, size, full))]
     for method, result in results.items():
-        values = sample(first_sample(result)[0][:k], region, size, full)
+        values = tile_values(first_sample(result)[0][:k], region, size, full)
         rows.append((label(method, options, result.shape), values))
     if options.diff is None:
         return rows, None, region
     if options.diff == "original":
         ref = rows[0][1]
     else:
-        ref = sample(first_sample(reference)[0][:k], region, size, full)
+        ref = tile_values(first_sample(reference)[0][:k], region, size, full)
     diffs = [(f"  - {options.diff}", values - ref) for _, values in rows]
     return rows, diffs, region
 

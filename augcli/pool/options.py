@@ -47,12 +47,6 @@ class PoolOptions:
         Method name -> keyword parameters for :func:`augcli.pool.registry.pool`.
     seed : int
         Seed of the random methods.
-    layout : str or None
-        Layout of ``.npy`` inputs; None = by dimension count.
-    upscale : bool
-        Enlarge a single-method image output to the input size (nearest neighbour).
-    importance : Path or None
-        LIP's importance-logit map (``.npy``).
     levels : int
         How many times each method is applied in a row (stacked pooling layers).
     zoom : Region, "auto" or None
@@ -61,6 +55,12 @@ class PoolOptions:
         Reference of the signed difference rows of a picture.
     channels : int
         Channels per method in a ``.npy`` feature-map montage.
+    layout : str or None
+        Layout of ``.npy`` inputs; None = by dimension count.
+    upscale : bool
+        Enlarge a single-method image output to the input size (nearest neighbour).
+    importance : Path or None
+        LIP's importance-logit map (``.npy``).
     """
 
     methods: tuple[str, ...]
@@ -71,13 +71,13 @@ class PoolOptions:
     ceil_mode: bool = False
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     seed: int = 0
-    layout: str | None = None
-    upscale: bool = False
-    importance: Path | None = None
     levels: int = 1
     zoom: Region | str | None = "auto"
     diff: str | None = None
     channels: int = 8
+    layout: str | None = None
+    upscale: bool = False
+    importance: Path | None = None
 
     def geometry(self, method: str) -> Geometry | None:
         """The geometry one method runs with (None for ``gap``)."""
@@ -215,6 +215,12 @@ def make_options(
         names, or a geometry that cannot work.
     """
     chosen = parse_methods(methods)
+    picture = picture_options(zoom, no_zoom, levels, diff, channels)
+    if upscale and (diff is not None or picture["zoom"] != "auto"):
+        raise UsageError(
+            "--upscale writes the pooled image itself; it does not combine with the picture "
+            "options --zoom, --no-zoom and --diff"
+        )
     params: dict[str, dict[str, Any]] = {m: {} for m in chosen}
     values = dict(method_options or {})
     by_dest = {entry.option.dest: entry for entry in _OPTIONS}
@@ -243,6 +249,8 @@ def make_options(
     for dest in files:
         _check_selected(by_dest[dest], chosen)
     importance = files.get("importance")
+    if importance is not None and levels > 1:
+        raise UsageError("--importance is a map of the input's size; it cannot serve --levels > 1")
     if importance is not None and params.get("lip", {}).keys() & {"logit", "beta"}:
         raise UsageError("give --importance or --logit/--beta, not both")
     dilation_pair = parse_pair(dilation, "dilation") or (1, 1)
@@ -257,18 +265,11 @@ def make_options(
         ceil_mode=ceil_mode,
         params=params,
         seed=seed,
+        **picture,
         layout=layout,
         upscale=upscale,
         importance=importance,
-        **picture_options(zoom, no_zoom, levels, diff, channels),
     )
-    if upscale and (options.diff is not None or options.zoom != "auto"):
-        raise UsageError(
-            "--upscale writes the pooled image itself; it does not combine with the picture "
-            "options --zoom, --no-zoom and --diff"
-        )
-    if importance is not None and options.levels > 1:
-        raise UsageError("--importance is a map of the input's size; it cannot serve --levels > 1")
     for method in chosen:  # validate geometry once, before any file is read
         try:
             options.geometry(method)

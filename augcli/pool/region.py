@@ -125,6 +125,13 @@ def sample(
     return planes[..., rows[:, None], cols[None, :]]
 
 
+def tile_values(
+    planes: np.ndarray, region: Region, size: tuple[int, int], full: tuple[int, int]
+) -> np.ndarray:
+    """:func:`sample` as float64, whatever the dtype of ``planes`` (signed differences follow)."""
+    return sample(planes, region, size, full).astype(np.float64, copy=False)
+
+
 def nearest(planes: np.ndarray, height: int, width: int) -> np.ndarray:
     """Nearest-neighbour resize of the last two axes to ``height x width`` (``--upscale``)."""
     full = Region(0, 0, width, height)

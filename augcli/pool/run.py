@@ -81,14 +81,17 @@ def pool_source(
     params = dict(options.params.get(method, {}))
     if method == "lip" and options.importance is not None:
         params["logits"] = load_importance(options.importance, source)
-    result = source.planes
-    for level in range(1, options.levels + 1):
+    try:
+        result = pool(source.planes, method, options.geometry(method), rng=rng, **params)
+    except LabelledError as exc:
+        raise user_error(exc, method) from None
+    if method == "gap":
+        result = np.asarray(result)[..., None, None]
+    for level in range(2, options.levels + 1):  # stacked layers: the same method again
         try:
             result = pool(result, method, options.geometry(method), rng=rng, **params)
         except LabelledError as exc:
             error = user_error(exc, method)
-            if level == 1:
-                raise error from None
             raise type(error)(f"--levels {options.levels}, level {level}: {error}") from None
         if method == "gap":
             result = np.asarray(result)[..., None, None]
@@ -121,9 +124,10 @@ def _check_output(output: Path | None, input_path: Path, options: PoolOptions) -
             f"output {output}: unknown extension {output.suffix!r}; use .npy or an image "
             f"extension ({', '.join(sorted(IMAGE_EXTENSIONS))})"
         )
-    single_image = len(options.methods) == 1 and input_path.suffix.lower() != ".npy"
-    if options.upscale and (ext == ".npy" or not single_image):
-        raise UsageError("--upscale applies to a single method on an image written to an image")
+    if options.upscale and (ext == ".npy" or len(options.methods) > 1):
+        raise UsageError("--upscale applies to a single method written to an image")
+    if options.upscale and input_path.suffix.lower() == ".npy":
+        raise UsageError("--upscale applies to images; a .npy written to an image is a montage")
 
 
 def _run_folder(root: Path, output: Path | None, options: PoolOptions, report: PoolReport) -> None:

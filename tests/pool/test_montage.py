@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from skimage.measure import block_reduce
 
-from augcli.pool.arrays import load_source
+from augcli.pool.arrays import Source, load_source
 from augcli.pool.display import SEQUENTIAL, colormap, diverging
 from augcli.pool.montage import MONTAGE_TILE, legend_lines, make_montage, montage_rows
 from augcli.pool.options import make_options
@@ -106,3 +106,15 @@ def test_zoom_applies_to_the_montage(tmp_path):
     assert (region.x, region.y, region.w, region.h) == (2, 4, 4, 2)
     f = MONTAGE_TILE // 4  # the 4x2 region
     np.testing.assert_array_equal(rows[0][1], np.kron(x[:, 4:6, 2:6], np.ones((1, f, f))))
+
+
+def test_integer_planes_give_signed_differences_without_wrapping():
+    x = np.array([[[0, 200], [10, 30]]], dtype=np.uint8)  # one 2x2 channel
+    source = Source(x, "chw", False, 1.0, x.dtype, x.shape)
+    max_cells = np.array([[[200]]], dtype=np.uint8)  # integer results, as max may keep
+    options = make_options(("max",), layout="chw", diff="original")
+    rows, diffs, _ = montage_rows(source, {"max": max_cells}, options)
+    f = MONTAGE_TILE // 2
+    expect = np.kron(np.full((1, 2, 2), 200.0) - x, np.ones((1, f, f)))
+    np.testing.assert_array_equal(diffs[1][1], expect)
+    assert rows[1][1].dtype == np.float64
