@@ -1,10 +1,11 @@
 """The comparison picture of ``augcli pool`` on a ``.npy`` feature map: a channel montage.
 
 One row per method (the original first), one tile per channel (the first ``--channels K`` of
-the first sample), every tile enlarged by nearest neighbour and coloured with one shared
-sequential colormap whose range (the minimum and maximum of everything shown) is given by the
-colour bar under the montage. With ``--diff`` each row is followed by its signed difference
-against the reference, per channel, on one shared symmetric diverging scale.
+the first sample, at most 16 side by side, then another block below), every tile enlarged by
+nearest neighbour and coloured with one shared sequential colormap whose range (the minimum and
+maximum of everything shown) is given by the colour bar under the montage. With ``--diff`` each
+row is followed by its signed difference against the reference, per channel, on one shared
+symmetric diverging scale.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from augcli.pool.options import PoolOptions
 from augcli.pool.region import Region, tile_size, tile_values
 
 MONTAGE_TILE = 128  # longest side of a channel tile, in pixels
+MONTAGE_COLUMNS = 16  # channels side by side; more continue in another block below
 GAP = 4
 MARGIN = 8
 FONT_SIZE = 14
@@ -151,7 +153,14 @@ def make_montage(
         pairs = zip(coloured, diffs, strict=True)
         coloured = [row for top, (t, d) in pairs for row in (top, (t, diverging(d, scale)))]
     k = rows[0][1].shape[0]
-    grid = _grid(coloured, [f"channel {c}" for c in range(k)])
+    blocks = [  # at most MONTAGE_COLUMNS channels side by side; more continue below
+        _grid(
+            [(text, tiles[start : start + MONTAGE_COLUMNS]) for text, tiles in coloured],
+            [f"channel {c}" for c in range(start, min(k, start + MONTAGE_COLUMNS))],
+        )
+        for start in range(0, k, MONTAGE_COLUMNS)
+    ]
+    grid = stack(blocks, gap=2 * GAP)
     bar_w = min(grid.shape[1], 384)
     mid = number((lo + hi) / 2)
     parts = [grid, colour_bar(bar_w, SEQUENTIAL, (number(lo), mid, number(hi)))]

@@ -118,3 +118,13 @@ def test_integer_planes_give_signed_differences_without_wrapping():
     expect = np.kron(np.full((1, 2, 2), 200.0) - x, np.ones((1, f, f)))
     np.testing.assert_array_equal(diffs[1][1], expect)
     assert rows[1][1].dtype == np.float64
+
+
+def test_many_channels_continue_in_blocks_below():
+    x = np.random.default_rng(9).random((40, 4, 4))
+    source = Source(x, "chw", False, 1.0, x.dtype, x.shape)
+    results = {"max": block_reduce(x, (1, 2, 2), np.max)}
+    wide = make_montage(source, results, make_options(("max",), layout="chw", channels=40))
+    narrow = make_montage(source, results, make_options(("max",), layout="chw", channels=16))
+    assert wide.shape[1] == narrow.shape[1]  # 16 columns at most
+    assert wide.shape[0] > 2.5 * 2 * MONTAGE_TILE  # three blocks of two rows
