@@ -11,8 +11,11 @@ Conventions (see the README section on ``pool``):
 * ``.npy`` arrays are pooled as given, in the layout ``hw``, ``hwc`` (3-D default), ``chw`` or
   ``nchw``; the output keeps the layout (float32, float64 for float64 input). ``gap`` keeps it
   too, with a 1 x 1 spatial size.
-* Several methods: an image output becomes one labelled comparison grid; a ``.npy`` output
-  becomes one file per method, ``STEM_METHOD.npy``.
+* Several methods: an image output becomes one labelled comparison picture (:mod:`.grid` for
+  images, :mod:`.montage` for ``.npy`` feature maps; also for one method with ``--zoom``,
+  ``--no-zoom`` or ``--diff``); a ``.npy`` output becomes one file per method,
+  ``STEM_METHOD.npy``.
+* ``--levels N`` applies each method N times in a row, whatever the output.
 * Randomness: a single file uses ``numpy.random.default_rng(seed)`` afresh for each method; a
   folder uses ``seeding.generator(seed, relative_posix_path)`` afresh for each method, so a
   method's result never depends on the other methods requested or on the other files.
@@ -31,10 +34,12 @@ from augcli.errors import AugcliError, InputError, OutputError, UsageError
 from augcli.formats import IMAGE_EXTENSIONS
 from augcli.imagefiles import write_image
 from augcli.pool.arrays import Source, from_planes, load_importance, load_source, to_units
-from augcli.pool.grid import make_grid, nearest
+from augcli.pool.grid import make_grid
+from augcli.pool.montage import make_montage
 from augcli.pool.options import PoolOptions, user_error
 from augcli.pool.problems import LabelledError
-from augcli.pool.registry import pool
+from augcli.pool.region import nearest
+from augcli.pool.registry import METHODS, pool
 from augcli.seeding import generator
 
 SUMMARY_CHANNELS = 16  # channels listed in full in a summary
@@ -71,7 +76,8 @@ def _atomic(path: Path, save) -> None:
 def pool_source(
     source: Source, method: str, options: PoolOptions, rng: np.random.Generator
 ) -> np.ndarray:
-    """Pool one source's planes with one method; returns planes ``(..., Ho, Wo)``."""
+    """Pool one source's planes with one method, ``options.levels`` times in a row; returns
+    planes ``(..., Ho, Wo)``."""
     params = dict(options.params.get(method, {}))
     if method == "lip" and options.importance is not None:
         params["logits"] = load_importance(options.importance, source)
@@ -81,6 +87,14 @@ def pool_source(
         raise user_error(exc, method) from None
     if method == "gap":
         result = np.asarray(result)[..., None, None]
+    for level in range(2, options.levels + 1):  # stacked layers: the same method again
+        try:
+            result = pool(result, method, options.geometry(method), rng=rng, **params)
+        except LabelledError as exc:
+            error = user_error(exc, method)
+            raise type(error)(f"--levels {options.levels}, level {level}: {error}") from None
+        if method == "gap":
+            result = np.asarray(result)[..., None, None]
     return result
 
 
@@ -110,10 +124,10 @@ def _check_output(output: Path | None, input_path: Path, options: PoolOptions) -
             f"output {output}: unknown extension {output.suffix!r}; use .npy or an image "
             f"extension ({', '.join(sorted(IMAGE_EXTENSIONS))})"
         )
-    if ext != ".npy" and input_path.suffix.lower() == ".npy":
-        raise UsageError(f"output {output}: a .npy input can only be written to a .npy output")
     if options.upscale and (ext == ".npy" or len(options.methods) > 1):
         raise UsageError("--upscale applies to a single method written to an image")
+    if options.upscale and input_path.suffix.lower() == ".npy":
+        raise UsageError("--upscale applies to images; a .npy written to an image is a montage")
 
 
 def _run_folder(root: Path, output: Path | None, options: PoolOptions, report: PoolReport) -> None:
@@ -163,14 +177,20 @@ def _run_file(path, output, options, make_rng, report: PoolReport, name: str) ->
             array = to_units(result, source, as_image=False)
             _atomic(target, lambda handle, a=array: np.save(handle, a, allow_pickle=False))
             report.written.append(target)
-    elif len(results) == 1:
+    elif len(results) == 1 and source.is_image and not options.diff and options.zoom == "auto":
         (result,) = results.values()
         if options.upscale:
             result = nearest(result, *source.planes.shape[-2:])
         _save_image(to_units(result, source, as_image=True), output)
         report.written.append(output)
     else:
-        _save_image(make_grid(source, results, options), output)
+        reference = None
+        if options.diff in results:
+            reference = results[options.diff]
+        elif options.diff in METHODS:
+            reference = pool_source(source, options.diff, options, make_rng(options.seed))
+        picture = make_grid if source.is_image else make_montage
+        _save_image(picture(source, results, options, reference, name), output)
         report.written.append(output)
 
 
