@@ -171,15 +171,33 @@ def augment_command(
     required=True,
     help="The sheet to write (.png, .jpg, ...).",
 )
+@label_options(preview=True)
 def preview_command(
-    image: Path, config: Path | None, count: int, seed: int | None, output: Path
+    image: Path,
+    config: Path | None,
+    count: int,
+    seed: int | None,
+    output: Path,
+    masks: str | None,
+    yolo: str | None,
+    coco: str | None,
+    mask_fill: int,
+    min_visibility: float,
 ) -> None:
     """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
 
     Each sample is labelled with the ops that applied and their key values; sample #i is
     copy i of what `augcli augment` with the same seed makes of a file of that name.
+    With --masks, --yolo or --coco the labels are drawn moved with each sample.
     """
     spec = load_pipeline(config)
     seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
-    write_image(preview_sheet(spec, image, count, seed), output)
+    labels = LabelOptions(
+        (masks,) if masks else None,  # type: ignore[arg-type]
+        (yolo,) if yolo else None,  # type: ignore[arg-type]
+        (coco,) if coco else None,  # type: ignore[arg-type]
+        mask_fill,
+        min_visibility,
+    )
+    write_image(preview_sheet(spec, image, count, seed, labels=labels), output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")
