@@ -182,13 +182,18 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     check_template(options.name_template, options.copies)
     src, dst, exclude = resolve_paths(src, dst)
     plan = Plan(src, dst, options)
+    resume = options.existing == "resume"
     labelled = options.labels.any
     if labelled:
         check_label_paths(options.labels, src, dst)
+        if options.labels.coco and resume and not options.manifest:
+            raise UsageError(
+                "--coco with --resume needs the manifest (the earlier outputs' annotations "
+                "are kept there); leave out --no-manifest"
+            )
         if options.labels.coco is not None:
             plan.coco = load_coco(options.labels.coco[0])
     planner = LabelPlanner(options.labels, plan.coco)
-    resume = options.existing == "resume"
     cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):

@@ -100,6 +100,9 @@ def _label_drawer(path: Path, size: tuple[int, int], labels: LabelOptions | None
         rgb = np.repeat(tile[..., None], 3, axis=2) if tile.ndim == 2 else tile[..., :3]
         if tile.ndim == 3 and tile.shape[2] == 2:
             rgb = np.repeat(tile[..., :1], 3, axis=2)
-        return draw_sample(np.ascontiguousarray(rgb), inputs, warps, names, labels.mask_fill)
+        return draw_sample(
+            np.ascontiguousarray(rgb), inputs, warps, names, labels.mask_fill,
+            labels.min_visibility,
+        )  # fmt: skip
 
     return draw

@@ -186,6 +186,8 @@ def augment_tree(
     writer = Writer(options, summary, manifest, reporter)
     if plan.coco is not None:
         _report_coco(plan, reporter)
+        if plan.unlisted:
+            summary.labels["coco_unlisted_images"] = plan.unlisted
         writer.coco.update(coco_entries(kept_entries))
     touched: set[str] = set()
     reporter.start(plan.inputs)

@@ -123,7 +123,7 @@ def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
         if pair is None:
             continue
         ldst = Path(pair[1]).resolve()
-        if ldst in sources or ldst == real_dst and flag == "--masks":
+        if ldst in sources or (ldst == real_dst and flag == "--masks"):
             raise UsageError(f"{flag} destination {pair[1]} is a source or DST; choose another")
         if flag == "--masks" and src.is_dir():
             for what, path in (("folder", Path(pair[0]).resolve()), ("destination", ldst)):

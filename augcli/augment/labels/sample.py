@@ -59,6 +59,7 @@ def draw_sample(
     warps: Sequence[Warp],
     names: dict[int, str],
     mask_fill: int = 0,
+    min_visibility: float = 0.0,
 ) -> np.ndarray:
     """``rgb`` (the augmented sample, uint8 HxWx3) with the moved labels drawn on it."""
     out_size = rgb.shape[:2]
@@ -68,12 +69,12 @@ def draw_sample(
         rgb = overlay_mask(rgb, moved.array, moved.palette)
     shapes = []
     for obj in inputs.yolo or []:
-        moved_shape = move_shape(obj.points, matrix, out_size)
+        moved_shape = move_shape(obj.points, matrix, out_size, min_visibility)
         if moved_shape.points is not None:
             shapes.append(Shape(str(obj.cls), moved_shape.points, obj.cls))
     if inputs.coco is not None:
         for ann in inputs.coco["annotations"]:
-            moved_ann = move_annotation(ann, matrix, warps, out_size)
+            moved_ann = move_annotation(ann, matrix, warps, out_size, min_visibility)
             if moved_ann is None:
                 continue
             cat = ann["category_id"]
