@@ -91,3 +91,26 @@ def test_colour_masks_are_refused_naming_the_file_and_modes(tmp_path):
     Image.new("RGB", (4, 4)).save(tmp_path / "m.png")
     with pytest.raises(InputError, match=r"m\.png: mode RGB is not a single-channel mask"):
         read_mask(tmp_path / "m.png")
+
+
+def test_a_mask_takes_one_nearest_warp_per_resampling_of_its_image(monkeypatch):
+    import augcli.augment.labels.masks as masks_module
+    from augcli.augment.config import parse_pipeline
+    from augcli.augment.pipeline import Pipeline
+
+    pipe = Pipeline(
+        parse_pipeline(
+            "pipeline:\n  - flip: {p: 0.5}\n  - rotate: {angle: [-30, 30], fill: reflect}\n"
+            "  - scale: {factor: [0.8, 1.2], fill: reflect}\n  - crop: {size: [0.7, 1.0]}\n"
+            "  - gaussian_noise: {std: 0.02}\n  - translate: {x: [-0.1, 0.1], fill: edge}\n"
+        )
+    )
+    calls = []
+    real = masks_module.warp
+    monkeypatch.setattr(masks_module, "warp", lambda *a, **k: calls.append(a[4]) or real(*a, **k))
+    for copy in range(5):
+        _, _, warps = pipe.run_traced(np.zeros((32, 32, 3), np.uint8), 1, "a.png", copy)
+        calls.clear()
+        warp_mask(Mask(np.zeros((32, 32), np.uint8)), warps, 0)
+        assert len(calls) == len(warps) <= pipe.resamplings == 2
+        assert set(calls) <= {"nearest"}
