@@ -119,3 +119,13 @@ def test_malformed_lines_are_refused_with_file_and_line(text, message):
 def test_coordinates_just_outside_zero_one_are_tolerated():
     objs = parse_yolo("0 1.0005 -0.0005 0.1 0.1\n", "l.txt", (H, W))
     assert len(objs) == 1
+
+
+def test_a_binary_label_file_fails_its_input_cleanly(tmp_path):
+    from augcli.augment.labels.apply import read_labels
+    from augcli.augment.labels.files import LabelTask
+
+    path = tmp_path / "x.txt"
+    path.write_bytes(b"\xff\xfe\x00garbage\x80")
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        read_labels(LabelTask("", yolo_src=str(path)), (H, W), None)
