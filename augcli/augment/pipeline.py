@@ -24,6 +24,7 @@ from augcli.augment.config import PipelineSpec, Step
 from augcli.augment.kernels.affine import identity
 from augcli.augment.kernels.channels import channel_count
 from augcli.augment.kernels.warp import channel_cvals
+from augcli.augment.labels.geometry import Warp
 from augcli.augment.ops.base import DrawnParams
 from augcli.augment.ops.geometric import FillKey, GeometricOp, default_fill_key, warp_with
 from augcli.errors import InputError
@@ -137,13 +138,32 @@ class Pipeline:
             One per step, in pipeline order.
         """
 
+        out, records, _ = self.run_traced(image, seed, key, copy_index)
+        return out, records
+
+    def run_traced(
+        self, image: np.ndarray, seed: int, key: str, copy_index: int
+    ) -> tuple[np.ndarray, list[OpRecord], list[Warp]]:
+        """:meth:`run`, also returning the warps applied, in order (what labels must follow).
+
+        Returns
+        -------
+        image, records
+            As :meth:`run`.
+        warps : list of Warp
+            One per geometric group that changed the image (its composed transform, its fill
+            mode and the shape it was applied to); noise steps contribute nothing.
+        """
+
         def draw(step: Step, shape: tuple[int, ...]) -> Any:
             rng = generator(seed, key, copy_index, step.index - 1)
             if rng.random() >= step.p:  # the coin is always drawn
                 return None
             return step.op.sample(rng, shape)
 
-        return self._execute(image, draw)
+        warps: list[Warp] = []
+        out, records = self._execute(image, draw, warps)
+        return out, records, warps
 
     def replay(
         self, image: np.ndarray, records: list[dict[str, Any]]
@@ -168,13 +188,15 @@ class Pipeline:
 
         return self._execute(image, draw)
 
-    def _execute(self, image: np.ndarray, draw) -> tuple[np.ndarray, list[OpRecord]]:
+    def _execute(
+        self, image: np.ndarray, draw, warps: list[Warp] | None = None
+    ) -> tuple[np.ndarray, list[OpRecord]]:
         _check_image(image)
         records: list[OpRecord] = []
         out = image
         for seg in self.segments:
             if isinstance(seg, _Group):
-                out = self._run_group(seg, out, draw, records)
+                out = self._run_group(seg, out, draw, records, warps)
                 continue
             params = draw(seg, out.shape)
             if params is not None:
@@ -182,7 +204,9 @@ class Pipeline:
             records.append(OpRecord(seg.op.name, params is not None, params))
         return (out.copy() if out is image else out), records
 
-    def _run_group(self, group: _Group, image: np.ndarray, draw, records) -> np.ndarray:
+    def _run_group(
+        self, group: _Group, image: np.ndarray, draw, records, warps: list[Warp] | None
+    ) -> np.ndarray:
         shape = image.shape
         total = identity(shape[:2])
         for step in group.steps:
@@ -205,6 +229,8 @@ class Pipeline:
             ) from None
         if total.is_identity(image.shape[:2]):
             return image
+        if warps is not None:
+            warps.append(Warp(total, fill_key[0], image.shape[:2]))
         return warp_with(image, total, fill_key)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from augcli.atomic import TEMP_PREFIX
+from augcli.augment.labels.coco import CocoIndex, load_coco
+from augcli.augment.labels.files import LabelOptions, LabelPlanner, LabelTask, check_label_paths
 from augcli.augment.manifest import MANIFEST_NAME
 from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_extension, output_names
 from augcli.augment.walk import Folder, walk
@@ -42,6 +44,7 @@ class AugmentOptions:
     manifest: bool = True
     fail_fast: bool = False
     max_pixels: int | None = DEFAULT_MAX_PIXELS
+    labels: LabelOptions = LabelOptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,8 @@ class Task:
         Outputs that exist already and ``--resume`` keeps.
     copy_original : bool
         The original output keeps the input's extension, so it is the input's bytes.
+    labels : LabelTask or None
+        Its labels (masks, YOLO, COCO), when the run carries any.
     """
 
     src: str
@@ -81,6 +86,7 @@ class Task:
     outputs: tuple[Output, ...]
     skipped: int = 0
     copy_original: bool = False
+    labels: LabelTask | None = None
 
     def final_path(self, output: Output) -> str:
         """Where ``output`` ends up."""
@@ -110,6 +116,8 @@ class Plan:
     folders: list[tuple[str, int]] = field(default_factory=list)
     more_folders: int = 0
     examples: list[str] = field(default_factory=list)
+    coco: CocoIndex | None = None
+    unlisted: int = 0
 
     def to_text(self) -> str:
         """The ``--dry-run`` report."""
@@ -175,6 +183,17 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     src, dst, exclude = resolve_paths(src, dst)
     plan = Plan(src, dst, options)
     resume = options.existing == "resume"
+    labelled = options.labels.any
+    if labelled:
+        check_label_paths(options.labels, src, dst)
+        if options.labels.coco and resume and not options.manifest:
+            raise UsageError(
+                "--coco with --resume needs the manifest (the earlier outputs' annotations "
+                "are kept there); leave out --no-manifest"
+            )
+        if options.labels.coco is not None:
+            plan.coco = load_coco(options.labels.coco[0])
+    planner = LabelPlanner(options.labels, plan.coco)
     cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):
@@ -190,6 +209,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         claimed: dict[str, str] = {}
         for name in folder.images:
             plan.inputs += 1
+            labels = planner.task(folder.rel, name, _rel(folder, name)) if labelled else None
             outputs: list[Output] = []
             skipped = 0
             for copy, out in _output_names(folder, name, options):
@@ -201,12 +221,17 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     )
                 claimed[out] = name
                 plan.outputs += 1
-                if out in present:
+                some, every = out in present, out in present
+                if labels is not None:
+                    _claim_stem(folder, name, out, claimed)
+                    any_label, all_labels = planner.existing(labels, out)
+                    some, every = some or any_label, every and all_labels
+                if some:
                     plan.existing += 1
                     existing_example = existing_example or _rel(folder, out)
                 if len(plan.examples) < MAX_LISTED:
                     plan.examples.append(str(out_dir / out))
-                if resume and out in present:
+                if resume and every:
                     skipped += 1
                 else:
                     outputs.append(Output(copy, out))
@@ -220,6 +245,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     tuple(outputs),
                     skipped,
                     same_ext,
+                    labels,
                 )
             )
             if options.out_format in ("JPEG", "WEBP") and len(cannot_hold) < MAX_LISTED:
@@ -238,7 +264,14 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             f"SRC {src}: no images found (extensions {', '.join(sorted(IMAGE_EXTENSIONS))}, "
             f"any case; hidden files skipped){others}"
         )
+    plan.unlisted = planner.unlisted
     if options.existing == "refuse":
+        coco_dst = options.labels.coco[1] if options.labels.coco else None
+        if coco_dst is not None and Path(coco_dst).exists():
+            raise UsageError(
+                f"--coco destination {coco_dst} already exists; use --resume to finish that "
+                "run or --overwrite to replace it"
+            )
         manifest = options.manifest and (dst / MANIFEST_NAME).exists()
         if plan.existing or manifest:
             what = (
@@ -266,6 +299,18 @@ def _output_names(
         options.out_format,
         options.include_original,
     )
+
+
+def _claim_stem(folder: Folder, name: str, out: str, claimed: dict[str, str]) -> None:
+    """Label files are named by the output's stem: two outputs must not share one."""
+    key = "\0" + os.path.splitext(out)[0]
+    if key in claimed:
+        raise UsageError(
+            f"{_rel(folder, name)} and {_rel(folder, claimed[key])} would both write labels "
+            f"named {_rel(folder, os.path.splitext(out)[0])}.*; use a --name template that "
+            "gives them different stems"
+        )
+    claimed[key] = name
 
 
 def _listing(folder: Path) -> set[str]:

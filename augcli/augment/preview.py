@@ -4,6 +4,8 @@ Each sample is one copy of the pipeline on the image (copy index 0..n-1, the sam
 ``augcli augment`` with the same seed would make for an input whose relative path is the
 image's file name), labelled with the ops that applied and their key values (each op's drawn
 parameters describe themselves: :meth:`augcli.augment.ops.base.DrawnParams.describe`).
+With labels (masks, YOLO, COCO) each tile shows them moved with the sample: masks as a
+translucent overlay, boxes and polygons outlined with their class.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import numpy as np
 from PIL import Image
 
 from augcli.augment.config import PipelineSpec
+from augcli.augment.labels.apply import read_labels
+from augcli.augment.labels.files import LabelOptions
+from augcli.augment.labels.sample import draw_sample, sample_task
 from augcli.augment.pipeline import Pipeline
 from augcli.contact_sheet import make_sheet
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, read_image
@@ -43,6 +48,7 @@ def preview_sheet(
     n: int,
     seed: int,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    labels: LabelOptions | None = None,
 ) -> np.ndarray:
     """The original and ``n`` augmented samples of one image, as a labelled uint8 RGB sheet.
 
@@ -58,6 +64,9 @@ def preview_sheet(
         The run seed.
     max_pixels : int or None
         Decompression-bomb limit, as for ``augment``.
+    labels : LabelOptions, optional
+        Labels to draw: ``masks``, ``yolo``, ``coco`` each a 1-tuple ``(path,)`` (a file, or
+        a folder holding one of the image's stem; COCO: the JSON file), plus ``mask_fill``.
 
     Returns
     -------
@@ -67,11 +76,33 @@ def preview_sheet(
     path = Path(image_path)
     data = read_image(path, max_pixels=max_pixels)
     pipeline = Pipeline(spec)
-    tiles = [thumbnail(to_display(data.array))]
-    labels = [f"original {data.array.shape[1]}x{data.array.shape[0]}"]
+    draw = _label_drawer(path, data.array.shape[:2], labels, max_pixels)
+    tiles = [thumbnail(draw(to_display(data.array), []))]
+    captions = [f"original {data.array.shape[1]}x{data.array.shape[0]}"]
     for copy in range(n):
-        out, records = pipeline.run(data.array, seed, path.name, copy)
-        tiles.append(thumbnail(to_display(out)))
+        out, records, warps = pipeline.run_traced(data.array, seed, path.name, copy)
+        tiles.append(thumbnail(draw(to_display(out), warps)))
         applied = [d for d in (r.describe() for r in records) if d]
-        labels.append(f"#{copy}: " + (", ".join(applied) if applied else "(nothing applied)"))
-    return make_sheet(tiles, labels)
+        captions.append(f"#{copy}: " + (", ".join(applied) if applied else "(nothing applied)"))
+    return make_sheet(tiles, captions)
+
+
+def _label_drawer(path: Path, size: tuple[int, int], labels: LabelOptions | None, max_pixels):
+    """A function drawing the image's labels on a display tile (or leaving it as it is)."""
+    if labels is None or not labels.any:
+        return lambda tile, warps: tile
+    first = {k: (v[0] if v else None) for k, v in (("masks", labels.masks),
+             ("yolo", labels.yolo), ("coco", labels.coco))}  # fmt: skip
+    task, names = sample_task(path, first["masks"], first["yolo"], first["coco"])
+    inputs = read_labels(task, size, max_pixels)
+
+    def draw(tile: np.ndarray, warps) -> np.ndarray:
+        rgb = np.repeat(tile[..., None], 3, axis=2) if tile.ndim == 2 else tile[..., :3]
+        if tile.ndim == 3 and tile.shape[2] == 2:
+            rgb = np.repeat(tile[..., :1], 3, axis=2)
+        return draw_sample(
+            np.ascontiguousarray(rgb), inputs, warps, names, labels.mask_fill,
+            labels.min_visibility,
+        )  # fmt: skip
+
+    return draw

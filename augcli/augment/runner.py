@@ -25,6 +25,9 @@ from typing import Any
 
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.config import PipelineSpec
+from augcli.augment.labels.apply import read_labels, write_labels
+from augcli.augment.labels.coco import write_coco
+from augcli.augment.labels.files import temp_path
 from augcli.augment.manifest import MANIFEST_NAME, ManifestWriter, read_entries, repair
 from augcli.augment.pipeline import Pipeline
 from augcli.augment.plan import AugmentOptions, Task, make_plan
@@ -58,8 +61,14 @@ def process(task: Task) -> TaskResult:
     try:
         data = read_image(task.src, max_pixels=options.max_pixels)
         result.n_frames = data.n_frames
+        labels = task.labels
+        inputs = None
+        if labels is not None:
+            inputs = read_labels(labels, data.array.shape[:2], options.max_pixels)
         for output in task.outputs:
             temp = task.temp_path(output)
+            warps: list = []
+            shape = data.array.shape[:2]
             if output.copy is None:
                 if task.copy_original:
                     shutil.copyfile(task.src, temp)
@@ -69,10 +78,17 @@ def process(task: Task) -> TaskResult:
                     )
                 records: list[dict[str, Any]] = []
             else:
-                image, recs = pipeline.run(data.array, options.seed, task.key, output.copy)
+                image, recs, warps = pipeline.run_traced(
+                    data.array, options.seed, task.key, output.copy
+                )
                 write_image(image, temp, mode=data.mode, quality=options.quality, atomic=False)
                 records = [r.to_dict() for r in recs]
+                shape = image.shape[:2]
             result.written.append((output, records))
+            if labels is not None and inputs is not None:
+                result.labels[output.name] = write_labels(
+                    labels, inputs, output.name, warps, shape, options.labels
+                )
     except InputError as exc:
         result.error = str(exc)
     except OutputError as exc:
@@ -84,7 +100,12 @@ def process(task: Task) -> TaskResult:
     if result.error or result.fatal:
         for output, _ in result.written:
             _unlink(task.temp_path(output))
+        if task.labels is not None:
+            for output in task.outputs:
+                for final, _ in task.labels.outputs(output.name).values():
+                    _unlink(temp_path(final))
         result.written = []
+        result.labels = {}
     return result
 
 
@@ -158,10 +179,16 @@ def augment_tree(
     except OSError as exc:
         raise OutputError(f"cannot create DST {dst}: {exc.strerror}") from None
     manifest_path = dst / MANIFEST_NAME if options.manifest else None
+    kept_entries = []
     if manifest_path is not None and options.existing == "resume":
-        repair(manifest_path, dst)
+        kept_entries = repair(manifest_path, dst)
     manifest = ManifestWriter(manifest_path, truncate=options.existing != "resume")
     writer = Writer(options, summary, manifest, reporter)
+    if plan.coco is not None:
+        _report_coco(plan, reporter)
+        if plan.unlisted:
+            summary.labels["coco_unlisted_images"] = plan.unlisted
+        writer.coco.update(coco_entries(kept_entries))
     touched: set[str] = set()
     reporter.start(plan.inputs)
     try:
@@ -186,6 +213,8 @@ def augment_tree(
         raise
     else:
         _clean_temps(dst, touched)  # a worker killed mid-write leaves its temporary file
+        if plan.coco is not None and options.labels.coco is not None:
+            write_coco(plan.coco.meta, writer.coco, options.labels.coco[1])
     finally:
         manifest.close()
         reporter.close()
@@ -220,6 +249,38 @@ class RunAborted(AugcliError):
         return cls(str(cause), summary, code)
 
 
+def coco_entries(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Output path -> COCO entry, from manifest lines (well-formed entries only)."""
+    found = {}
+    for entry in entries:
+        labels = entry.get("labels")
+        coco = labels.get("coco") if isinstance(labels, dict) else None
+        if (
+            isinstance(coco, dict)
+            and all(isinstance(coco.get(k), int) for k in ("width", "height"))
+            and isinstance(coco.get("annotations"), list)
+            and all(isinstance(a, dict) for a in coco["annotations"])
+        ):
+            found[entry["output"]] = coco
+    return found
+
+
+def _report_coco(plan, reporter: Reporter) -> None:
+    """Say which images have no COCO entry, and which entries have no image."""
+    if plan.unlisted:
+        reporter.message(
+            f"note: {plan.unlisted} image(s) under SRC have no entry in {plan.coco.path}; "
+            "they are augmented with no annotations"
+        )
+    missing = plan.coco.unmatched()
+    if missing:
+        listed = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        reporter.message(
+            f"note: {len(missing)} image entr(ies) of {plan.coco.path} have no file under SRC "
+            f"(file_name relative to SRC): {listed}"
+        )
+
+
 def _check_seed_matches(dst: Path, options: AugmentOptions) -> None:
     if options.existing != "resume":
         return
@@ -244,8 +305,9 @@ def _to_run(
     ready = None
     for task in tasks:
         if task.out_dir != ready:
-            _prepare_folder(task.out_dir)
-            touched.add(task.out_dir)
+            for folder in [task.out_dir, *(task.labels.folders() if task.labels else [])]:
+                _prepare_folder(folder)
+                touched.add(folder)
             ready = task.out_dir
         summary.inputs += 1
         summary.skipped += task.skipped

@@ -28,6 +28,8 @@ class TaskResult:
     error: str | None = None
     fatal: str | None = None
     n_frames: int = 1
+    labels: dict[str, tuple[dict[str, Any], list[tuple[str, str]]]] = field(default_factory=dict)
+    """Output name -> (its manifest ``labels`` entry, its label files as (temporary, final))."""
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Summary:
     animated: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
+    labels: dict[str, int] = field(default_factory=dict)
 
     @property
     def images_per_second(self) -> float:
@@ -64,6 +67,7 @@ class Summary:
             "seed": self.seed,
             "interrupted": self.interrupted,
             "failures": [{"path": p, "reason": r} for p, r in self.failures],
+            **({"labels": self.labels} if self.labels else {}),
         }
 
     def to_line(self) -> str:
@@ -72,7 +76,11 @@ class Summary:
             f"{self.inputs} inputs: {self.written} outputs written, {self.skipped} skipped, "
             f"{self.failed} failed, {self.not_images} not images; "
             f"{self.elapsed:.1f} s, {self.images_per_second:.1f} images/s (seed {self.seed})"
+            + (f"; labels: {self._labels_text()}" if self.labels else "")
         )
+
+    def _labels_text(self) -> str:
+        return ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in self.labels.items())
 
 
 class Writer:
@@ -89,6 +97,8 @@ class Writer:
         self.summary = summary
         self.manifest = manifest
         self.reporter = reporter
+        self.coco: dict[str, dict[str, Any]] = {}
+        """Output path -> its COCO entry (the manifest ``labels["coco"]``), for the JSON."""
 
     def handle(self, result: TaskResult) -> None:
         """Commit one task's outputs (manifest line first, then the rename), or count it failed.
@@ -120,6 +130,7 @@ class Writer:
                     "augmented from their first frame only (said once per run)"
                 )
         for output, records in result.written:
+            labels, label_files = result.labels.get(output.name, ({}, []))
             self.manifest.write(
                 {
                     "source": task.key,
@@ -128,16 +139,31 @@ class Writer:
                     "seed": self.options.seed,
                     "ops": records,
                     **({"original": True} if output.copy is None else {}),
+                    **({"labels": labels} if labels else {}),
                 }
             )
-            final = task.final_path(output)
-            try:
-                os.replace(task.temp_path(output), final)
-            except OSError as exc:
-                self.manifest.retract_last()
-                raise OutputError(f"cannot write {final}: {exc.strerror}") from None
+            # Labels first: an image that exists always has its labels.
+            for temp, final in [*label_files, (task.temp_path(output), task.final_path(output))]:
+                try:
+                    os.replace(temp, final)
+                except OSError as exc:
+                    self.manifest.retract_last()
+                    raise OutputError(f"cannot write {final}: {exc.strerror}") from None
+            self.count_labels(task.manifest_path(output), labels)
             summary.written += 1
         self.reporter.advance()
+
+    def count_labels(self, output: str, labels: dict[str, Any]) -> None:
+        """Add an output's label counts to the summary; keep its COCO entry for the JSON."""
+        for kind, entry in labels.items():
+            if not isinstance(entry, dict):
+                continue
+            for what in ("kept", "dropped"):
+                if isinstance(entry.get(what), int):
+                    key = f"{kind}_{what}"
+                    self.summary.labels[key] = self.summary.labels.get(key, 0) + entry[what]
+            if kind == "coco":
+                self.coco[output] = entry
 
 
 class FailFast(AugcliError):

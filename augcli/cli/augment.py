@@ -9,11 +9,19 @@ from pathlib import Path
 import click
 
 from augcli.augment.config import MAX_COPIES, load_pipeline
+from augcli.augment.labels.files import LabelOptions
 from augcli.augment.naming import DEFAULT_TEMPLATE
 from augcli.augment.plan import AugmentOptions, make_plan
 from augcli.augment.preview import preview_sheet
 from augcli.augment.runner import RunAborted, augment_tree, resolve_seed
-from augcli.cli.options import PathParam, config_option, emit_json, json_option, seed_option
+from augcli.cli.options import (
+    PathParam,
+    config_option,
+    emit_json,
+    json_option,
+    label_options,
+    seed_option,
+)
 from augcli.errors import EXIT_SOME_FAILED
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, write_image
 from augcli.progress import TqdmReporter
@@ -73,6 +81,7 @@ from augcli.seeding import fresh_seed
     show_default=True,
     help="Refuse larger images (decompression bombs).",
 )
+@label_options()
 @json_option("Print the summary as JSON on stdout.")
 def augment_command(
     src: Path,
@@ -92,6 +101,11 @@ def augment_command(
     quiet: bool,
     fail_fast: bool,
     max_pixels: int,
+    masks: tuple[str, str] | None,
+    yolo: tuple[str, str] | None,
+    coco: tuple[str, str] | None,
+    mask_fill: int,
+    min_visibility: float,
     as_json: bool,
 ) -> None:
     """Augment every image under SRC (a folder or one image) into DST.
@@ -99,6 +113,9 @@ def augment_command(
     DST mirrors SRC's folders; each input gets --copies outputs named by --name, and
     DST/augcli-manifest.jsonl records each output's source, seed and drawn parameters.
     Same seed and inputs give byte-identical outputs for any --workers.
+
+    Labels travel with the images: --masks, --yolo and --coco each take a source and a
+    destination, and move with the same transforms (noise never touches them).
 
     Exit status: 0 all inputs done, 1 some inputs failed (the run finished), 2 usage or
     config error (nothing written), 130 interrupted.
@@ -122,6 +139,7 @@ def augment_command(
         manifest=not no_manifest,
         fail_fast=fail_fast,
         max_pixels=max_pixels,
+        labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility),
     )
     if dry_run:
         click.echo(make_plan(src, dst, options).to_text())
@@ -159,15 +177,33 @@ def augment_command(
     required=True,
     help="The sheet to write (.png, .jpg, ...).",
 )
+@label_options(preview=True)
 def preview_command(
-    image: Path, config: Path | None, count: int, seed: int | None, output: Path
+    image: Path,
+    config: Path | None,
+    count: int,
+    seed: int | None,
+    output: Path,
+    masks: str | None,
+    yolo: str | None,
+    coco: str | None,
+    mask_fill: int,
+    min_visibility: float,
 ) -> None:
     """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
 
     Each sample is labelled with the ops that applied and their key values; sample #i is
     copy i of what `augcli augment` with the same seed makes of a file of that name.
+    With --masks, --yolo or --coco the labels are drawn moved with each sample.
     """
     spec = load_pipeline(config)
     seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
-    write_image(preview_sheet(spec, image, count, seed), output)
+    labels = LabelOptions(
+        (masks,) if masks else None,  # type: ignore[arg-type]
+        (yolo,) if yolo else None,  # type: ignore[arg-type]
+        (coco,) if coco else None,  # type: ignore[arg-type]
+        mask_fill,
+        min_visibility,
+    )
+    write_image(preview_sheet(spec, image, count, seed, labels=labels), output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")

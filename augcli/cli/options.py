@@ -57,3 +57,54 @@ def seed_option(help_text: str) -> Decorator:
 def json_option(help_text: str) -> Decorator:
     """``--json``: machine-readable output on stdout, passed to the command as ``as_json``."""
     return click.option("--json", "as_json", is_flag=True, help=help_text)
+
+
+def label_options(preview: bool = False) -> Decorator:
+    """``--masks``, ``--yolo``, ``--coco`` (SRC DST each; one path for preview), ``--mask-fill``
+    and ``--min-visibility``: the labels that travel with the images."""
+    if preview:
+        kinds = [
+            ("--masks", "PATH", "Segmentation mask of IMAGE (a file, or a folder holding one of "
+             "the same stem)."),
+            ("--yolo", "PATH", "YOLO label file of IMAGE (a .txt, or a folder holding one of "
+             "the same stem)."),
+            ("--coco", "JSON", "COCO annotations file with an entry for IMAGE (by file name)."),
+        ]  # fmt: skip
+    else:
+        kinds = [
+            ("--masks", "SRC DST", "Mask folder mirroring SRC (same stem, any image extension) "
+             "and where the moved masks go (PNG)."),
+            ("--yolo", "SRC DST", "YOLO label folder mirroring SRC (one .txt per image; none "
+             "means no objects) and where the moved labels go."),
+            ("--coco", "JSON OUT", "COCO annotations of SRC's images (file_name relative to "
+             "SRC) and the COCO file to write for DST."),
+        ]  # fmt: skip
+    nargs = 1 if preview else 2
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option(
+            "--min-visibility",
+            type=click.FloatRange(0.0, 1.0),
+            default=0.0,
+            show_default=True,
+            help="Drop boxes and polygons with less of their moved area inside the image.",
+        )(func)
+        func = click.option(
+            "--mask-fill",
+            type=click.IntRange(0, 65535),
+            default=0,
+            show_default=True,
+            help="Mask value where a constant fill brings in outside pixels (255: ignore).",
+        )(func)
+        for flag, metavar, text in reversed(kinds):
+            func = click.option(
+                flag,
+                nargs=nargs,
+                metavar=metavar,
+                type=PathParam(path_type=str),
+                default=None,
+                help=text,
+            )(func)
+        return func
+
+    return decorate

@@ -1,0 +1,1 @@
+"""Labels that travel with the image: segmentation masks, YOLO boxes and polygons, COCO."""

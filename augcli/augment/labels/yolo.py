@@ -1,0 +1,139 @@
+"""YOLO label files (Ultralytics layout): parse, move with the image, write.
+
+One ``.txt`` per image; each line is a box ``class cx cy w h`` or a polygon
+``class x1 y1 x2 y2 ...`` (at least 3 points), coordinates normalized to the image size,
+told apart by their token count. A missing file means no objects.
+
+Boxes move as their four corners: the mapped quadrilateral is clipped to the image
+(Sutherland–Hodgman) and the box written is the clipped outline's enclosing box. Polygons are
+mapped and clipped the same way and written as polygons. A shape whose visible fraction of its
+mapped area is below ``min_visibility`` (or with no area inside) is dropped. Output
+coordinates are normalized to the output size, 6 decimals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from augcli.augment.labels.geometry import box_corners, enclosing_box, move_shape
+from augcli.errors import InputError
+
+TOLERANCE = 1e-3
+"""Normalized coordinates may stray this far outside [0, 1] (rounding in other tools)."""
+MAX_LINE_CHARS = 1_000_000
+
+
+@dataclass(frozen=True)
+class YoloObject:
+    """One line: its class and its points in pixels ``(u, v)`` (a box as its 4 corners)."""
+
+    cls: int
+    points: np.ndarray
+    is_box: bool
+
+
+def parse_yolo(text: str, path: str, size: tuple[int, int]) -> list[YoloObject]:
+    """Parse a YOLO label file for an image of ``size = (height, width)``.
+
+    Raises
+    ------
+    InputError
+        ``path:line: what was wrong`` for the first malformed line (wrong token count, not a
+        number, a class that is not a non-negative integer, a coordinate outside [0, 1]).
+    """
+    height, width = size
+    objects = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        where = f"{path}:{number}"
+        if len(line) > MAX_LINE_CHARS:
+            raise InputError(f"{where}: line longer than {MAX_LINE_CHARS} characters")
+        tokens = line.split()
+        if not tokens:
+            continue
+        n = len(tokens)
+        if n != 5 and (n < 7 or n % 2 == 0):
+            raise InputError(
+                f"{where}: {n} values; a box line has 5 (class cx cy w h), a polygon line "
+                "an odd number of at least 7 (class x1 y1 x2 y2 x3 y3 ...)"
+            )
+        if not tokens[0].isdigit():
+            raise InputError(f"{where}: class {tokens[0]!r} is not a non-negative integer")
+        try:
+            values = [float(t) for t in tokens[1:]]
+        except ValueError:
+            bad = next(t for t in tokens[1:] if not _is_float(t))
+            raise InputError(f"{where}: {bad!r} is not a number") from None
+        for k, v in enumerate(values, start=2):
+            if not math.isfinite(v) or v < -TOLERANCE or v > 1 + TOLERANCE:
+                raise InputError(
+                    f"{where}: value {k} is {tokens[k - 1]}; normalized coordinates must be "
+                    "within [0, 1]"
+                )
+        if n == 5:
+            cx, cy, w, h = values
+            pts = box_corners(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        else:
+            pts = np.asarray(values, dtype=np.float64).reshape(-1, 2)
+        objects.append(YoloObject(int(tokens[0]), pts * [width, height], n == 5))
+    return objects
+
+
+def _is_float(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def move_yolo(
+    objects: list[YoloObject],
+    matrix: np.ndarray,
+    out_size: tuple[int, int],
+    min_visibility: float = 0.0,
+) -> tuple[list[str], int]:
+    """Map, clip and format ``objects`` for the output image.
+
+    Parameters
+    ----------
+    objects : list of YoloObject
+        From :func:`parse_yolo`.
+    matrix : numpy.ndarray
+        Continuous-coordinate map from :func:`augcli.augment.labels.geometry.compose`.
+    out_size : tuple of int
+        The output's ``(height, width)``.
+    min_visibility : float
+        See :func:`augcli.augment.labels.geometry.move_shape`.
+
+    Returns
+    -------
+    lines : list of str
+        The output file's lines (without newlines), in input order.
+    dropped : int
+        Objects left out (outside the image, or below ``min_visibility``).
+    """
+    height, width = out_size
+    lines = []
+    dropped = 0
+    for obj in objects:
+        moved = move_shape(obj.points, matrix, out_size, min_visibility)
+        if moved.points is None:
+            dropped += 1
+            continue
+        if obj.is_box:
+            x0, y0, x1, y1 = enclosing_box(moved.points)
+            values = [(x0 + x1) / 2 / width, (y0 + y1) / 2 / height]
+            values += [(x1 - x0) / width, (y1 - y0) / height]
+        else:
+            values = (moved.points / [width, height]).ravel().tolist()
+        lines.append(" ".join([str(obj.cls)] + [_fmt(v) for v in values]))
+    return lines, dropped
+
+
+def _fmt(value: float) -> str:
+    """6 decimals, never ``-0.000000``."""
+    text = f"{value:.6f}"
+    return "0.000000" if text == "-0.000000" else text
