@@ -24,9 +24,9 @@ from augcli.pool.kernels import (
     global_avg_pool,
     max_pool,
     mixed_pool,
-    power_pool,
     stochastic_pool,
 )
+from augcli.pool.lp import power_pool
 from augcli.pool.problems import ParameterError
 from augcli.pool.spec import MethodOption, MethodSpec, Option, Param
 from augcli.pool.weighted import LIP_DEFAULT, dpp_pool, lip_logits, lip_pool, softpool
@@ -66,6 +66,25 @@ def _expectation(params: Mapping[str, Any]) -> bool:
     return params.get("mode", "sample") != "sample"
 
 
+def _always(params: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _sampling(params: Mapping[str, Any]) -> bool:
+    return not _expectation(params)
+
+
+def _no_relu(params: Mapping[str, Any]) -> bool:
+    return not params.get("relu", False)
+
+
+INF_IEEE = "as PyTorch: IEEE arithmetic (max: inf wins; avg: a window with +inf and -inf is NaN)"
+INF_SOFTMAX = (
+    "limit of the formula: a window whose largest logit is +inf gives the mean value there, "
+    "logit -inf weighs 0"
+)
+
+
 COUNT_INCLUDE_PAD = Option(
     "--count-include-pad/--no-count-include-pad",
     "padded cells count in the divisor [yes].",
@@ -76,7 +95,13 @@ METHODS: dict[str, MethodSpec] = {
     spec.name: spec
     for spec in (
         MethodSpec(
-            "max", max_pool, "largest value of each window (padding = -inf)", {}, dilation=True
+            "max",
+            max_pool,
+            "largest value of each window (padding = -inf)",
+            {},
+            dilation=True,
+            keeps_dtype=_always,
+            inf=INF_IEEE,
         ),
         MethodSpec(
             "avg",
@@ -92,8 +117,16 @@ METHODS: dict[str, MethodSpec] = {
                     (Option("--divisor-override", "divide window sums by this.", kind="int"),),
                 ),
             },
+            inf=INF_IEEE,
         ),
-        MethodSpec("gap", global_avg_pool, "global average: one mean per plane", {}, geometry=None),
+        MethodSpec(
+            "gap",
+            global_avg_pool,
+            "global average: one mean per plane",
+            {},
+            geometry=None,
+            inf=INF_IEEE,
+        ),
         MethodSpec(
             "mixed",
             mixed_pool,
@@ -136,6 +169,7 @@ METHODS: dict[str, MethodSpec] = {
             },
             random=True,
             deterministic_when=_lam_fixed,
+            inf=INF_IEEE,
         ),
         MethodSpec(
             "stochastic",
@@ -162,6 +196,10 @@ METHODS: dict[str, MethodSpec] = {
             },
             random=True,
             deterministic_when=_expectation,
+            keeps_dtype=_sampling,
+            nonnegative=_no_relu,
+            nonnegative_unless="relu",
+            inf="a window holding +inf gives +inf (all its probability is there)",
         ),
         MethodSpec(
             "power",
@@ -176,12 +214,24 @@ METHODS: dict[str, MethodSpec] = {
                     "sum (PyTorch LPPool2d) or mean (Boureau et al.)",
                     (Option("--lp-normalize", "[sum].", kind="choice", choices=("sum", "mean")),),
                 ),
+                "torch_compat": Param(
+                    False,
+                    "reproduce torch lp_pool2d: signed a^p, NaN for a negative sum, ceil-mode rescale",
+                    (
+                        Option(
+                            "--torch-compat",
+                            "reproduce torch.nn.functional.lp_pool2d (signed a^p; ceil rescale).",
+                            kind="flag",
+                        ),
+                    ),
+                ),
             },
+            inf="as PyTorch: a window holding an infinity gives +inf",
         ),
         MethodSpec(
             "dpp",
             dpp_pool,
-            "detail-preserving pooling, Lite guide",
+            "detail-preserving pooling, Lite (box mean) or Full (3x3 filter) guide",
             {
                 "alpha": Param(
                     1.0, "weight floor alpha >= 0", (Option("--alpha", "weight floor >= 0 [1]."),)
@@ -208,7 +258,36 @@ METHODS: dict[str, MethodSpec] = {
                 "eps2": Param(
                     1e-3, "epsilon squared > 0", (Option("--eps2", "epsilon squared > 0 [1e-3]."),)
                 ),
+                "guide": Param(
+                    "lite",
+                    "lite: window mean; full: 3x3 filter (+ bias) at the window's first cell",
+                    (
+                        Option(
+                            "--guide",
+                            "window mean, or a given 3x3 filter [lite].",
+                            kind="choice",
+                            choices=("lite", "full"),
+                        ),
+                    ),
+                ),
+                "guide_filter": Param(
+                    None,
+                    "the full guide's filter (3x3, Cx3x3 or PyTorch's Cx1x3x3)",
+                    (
+                        Option(
+                            "--guide-filter",
+                            "full guide's filter (.npy, 3x3, Cx3x3 or Cx1x3x3).",
+                            kind="path",
+                        ),
+                    ),
+                ),
+                "guide_bias": Param(
+                    0.0,
+                    "the full guide's bias",
+                    (Option("--guide-bias", "full guide's bias [0]."),),
+                ),
             },
+            inf="a window holding an infinity gives NaN (its guide is not finite)",
         ),
         MethodSpec(
             "lip",
@@ -245,8 +324,15 @@ METHODS: dict[str, MethodSpec] = {
                 ),
             },
             geometry=LIP_DEFAULT,
+            inf=INF_SOFTMAX,
         ),
-        MethodSpec("softpool", softpool, "softmax-weighted sum of each window", {}),
+        MethodSpec(
+            "softpool",
+            softpool,
+            "softmax-weighted sum of each window",
+            {},
+            inf="+inf in a window gives +inf; -inf cells weigh 0 (all -inf: -inf)",
+        ),
     )
 }
 
