@@ -84,7 +84,9 @@ def filter_guide(
     out = np.zeros(windows.out_shape, dtype=np.float64)
     for m in range(3):
         for n in range(3):
-            cell = padded[..., m : m + (ho - 1) * rows.s + 1 : rows.s, n : n + (wo - 1) * cols.s + 1 : cols.s]
+            r = slice(m, m + (ho - 1) * rows.s + 1, rows.s)
+            c = slice(n, n + (wo - 1) * cols.s + 1, cols.s)
+            cell = padded[..., r, c]
             out += f[..., m, n][..., None, None] * cell
     out += bias[..., None, None]
     return out.astype(x.dtype)

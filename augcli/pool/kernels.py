@@ -1,4 +1,4 @@
-"""Pure, vectorised pooling kernels on arrays of shape ``(..., H, W)``: max, avg, gap, mixed, stochastic.
+"""Vectorised pooling kernels on ``(..., H, W)`` arrays: max, avg, gap, mixed, stochastic.
 
 Definitions, defaults and worked examples: reference-spec Part A. Every leading axis is
 independent; no kernel modifies its input. Loops run over the cells of a window (``kh * kw``
@@ -174,15 +174,19 @@ def global_avg_pool(x: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Shape ``x.shape[:-2]`` (a 0-d array for a single plane), averaged in float64, float32
-        (float64 for float64 input).
+        Shape ``x.shape[:-2]`` (a 0-d array for a single plane), float32 (float64 for float64
+        input); float32 rows are summed in float32, everything else in float64.
     """
     x = check_real(x)
     if x.ndim < 2 or 0 in x.shape[-2:]:
         raise DataError(
             "global average pooling needs non-empty planes, got shape {shape}", shape=x.shape
         )
-    return np.asarray(x.mean(axis=(-2, -1), dtype=np.float64)).astype(result_dtype(x))
+    if x.dtype == np.float32:  # rows summed in float32 (short sums), rows added in float64
+        total = x.sum(axis=-1).sum(axis=-1, dtype=np.float64)
+    else:
+        total = x.sum(axis=(-2, -1), dtype=np.float64)
+    return np.asarray(total / (x.shape[-2] * x.shape[-1])).astype(result_dtype(x))
 
 
 @quiet
@@ -344,8 +348,9 @@ def _sample(x: np.ndarray, geometry: Geometry, windows: Windows, u: np.ndarray) 
     for values, _ in windows.cells():
         running.append(values.copy(order="K") if not running else running[-1] + values)
     total = running[-1]
-    threshold = (u * total).astype(total.dtype)
-    out = np.zeros(windows.out_shape, dtype=x.dtype)
+    threshold = np.empty_like(total)  # in the cells' memory order: u is read across once
+    np.multiply(u, total, out=threshold, casting="unsafe")
+    out = windows.zeros(x.dtype)
     for values, cumulative in zip(reversed(originals), reversed(running), strict=True):
         np.copyto(out, values, where=cumulative > threshold)  # the first such cell wins
     # u * S may round up to S: fall back to the last cell with positive probability.

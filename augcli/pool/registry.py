@@ -216,7 +216,7 @@ METHODS: dict[str, MethodSpec] = {
                 ),
                 "torch_compat": Param(
                     False,
-                    "reproduce torch lp_pool2d: signed a^p, NaN for a negative sum, ceil-mode rescale",
+                    "reproduce torch lp_pool2d: signed a^p, NaN for a negative sum, ceil rescale",
                     (
                         Option(
                             "--torch-compat",

@@ -272,7 +272,7 @@ def _rewards(windows: Windows, guide: np.ndarray, variant: str, eps2: float) -> 
 def _scale(windows: Windows, r: list[np.ndarray], norm: str) -> np.ndarray | float:
     if norm == "none":
         return 1.0
-    total = np.zeros(windows.out_shape, dtype=r[0].dtype)
+    total = windows.zeros(r[0].dtype)
     for (_, valid), rq in zip(windows.cells(), r, strict=True):
         total += rq if valid is None else np.where(valid, rq, 0)
     return total / windows.real_count() if norm == "mean" else total
@@ -283,8 +283,8 @@ def _dpp_direct(windows, guide, alpha, lam, variant, norm, eps2):
     r = _rewards(windows, guide, variant, eps2)
     inverse = 1 / _scale(windows, r, norm)
     half = 0.5 * lam
-    num = np.zeros(windows.out_shape, dtype=guide.dtype)
-    den = np.zeros(windows.out_shape, dtype=guide.dtype)
+    num = windows.zeros(guide.dtype)
+    den = windows.zeros(guide.dtype)
     for (values, valid), rq in zip(windows.cells(), r, strict=True):
         ratio = np.multiply(rq, inverse, out=rq)
         if half == 0.5:
