@@ -175,15 +175,15 @@ def global_avg_pool(x: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``x.shape[:-2]`` (a 0-d array for a single plane), float32 (float64 for float64
-        input); float32 rows are summed in float32, everything else in float64.
+        input); float32 columns are summed in float32, everything else in float64.
     """
     x = check_real(x)
     if x.ndim < 2 or 0 in x.shape[-2:]:
         raise DataError(
             "global average pooling needs non-empty planes, got shape {shape}", shape=x.shape
         )
-    if x.dtype == np.float32:  # rows summed in float32 (short sums), rows added in float64
-        total = x.sum(axis=-1).sum(axis=-1, dtype=np.float64)
+    if x.dtype == np.float32:  # columns summed in float32 (H terms), then added in float64
+        total = x.sum(axis=-2).sum(axis=-1, dtype=np.float64)
     else:
         total = x.sum(axis=(-2, -1), dtype=np.float64)
     return np.asarray(total / (x.shape[-2] * x.shape[-1])).astype(result_dtype(x))

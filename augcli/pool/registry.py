@@ -28,7 +28,7 @@ from augcli.pool.kernels import (
 )
 from augcli.pool.lp import power_pool
 from augcli.pool.problems import ParameterError
-from augcli.pool.spec import MethodOption, MethodSpec, Option, Param
+from augcli.pool.spec import MethodOption, MethodSpec, Option, Param, always
 from augcli.pool.weighted import LIP_DEFAULT, dpp_pool, lip_logits, lip_pool, softpool
 from augcli.suggest import unknown_name_message
 
@@ -66,10 +66,6 @@ def _expectation(params: Mapping[str, Any]) -> bool:
     return params.get("mode", "sample") != "sample"
 
 
-def _always(params: Mapping[str, Any]) -> bool:
-    return True
-
-
 def _sampling(params: Mapping[str, Any]) -> bool:
     return not _expectation(params)
 
@@ -100,7 +96,7 @@ METHODS: dict[str, MethodSpec] = {
             "largest value of each window (padding = -inf)",
             {},
             dilation=True,
-            keeps_dtype=_always,
+            keeps_dtype=always,
             inf=INF_IEEE,
         ),
         MethodSpec(

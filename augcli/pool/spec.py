@@ -71,6 +71,11 @@ def _never(params: Mapping[str, Any]) -> bool:
     return False
 
 
+def always(params: Mapping[str, Any]) -> bool:
+    """A trait that holds whatever the parameters."""
+    return True
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     """One pooling method: its kernel, parameters and traits.
@@ -126,6 +131,15 @@ class MethodSpec:
     def full(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """``params`` completed with the defaults of the parameters not given."""
         return {**{key: param.default for key, param in self.params.items()}, **params}
+
+    def dtype_note(self) -> str:
+        """The result dtype in words, for README's table (``keeps_dtype`` at the defaults)."""
+        averaged = "float32 (float64 for float64 input)"
+        if self.keeps_dtype is always:
+            return "the input's"
+        if self.keeps_dtype(self.full({})):
+            return f"the input's at the defaults, else {averaged}"
+        return averaged
 
     def labels(self) -> dict[str, str]:
         """Parameter -> the option that names it on the command line (``lam`` -> ``--lam``)."""

@@ -57,10 +57,12 @@ def _softmax_weighted(x: np.ndarray, g: np.ndarray, geometry: Geometry) -> np.nd
     work = result_dtype(x)
     xf = x.astype(work, copy=False)
     gf = g.astype(work, copy=False)
-    top = np.max(gf, axis=(-2, -1), keepdims=True)
-    e = np.exp(gf - top)
+    top = np.max(gf.max(axis=-2), axis=-1)[..., None, None]  # columns first: memory order
+    e = np.subtract(gf, top)
+    np.exp(e, out=e)
     den = _window_sum(Windows(e, geometry, fill=0), work)
-    num = _window_sum(Windows(np.multiply(e, xf, out=np.empty_like(e)), geometry, fill=0), work)
+    np.multiply(e, xf, out=e)
+    num = _window_sum(Windows(e, geometry, fill=0), work)
     out = num / den
     bad = ~((den >= TINY) & np.isfinite(out))
     if bad.any():
