@@ -233,3 +233,12 @@ def test_torch_compat_flag_reproduces_lp_pool2d(tmp_path):
     want = torch.nn.functional.lp_pool2d(torch.from_numpy(x), 1.0, 2, ceil_mode=True).numpy()
     np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), want)
     assert Geometry(2, ceil_mode=True).output_shape(7, 9) == want.shape[-2:]
+
+
+def test_extreme_parameters_print_no_numpy_warning(tmp_path):
+    np.save(tmp_path / "x.npy", np.random.default_rng(6).normal(size=(6, 6)) * 1e200)
+    for args in (["-m", "power", "--p", "1e-300"], ["-m", "softpool"], ["-m", "dpp"]):
+        result = run(tmp_path / "x.npy", *args, "--json")
+        assert result.exit_code == 0, result.output
+        assert "Warning" not in result.stderr and ".py" not in result.stderr
+        one_json(result)
