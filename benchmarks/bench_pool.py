@@ -28,12 +28,18 @@ U_SEED = 0
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
     """Best wall time of ``repeat`` runs, in milliseconds."""
-    times = []
+    return best_of_each([fn], repeat)[0]
+
+
+def best_of_each(fns: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Best wall time of each function in ms, runs interleaved so load hits all alike."""
+    times = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * min(times)
+        for fn, spent in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - start)
+    return [1000 * min(spent) for spent in times]
 
 
 def torch_formulas(t: object, u: np.ndarray) -> dict[str, tuple[str, Callable[[], object]]]:
@@ -116,20 +122,19 @@ def main() -> None:
                 out = pool(planes, name, geometry)
             return out if out.ndim == 1 else from_planes(out, "hwc")  # gap: one value per plane
 
-        ms = best_of(run, args.repeat)
         if not layouts:
-            print(f"| {name} | {ms:.1f} | | | | |")
+            print(f"| {name} | {best_of(run, args.repeat):.1f} | | | | |")
             continue
         ours = run()
-        times = {}
-        for layout, formulas in layouts.items():
+        for formulas in layouts.values():
             label, formula = formulas[name]
             result = formula()[0]
             if result.ndim > 1:
                 result = result.permute(*range(1, result.ndim), 0)
-            theirs = result.numpy()
-            np.testing.assert_allclose(ours, theirs, rtol=2e-4, atol=1e-5, err_msg=name)
-            times[layout] = best_of(formula, args.repeat)
+            np.testing.assert_allclose(ours, result.numpy(), rtol=2e-4, atol=1e-5, err_msg=name)
+        contenders = [run, *(formulas[name][1] for formulas in layouts.values())]
+        ms, *torch_ms = best_of_each(contenders, args.repeat)
+        times = dict(zip(layouts, torch_ms, strict=True))
         fastest = min(times, key=times.get)
         tms = times[fastest]
         print(f"| {name} | {ms:.1f} | {tms:.1f} | {ms / tms:.2f} | {fastest} | `{label}` |")
