@@ -11,6 +11,7 @@ import click
 from augcli.cli.options import Decorator, PathParam, emit_json, json_option, seed_option
 from augcli.errors import EXIT_OK, EXIT_SOME_FAILED
 from augcli.pool.arrays import LAYOUTS
+from augcli.pool.outputs import OUTPUT_EXTENSIONS
 from augcli.pool.registry import METHODS, MethodOption, method_options
 
 _CLICK_TYPES: dict[str, Any] = {
@@ -47,7 +48,11 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 @click.command("pool")
 @click.argument("input_path", metavar="INPUT", type=PathParam(path_type=Path))
 @click.option(
-    "-o", "--output", type=PathParam(path_type=Path), help="Image (grid), .npy, or folder."
+    "-o",
+    "--output",
+    type=PathParam(path_type=Path),
+    help=f"{' '.join(OUTPUT_EXTENSIONS)} (several methods: a grid, or STEM_METHOD.npy), "
+    "or a folder for a folder.",
 )
 @click.option(
     "-m",
