@@ -17,7 +17,7 @@ window holding an infinity (its guide, the window mean, is not finite). NaN prop
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -66,8 +66,33 @@ def _softmax_weighted(x: np.ndarray, g: np.ndarray, geometry: Geometry) -> np.nd
     out = num / den
     bad = ~((den >= TINY) & np.isfinite(out))
     if bad.any():
-        out = np.where(bad, _stable_softmax(x, g, geometry), out)
+        g = np.broadcast_to(g, x.shape)
+        out = patch_planes(out, bad, lambda take: _stable_softmax(take(x), take(g), geometry))
     return out.astype(work, copy=False)
+
+
+def patch_planes(
+    out: np.ndarray,
+    bad: np.ndarray,
+    redo: Callable[[Callable[[np.ndarray], np.ndarray]], np.ndarray],
+) -> np.ndarray:
+    """``out`` with its bad windows recomputed, on the planes that hold one only.
+
+    ``redo(take)`` recomputes those planes: ``take(a)`` gives the selected planes of any array
+    ``a`` shaped like the input or the output (leading axes flattened).
+    """
+    shape = out.shape
+    flat_bad = bad.reshape(-1, *shape[-2:])
+    planes = np.flatnonzero(flat_bad.any(axis=(1, 2)))
+
+    def take(a: np.ndarray) -> np.ndarray:
+        return a.reshape(-1, *a.shape[-2:])[planes]
+
+    result = out.reshape(-1, *shape[-2:])  # a copy when out is laid out channels-last
+    if np.shares_memory(result, out):
+        result = result.copy()
+    result[planes] = np.where(flat_bad[planes], redo(take), result[planes])
+    return result.reshape(shape)
 
 
 @quiet
@@ -250,11 +275,15 @@ def dpp_pool(
         reference = box_guide(xf, windows)
     else:
         reference = filter_guide(xf, windows, guide_filter, guide_bias)
-    args = (windows, reference, alpha, lam, variant, norm, eps2)
-    out, den = _dpp_direct(*args)
+    params = (alpha, lam, variant, norm, eps2)
+    out, den = _dpp_direct(windows, reference, *params)
     bad = ~((den >= TINY) & np.isfinite(out))
     if bad.any():
-        out = np.where(bad, _dpp_log(*args), out)
+        out = patch_planes(
+            out,
+            bad,
+            lambda take: _dpp_log(Windows(take(xf), geometry, fill=0), take(reference), *params),
+        )
     return out.astype(work, copy=False)
 
 

@@ -92,3 +92,17 @@ def test_float32_direct_route_falls_back_where_it_cannot_be_trusted():
     tiny = np.full((1, 2, 2), 1e-20, dtype=np.float32)
     np.testing.assert_allclose(pool(tiny, "power", p=3), [[[1e-20 * 4 ** (1 / 3)]]], rtol=1e-6)
     np.testing.assert_allclose(dpp_pool(window(0, 0, 0, 1), lam=400), [[[1.0]]], rtol=1e-9)
+
+
+def test_recomputed_windows_leave_the_other_planes_as_computed_alone():
+    """Planes are independent: a plane needing the slow route changes no other plane."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 4, 6)).astype(np.float32)
+    x[1, 0, :2] = [1000, -1000]  # beyond exp's range within one plane
+    x[2, 3, 5] = np.nan
+    for kernel in (softpool, dpp_pool):
+        together = kernel(x)
+        for plane in range(3):
+            np.testing.assert_array_equal(together[plane], kernel(x[plane]))
+    got = softpool(x)[1, 0, 0]
+    assert got == pytest.approx(softmax_mean([1000.0, -1000.0, *x[1, 1, :2].tolist()]), rel=1e-6)
