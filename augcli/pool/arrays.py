@@ -220,17 +220,20 @@ def load_filter(path: Path) -> np.ndarray:
     return load_array(path)
 
 
-def to_units(planes: np.ndarray, source: Source, as_image: bool) -> np.ndarray:
+def to_units(
+    planes: np.ndarray, source: Source, as_image: bool, keeps_dtype: bool = False
+) -> np.ndarray:
     """Planes back to the input's layout and units.
 
     ``.npy`` inputs: the kernel's result as it is (max-type results in the input's dtype,
     averages float32, float64 for float64 input). Images: the input's dtype for an image
-    output (``clip(rint(v))``), float32 in the image's units for a ``.npy`` output.
+    output, and for a ``.npy`` output of a max-type result (``keeps_dtype``), as
+    ``clip(rint(v))``; other ``.npy`` outputs float32 in the image's units, unrounded.
     """
     array = from_planes(planes, source.layout)
     if source.is_image:
         array = np.asarray(array, dtype=np.float64) * source.scale
-        if not as_image:
+        if not as_image and not (keeps_dtype and source.dtype.kind == "u"):
             return array.astype(np.float32)
         if source.dtype.kind == "u":
             # round to 6 decimals first so /255*255 round-off cannot flip a .5 tie

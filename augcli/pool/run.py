@@ -90,6 +90,12 @@ def _not_finite(planes: np.ndarray) -> tuple[int, int]:
     return int(np.count_nonzero(np.isnan(planes))), int(np.count_nonzero(np.isinf(planes)))
 
 
+def keeps_dtype(method: str, options: PoolOptions) -> bool:
+    """Whether ``method`` with the run's parameters gives one of the input's values per cell."""
+    spec = METHODS[method]
+    return spec.keeps_dtype(spec.full(options.params.get(method, {})))
+
+
 def skip_reason(source: Source, method: str, options: PoolOptions) -> str | None:
     """Why ``method`` does not apply to ``source`` (``--method all`` skips it), or None."""
     spec = METHODS[method]
@@ -203,7 +209,7 @@ def _run_file(path, output, options, make_rng, report: PoolReport, name: str) ->
     counts = {m: _not_finite(np.asarray(r)) for m, r in results.items()}
     entry.update({"nan": nan_in, "inf": inf_in, "results": []})
     for method, result in results.items():
-        out = to_units(result, source, as_image=False)
+        out = to_units(result, source, False, keeps_dtype(method, options))
         nan_out, inf_out = counts[method]
         entry["results"].append(
             {"method": method, "shape": list(out.shape), "dtype": str(out.dtype)}
@@ -223,8 +229,10 @@ def _run_file(path, output, options, make_rng, report: PoolReport, name: str) ->
             report.lines.extend(_summary(name, method, source, result, options))
         return
     if output.suffix.lower() == ".npy":
-        for target, result in zip(targets(output, tuple(results)), results.values(), strict=True):
-            save_npy(to_units(result, source, as_image=False), target)
+        for target, (method, result) in zip(
+            targets(output, tuple(results)), results.items(), strict=True
+        ):
+            save_npy(to_units(result, source, False, keeps_dtype(method, options)), target)
             report.written.append(target)
     elif len(results) == 1:
         (result,) = results.values()
@@ -242,7 +250,7 @@ def _channel_axis(layout: str) -> int | None:
 
 
 def _summary(name: str, method: str, source: Source, result, options: PoolOptions) -> list[str]:
-    out = to_units(result, source, as_image=False)
+    out = to_units(result, source, False, keeps_dtype(method, options))
     geometry = options.geometry(method)
     where = f" ({geometry.describe()})" if geometry else ""
     lines = [f"{name}: {method}{where} -> shape {out.shape} {out.dtype}"]

@@ -242,3 +242,18 @@ def test_extreme_parameters_print_no_numpy_warning(tmp_path):
         assert result.exit_code == 0, result.output
         assert "Warning" not in result.stderr and ".py" not in result.stderr
         one_json(result)
+
+
+def test_image_to_npy_keeps_uint8_for_max_and_float32_for_averages(tmp_path):
+    from skimage.measure import block_reduce
+
+    array = np.random.default_rng(7).integers(0, 256, (12, 10, 3), dtype=np.uint8)
+    Image.fromarray(array).save(tmp_path / "in.png")
+    result = run(tmp_path / "in.png", "-m", "max,avg", "-o", tmp_path / "y.npy")
+    assert result.exit_code == 0, result.output
+    maxed = np.load(tmp_path / "y_max.npy")
+    assert maxed.dtype == np.uint8
+    np.testing.assert_array_equal(maxed, block_reduce(array, (2, 2, 1), np.max))
+    averaged = np.load(tmp_path / "y_avg.npy")
+    assert averaged.dtype == np.float32
+    np.testing.assert_allclose(averaged, block_reduce(array.astype(float), (2, 2, 1), np.mean))
