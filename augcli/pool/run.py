@@ -8,7 +8,8 @@ Conventions (see the README section on ``pool``):
 
 * Images are pooled per channel on values scaled to [0, 1] (uint8 / 255, uint16 / 65535,
   float images as given) and scaled back; image outputs are written at the input's bit depth
-  with ``clip(rint(v))``; ``.npy`` outputs of images hold the unrounded values, float32.
+  with ``clip(rint(v))``; ``.npy`` outputs of images hold max-type results in the image's
+  dtype and averages unrounded, float32.
 * ``.npy`` arrays are pooled as given, in the layout given or decided by the shape
   (:func:`augcli.pool.arrays.guess_layout`); the output keeps the layout and the kernel's dtype
   (max-type results the input's, averages float32, float64 for float64 input). ``gap`` keeps
