@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from augcli.pool.geometry import Windows
-from augcli.pool.kernels import _window_sum, check_real
+from augcli.pool.kernels import check_real, window_sum
 from augcli.pool.problems import DataError, ParameterError
 
 
 def box_guide(x: np.ndarray, windows: Windows) -> np.ndarray:
     """Lite guide: the mean of each window's real cells, in ``x``'s dtype."""
-    return _window_sum(windows, x.dtype) / windows.real_count().astype(x.dtype)
+    return window_sum(windows, x.dtype) / windows.real_count().astype(x.dtype)
 
 
 def _filter(guide_filter: np.ndarray | None, lead: tuple[int, ...]) -> np.ndarray:

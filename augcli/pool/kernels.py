@@ -51,14 +51,6 @@ def check_real(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _as_float(x: np.ndarray, keep_float: bool = False) -> np.ndarray:
-    """``x`` in its working dtype: :func:`result_dtype` (float64 unless ``keep_float``)."""
-    x = check_real(x)
-    if keep_float:
-        return x.astype(result_dtype(x), copy=False)
-    return x.astype(np.float64, copy=False)
-
-
 def lowest(dtype: np.dtype) -> Any:
     """The value padding takes in max pooling: -inf, or the smallest integer of ``dtype``."""
     if dtype.kind == "f":
@@ -66,10 +58,6 @@ def lowest(dtype: np.dtype) -> Any:
     if dtype.kind == "b":
         return False
     return np.iinfo(dtype).min
-
-
-def _masked(values: np.ndarray, valid: np.ndarray | None, fill: float) -> np.ndarray:
-    return values if valid is None else np.where(valid, values, fill)
 
 
 @quiet
@@ -103,8 +91,21 @@ def max_pool(x: np.ndarray, geometry: Geometry = DEFAULT) -> np.ndarray:
     return out
 
 
-def _window_sum(windows: Windows, dtype: type = np.float64) -> np.ndarray:
-    """Sum of each window (padded cells hold 0), accumulated in ``dtype``."""
+def window_sum(windows: Windows, dtype: type = np.float64) -> np.ndarray:
+    """Sum of each window (padded cells hold 0), accumulated in ``dtype``.
+
+    Parameters
+    ----------
+    windows : Windows
+        The windows of an array padded with zeros.
+    dtype : type
+        Accumulator dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``windows.out_shape``, laid out in memory like the cells.
+    """
     out: np.ndarray | None = None
     first: np.ndarray | None = None
     for values, _ in windows.cells():
@@ -152,7 +153,7 @@ def avg_pool(
     """
     x = check_real(x)
     windows = Windows(x, geometry, fill=0)
-    total = _window_sum(windows)
+    total = window_sum(windows)
     if divisor_override is not None:
         if divisor_override == 0:
             raise ParameterError("divisor_override must be non-zero")
@@ -327,8 +328,8 @@ def stochastic_pool(
     xf = x.astype(work, copy=False)
     windows = Windows(xf, geometry, fill=0)
     if mode == "expectation":
-        total = _window_sum(windows, work)  # padded cells hold 0: sums over R only
-        squares = _window_sum(Windows(xf * xf, geometry, fill=0), work)
+        total = window_sum(windows, work)  # padded cells hold 0: sums over R only
+        squares = window_sum(Windows(xf * xf, geometry, fill=0), work)
         out = np.where(total == 0, 0, squares / np.where(total == 0, 1, total))
         out = np.where(np.isposinf(total) & ~np.isnan(squares), np.inf, out)
         return out.astype(work, copy=False)

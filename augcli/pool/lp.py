@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from augcli.pool.geometry import Geometry, Windows
-from augcli.pool.kernels import DEFAULT, _window_sum, check_real, max_pool, quiet, result_dtype
+from augcli.pool.kernels import DEFAULT, check_real, max_pool, quiet, result_dtype, window_sum
 from augcli.pool.problems import ParameterError
 
 TINY = 2.0**-100  # smallest window sum trusted without rescaling (float32 keeps 24 bits)
@@ -81,7 +81,7 @@ def power_pool(
     if np.isinf(p):
         return max_pool(a, geometry)
     windows = Windows(a, geometry, fill=0)
-    total = _window_sum(Windows(_powered(a, p), geometry, fill=0), work)
+    total = window_sum(Windows(_powered(a, p), geometry, fill=0), work)
     if normalize == "mean":
         total /= windows.real_count()
     out = total ** (1.0 / p) if p != 1 else total

@@ -23,7 +23,7 @@ import numpy as np
 
 from augcli.pool.dpp_guide import box_guide, filter_guide
 from augcli.pool.geometry import Geometry, Windows
-from augcli.pool.kernels import DEFAULT, _window_sum, check_real, max_pool, quiet, result_dtype
+from augcli.pool.kernels import DEFAULT, check_real, max_pool, quiet, result_dtype, window_sum
 from augcli.pool.problems import DataError, ParameterError
 
 TINY = 2.0**-100  # smallest weight sum trusted on the direct route
@@ -60,9 +60,9 @@ def _softmax_weighted(x: np.ndarray, g: np.ndarray, geometry: Geometry) -> np.nd
     top = np.max(gf.max(axis=-2), axis=-1)[..., None, None]  # columns first: memory order
     e = np.subtract(gf, top)
     np.exp(e, out=e)
-    den = _window_sum(Windows(e, geometry, fill=0), work)
+    den = window_sum(Windows(e, geometry, fill=0), work)
     np.multiply(e, xf, out=e)
-    num = _window_sum(Windows(e, geometry, fill=0), work)
+    num = window_sum(Windows(e, geometry, fill=0), work)
     out = num / den
     bad = ~((den >= TINY) & np.isfinite(out))
     if bad.any():
