@@ -1,7 +1,14 @@
-"""Rebuild the README's figures: ``python docs/make_figures.py`` (writes docs/*.png)."""
+"""Rebuild the README's figures: ``python docs/make_figures.py`` (writes docs/*.png).
+
+The pool figures are made by running the very commands README shows (:data:`POOL_FIGURES`,
+from the repository root); ``docs/feats.npy`` is the feature map those commands read.
+"""
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +20,17 @@ from augcli.contact_sheet import make_sheet
 from augcli.imagefiles import read_image, write_image
 
 HERE = Path(__file__).parent
-SAMPLE = HERE.parent / "sample_images" / "animals" / "chelsea.jpg"
+ROOT = HERE.parent
+SAMPLE = ROOT / "sample_images" / "animals" / "chelsea.jpg"
+FEATURES = HERE / "feats.npy"
+
+# The commands README shows under its pool pictures, run as written from the repository root.
+POOL_FIGURES = (
+    "augcli pool sample_images/animals/chelsea.jpg -m max,avg,softpool,power "
+    "--zoom 96,88,48,48 --diff avg -o docs/pool-zoom.png",
+    "augcli pool docs/feats.npy --layout chw -m max,avg,softpool --channels 6 "
+    "-o docs/pool-montage.png",
+)
 
 
 def run(yaml: str, image: np.ndarray) -> np.ndarray:
@@ -43,7 +60,36 @@ def groups(image: np.ndarray) -> None:
     write_image(make_sheet(tiles, labels, columns=3), HERE / "groups.png")
 
 
+def feature_maps(image: np.ndarray) -> np.ndarray:
+    """Six CHW float32 feature maps of the photo: ReLU of oriented edge filters, as a first
+    convolution layer would give, on the grey photo reduced 8 times (37x56)."""
+    grey = image[..., :3].mean(axis=2) / 255.0
+    h, w = (grey.shape[0] // 8) * 8, (grey.shape[1] // 8) * 8
+    small = grey[:h, :w].reshape(h // 8, 8, w // 8, 8).mean(axis=(1, 3))
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64)
+    kernels = [sobel, -sobel, sobel.T, -sobel.T, sobel + sobel.T, -(sobel - sobel.T)]
+    padded = np.pad(small, 1, mode="edge")
+    maps = []
+    for kernel in kernels:
+        out = sum(
+            kernel[i, j] * padded[i : i + small.shape[0], j : j + small.shape[1]]
+            for i in range(3)
+            for j in range(3)
+        )
+        maps.append(np.maximum(out, 0.0))
+    return np.stack(maps).astype(np.float32)
+
+
+def pool_figures() -> None:
+    """Run each command of :data:`POOL_FIGURES` as ``python -m augcli`` from the repository."""
+    np.save(FEATURES, feature_maps(read_image(SAMPLE).array))
+    for command in POOL_FIGURES:
+        args = shlex.split(command)[1:]
+        subprocess.run([sys.executable, "-m", "augcli", *args], cwd=ROOT, check=True)
+
+
 if __name__ == "__main__":
     picture = thumbnail(read_image(SAMPLE).array, 200)
     fill_modes(picture)
     groups(picture)
+    pool_figures()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -31,3 +32,15 @@ def test_readme_images_exist():
     root = Path(__file__).resolve().parents[1]
     for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
         assert (root / target).is_file(), target
+
+
+def test_pool_pictures_are_made_by_the_commands_readme_shows():
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_figures", root / "docs" / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for command in module.POOL_FIGURES:
+        assert f"```\n{command}\n```" in README, command
+        target = command.split(" -o ")[1]
+        assert f"]({target})" in README
+        assert (root / target).stat().st_size < 300_000, target  # README pictures stay small

@@ -42,6 +42,44 @@ def method_option_decorators(command: Any) -> Any:
     return command
 
 
+def picture_options(command: Any) -> Any:
+    """The options of comparison pictures (image grids and ``.npy`` montages)."""
+    from augcli.pool.options import DIFF_REFERENCES
+
+    for decorator in reversed(
+        [
+            click.option(
+                "--zoom",
+                metavar="X,Y,W,H",
+                help="Picture: this region of the input (pixels), enlarged by nearest "
+                "neighbour [the region of most detail].",
+            ),
+            click.option("--no-zoom", is_flag=True, help="Picture: whole tiles, no zoom."),
+            click.option(
+                "--levels",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="Apply each method N times in a row (stacked pooling layers).",
+            ),
+            click.option(
+                "--diff",
+                type=click.Choice(DIFF_REFERENCES),
+                help="Picture: a signed difference under each tile against this reference.",
+            ),
+            click.option(
+                "--channels",
+                type=click.IntRange(min=1),
+                default=8,
+                show_default=True,
+                help=".npy picture: the first K channels of each method.",
+            ),
+        ]
+    ):
+        command = decorator(command)
+    return command
+
+
 _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 
 
@@ -68,6 +106,7 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 @click.option("--padding", help="P or PHxPW, at most kernel/2 [0; lip alone: 1].")
 @click.option("--dilation", help="Max pooling only [1].")
 @click.option("--ceil-mode", is_flag=True, help="Ceil-mode output size (partial edge windows).")
+@picture_options
 @click.option(
     "--layout",
     type=click.Choice(list(LAYOUTS)),
@@ -89,6 +128,8 @@ def pool_command(
     """Apply CNN pooling methods to an image, a .npy array or a folder.
 
     \b
+    augcli pool photo.jpg -m max,avg,softpool --zoom 96,88,48,48 --diff avg -o grid.png
+    augcli pool feats.npy --layout chw -m max,avg --channels 8 -o montage.png
     augcli pool photo.jpg --method all -o grid.png
     augcli pool feats.npy --layout chw --method power --p 3 -o pooled.npy
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from augcli.errors import AugcliError, InputError, UsageError
 from augcli.pool.problems import DataError, LabelledError, ParameterError
+from augcli.pool.region import Region, parse_zoom
 from augcli.pool.registry import (
     METHODS,
     Geometry,
@@ -24,6 +25,7 @@ from augcli.pool.registry import (
 from augcli.pool.weighted import LIP_DEFAULT
 
 Pair = tuple[int, int]
+DIFF_REFERENCES = ("max", "avg", "original")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class PoolOptions:
         Method name -> keyword parameters for :func:`augcli.pool.registry.pool`.
     seed : int
         Seed of the random methods.
+    levels : int
+        How many times each method is applied in a row (stacked pooling layers).
+    zoom : Region, "auto" or None
+        What a picture shows: a region of the input, the automatic detail region, or the whole.
+    diff : {"max", "avg", "original"} or None
+        Reference of the signed difference rows of a picture.
+    channels : int
+        Channels per method in a ``.npy`` feature-map montage.
     layout : str or None
         Layout of ``.npy`` inputs; None = by dimension count.
     upscale : bool
@@ -66,6 +76,10 @@ class PoolOptions:
     ceil_mode: bool = False
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     seed: int = 0
+    levels: int = 1
+    zoom: Region | str | None = "auto"
+    diff: str | None = None
+    channels: int = 8
     layout: str | None = None
     upscale: bool = False
     importance: Path | None = None
@@ -177,6 +191,11 @@ def make_options(
     layout: str | None = None,
     upscale: bool = False,
     method_options: Mapping[str, Any] | None = None,
+    zoom: str | None = None,
+    no_zoom: bool = False,
+    levels: int = 1,
+    diff: str | None = None,
+    channels: int = 8,
 ) -> PoolOptions:
     """Turn the CLI's option values (None = not given) into :class:`PoolOptions`.
 
@@ -191,6 +210,9 @@ def make_options(
     method_options : dict, optional
         Values of the registry's method options by their Click name (``dest``), in the order
         Click gives them. An alias (``--test-mode``) stands for its parameter's first option.
+    zoom, no_zoom, levels, diff, channels
+        Picture options: ``--zoom X,Y,W,H``, ``--no-zoom``, ``--levels N``,
+        ``--diff max|avg|original``, ``--channels K`` (see :func:`picture_options`).
 
     Returns
     -------
@@ -205,6 +227,12 @@ def make_options(
         names, or a geometry that cannot work.
     """
     chosen = parse_methods(methods)
+    picture = picture_options(zoom, no_zoom, levels, diff, channels)
+    if upscale and (diff is not None or picture["zoom"] != "auto"):
+        raise UsageError(
+            "--upscale writes the pooled image itself; it does not combine with the picture "
+            "options --zoom, --no-zoom and --diff"
+        )
     params: dict[str, dict[str, Any]] = {m: {} for m in chosen}
     values = dict(method_options or {})
     by_dest = {entry.option.dest: entry for entry in _OPTIONS}
@@ -233,6 +261,8 @@ def make_options(
     for dest in files:
         _check_selected(by_dest[dest], chosen)
     importance = files.get("importance")
+    if importance is not None and levels > 1:
+        raise UsageError("--importance is a map of the input's size; it cannot serve --levels > 1")
     if importance is not None and params.get("lip", {}).keys() & {"logit", "beta"}:
         raise UsageError("give --importance or --logit/--beta, not both")
     dpp = params.get("dpp", {})
@@ -258,6 +288,7 @@ def make_options(
         ceil_mode=ceil_mode,
         params=params,
         seed=seed,
+        **picture,
         layout=layout,
         upscale=upscale,
         importance=importance,
@@ -270,6 +301,31 @@ def make_options(
         except ParameterError as exc:
             raise user_error(exc, method) from None
     return options
+
+
+def picture_options(
+    zoom: str | None, no_zoom: bool, levels: int, diff: str | None, channels: int
+) -> dict[str, Any]:
+    """Check the picture options; return them as :class:`PoolOptions` fields.
+
+    Raises
+    ------
+    UsageError
+        ``--zoom`` with ``--no-zoom``, a malformed region, ``--levels`` or ``--channels`` < 1,
+        or an unknown ``--diff`` reference.
+    """
+    if zoom is not None and no_zoom:
+        raise UsageError("give --zoom X,Y,W,H or --no-zoom, not both")
+    if levels < 1:
+        raise UsageError(f"--levels must be an integer >= 1, got {levels}")
+    if channels < 1:
+        raise UsageError(f"--channels must be an integer >= 1, got {channels}")
+    if diff is not None and diff not in DIFF_REFERENCES:
+        raise UsageError(f"--diff must be one of {', '.join(DIFF_REFERENCES)}, got {diff!r}")
+    region: Region | str | None = None if no_zoom else "auto"
+    if zoom is not None:
+        region = parse_zoom(zoom)
+    return {"zoom": region, "levels": levels, "diff": diff, "channels": channels}
 
 
 def _check_selected(entry: MethodOption, chosen: tuple[str, ...]) -> None:

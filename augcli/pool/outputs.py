@@ -26,16 +26,13 @@ def targets(output: Path, methods: tuple[str, ...]) -> list[Path]:
     return [output]
 
 
-def check_extension(output: Path, input_path: Path) -> None:
-    """Refuse an output extension pool cannot write, or a .npy input to an image."""
-    ext = output.suffix.lower()
-    if ext not in OUTPUT_EXTENSIONS:
+def check_extension(output: Path) -> None:
+    """Refuse an output extension pool cannot write."""
+    if output.suffix.lower() not in OUTPUT_EXTENSIONS:
         raise UsageError(
             f"output {output}: unknown extension {output.suffix!r}; use "
             f"{', '.join(OUTPUT_EXTENSIONS)}"
         )
-    if ext != ".npy" and input_path.suffix.lower() == ".npy":
-        raise UsageError(f"output {output}: a .npy input can only be written to a .npy output")
 
 
 def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[tuple[str, Path]]) -> None:

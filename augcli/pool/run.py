@@ -14,8 +14,11 @@ Conventions (see the README section on ``pool``):
   (:func:`augcli.pool.arrays.guess_layout`); the output keeps the layout and the kernel's dtype
   (max-type results the input's, averages float32, float64 for float64 input). ``gap`` keeps
   the layout too, with a 1 x 1 spatial size.
-* Several methods: an image output becomes one labelled comparison grid; a ``.npy`` output
-  becomes one file per method, ``STEM_METHOD.npy``.
+* Several methods: an image output becomes one labelled comparison picture (:mod:`.grid` for
+  images, :mod:`.montage` for ``.npy`` feature maps; also for one method with ``--zoom``,
+  ``--no-zoom`` or ``--diff``); a ``.npy`` output becomes one file per method,
+  ``STEM_METHOD.npy``.
+* ``--levels N`` applies each method N times in a row, whatever the output.
 * Every output path is planned before anything is written; one that is an input is refused.
 * Randomness: a single file uses ``numpy.random.default_rng(seed)`` afresh for each method; a
   folder uses ``seeding.generator(seed, relative_posix_path)`` afresh for each method, so a
@@ -41,10 +44,12 @@ from augcli.pool.arrays import (
     load_source,
     to_units,
 )
-from augcli.pool.grid import make_grid, nearest
+from augcli.pool.grid import make_grid
+from augcli.pool.montage import make_montage
 from augcli.pool.options import PoolOptions, flag_labels, user_error
 from augcli.pool.outputs import check_extension, refuse_inputs, save_image, save_npy, targets
 from augcli.pool.problems import LabelledError
+from augcli.pool.region import nearest
 from augcli.pool.registry import METHODS, pool
 from augcli.seeding import generator
 
@@ -114,7 +119,8 @@ def skip_reason(source: Source, method: str, options: PoolOptions) -> str | None
 def pool_source(
     source: Source, method: str, options: PoolOptions, rng: np.random.Generator
 ) -> np.ndarray:
-    """Pool one source's planes with one method; returns planes ``(..., Ho, Wo)``."""
+    """Pool one source's planes with one method, ``options.levels`` times in a row; returns
+    planes ``(..., Ho, Wo)``."""
     params = dict(options.params.get(method, {}))
     if method == "lip" and options.importance is not None:
         params["logits"] = load_importance(options.importance, source)
@@ -126,6 +132,14 @@ def pool_source(
         raise user_error(exc, method) from None
     if method == "gap":
         result = np.asarray(result)[..., None, None]
+    for level in range(2, options.levels + 1):  # stacked layers: the same method again
+        try:
+            result = pool(result, method, options.geometry(method), rng=rng, **params)
+        except LabelledError as exc:
+            error = user_error(exc, method)
+            raise type(error)(f"--levels {options.levels}, level {level}: {error}") from None
+        if method == "gap":
+            result = np.asarray(result)[..., None, None]
     return result
 
 
@@ -156,10 +170,12 @@ def _check_output(output: Path | None, input_path: Path, options: PoolOptions) -
         if options.upscale:
             raise UsageError("--upscale needs an image output (-o out.png)")
         return
-    check_extension(output, input_path)
+    check_extension(output)
     ext = output.suffix.lower()
     if options.upscale and (ext == ".npy" or len(options.methods) > 1):
         raise UsageError("--upscale applies to a single method written to an image")
+    if options.upscale and input_path.suffix.lower() == ".npy":
+        raise UsageError("--upscale applies to images; a .npy written to an image is a montage")
 
 
 def _run_folder(
@@ -235,14 +251,20 @@ def _run_file(path, output, options, make_rng, report: PoolReport, name: str) ->
         ):
             save_npy(to_units(result, source, False, keeps_dtype(method, options)), target)
             report.written.append(target)
-    elif len(results) == 1:
+    elif len(results) == 1 and source.is_image and not options.diff and options.zoom == "auto":
         (result,) = results.values()
         if options.upscale:
             result = nearest(result, *source.planes.shape[-2:])
         save_image(to_units(result, source, as_image=True), output)
         report.written.append(output)
     else:
-        save_image(make_grid(source, results, options), output)
+        reference = None
+        if options.diff in results:
+            reference = results[options.diff]
+        elif options.diff in METHODS:
+            reference = pool_source(source, options.diff, options, make_rng(options.seed))
+        picture = make_grid if source.is_image else make_montage
+        save_image(picture(source, results, options, reference, name), output)
         report.written.append(output)
 
 

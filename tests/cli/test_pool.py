@@ -298,7 +298,7 @@ BAD = [
         ["-m", "mixed", "--lam", "3"],
         "Error: --lam must be in [0, 1], got 3.0\n",
     ),
-    ("x.npy", dict(array=np.zeros((4, 4))), ["-o", "out.png"], "only be written to a .npy"),
+    ("x.npy", Z44, ["-o", "out.png", "--upscale"], "a .npy written to an image is a montage"),
     ("x.npy", dict(array=np.zeros((4, 4))), ["-o", "out.xyz"], "unknown extension"),
     ("x.npy", dict(array=np.zeros((4, 4))), ["-m", "avg", "--dilation", "2"], "max pooling only"),
 ]
