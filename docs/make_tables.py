@@ -75,8 +75,8 @@ def loss_entries() -> list[tuple[str, tuple[str, ...], str]]:
     return [(info.name, tuple(sorted(info.tasks)), info.summary) for info in REGISTRY.values()]
 
 
-def pool_entries() -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """``(name, summary, [(option, help), ...])`` of every pooling method.
+def pool_entries() -> list[tuple[str, str, list[tuple[str, str]], str, str]]:
+    """``(name, summary, [(option, help), ...], result dtype, infinities)`` of every method.
 
     A method's options are the ``augcli pool`` options whose help starts with its name
     (``"avg/mixed: ..."``), so they read exactly as ``augcli pool --help`` shows them.
@@ -96,7 +96,10 @@ def pool_entries() -> list[tuple[str, str, list[tuple[str, str]]]]:
             flag += " " + "|".join(param.type.choices)
         for method in match[1].split("/"):
             options[method].append((flag, match[2].rstrip(".")))
-    return [(name, spec.summary, options[name]) for name, spec in METHODS.items()]
+    return [
+        (name, spec.summary, options[name], spec.dtype_note(), spec.inf)
+        for name, spec in METHODS.items()
+    ]
 
 
 # -- tables ----------------------------------------------------------------------------------
@@ -158,10 +161,11 @@ def losses_table() -> str:
 def pool_table() -> str:
     """One row per pooling method: what it computes and its own options."""
     rows = []
-    for name, summary, options in pool_entries():
+    for name, summary, options, dtype, inf in pool_entries():
         opts = "; ".join(f"{_code(flag)}: {_cell(text)}" for flag, text in options) or "–"
-        rows.append((_code(name), _cell(summary), opts))
-    return _table(("method", "what it computes", "options [default]"), rows)
+        rows.append((_code(name), _cell(summary), opts, _cell(dtype), _cell(inf)))
+    header = ("method", "what it computes", "options [default]", "result dtype", "infinities")
+    return _table(header, rows)
 
 
 SECTIONS: dict[str, Callable[[], str]] = {

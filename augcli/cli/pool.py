@@ -8,8 +8,10 @@ from typing import Any
 
 import click
 
-from augcli.cli.options import Decorator, PathParam, seed_option
-from augcli.errors import EXIT_SOME_FAILED
+from augcli.cli.options import Decorator, PathParam, emit_json, json_option, seed_option
+from augcli.errors import EXIT_OK, EXIT_SOME_FAILED
+from augcli.pool.arrays import LAYOUTS
+from augcli.pool.outputs import OUTPUT_EXTENSIONS
 from augcli.pool.registry import METHODS, MethodOption, method_options
 
 _CLICK_TYPES: dict[str, Any] = {
@@ -84,7 +86,11 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 @click.command("pool")
 @click.argument("input_path", metavar="INPUT", type=PathParam(path_type=Path))
 @click.option(
-    "-o", "--output", type=PathParam(path_type=Path), help="Image (grid), .npy, or folder."
+    "-o",
+    "--output",
+    type=PathParam(path_type=Path),
+    help=f"{' '.join(OUTPUT_EXTENSIONS)} (several methods: a grid, or STEM_METHOD.npy), "
+    "or a folder for a folder.",
 )
 @click.option(
     "-m",
@@ -103,14 +109,21 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 @picture_options
 @click.option(
     "--layout",
-    type=click.Choice(["hw", "hwc", "chw", "nchw"]),
-    help=".npy layout [2-D hw, 3-D hwc, 4-D nchw].",
+    type=click.Choice(list(LAYOUTS)),
+    help=".npy layout [2-D hw; 3-D/4-D: read from the shape when a side <= 4 at one channel "
+    "position says where the channels are, else required].",
 )
 @seed_option(f"Seed for {_RANDOM}.")
 @click.option("--upscale", is_flag=True, help="Enlarge an image output to the input size.")
+@json_option("Print one JSON summary object on stdout (messages stay on stderr).")
 @method_option_decorators
 def pool_command(
-    input_path: Path, output: Path | None, methods: tuple[str, ...], seed: int | None, **options
+    input_path: Path,
+    output: Path | None,
+    methods: tuple[str, ...],
+    seed: int | None,
+    as_json: bool,
+    **options,
 ) -> None:
     """Apply CNN pooling methods to an image, a .npy array or a folder.
 
@@ -119,6 +132,10 @@ def pool_command(
     augcli pool feats.npy --layout chw -m max,avg --channels 8 -o montage.png
     augcli pool photo.jpg --method all -o grid.png
     augcli pool feats.npy --layout chw --method power --p 3 -o pooled.npy
+
+    Dtypes: max and stochastic sampling keep the input's dtype (every output is one of its
+    values); every averaging method gives float32 (float64 for float64 input). Images are
+    written back at their own bit depth.
     """
     from augcli.pool.options import make_options, needs_seed
     from augcli.pool.run import run_pool
@@ -132,10 +149,17 @@ def pool_command(
         parsed = dataclasses.replace(parsed, seed=fresh_seed())
         click.echo(f"seed: {parsed.seed} (pass --seed {parsed.seed} to repeat)", err=True)
     report = run_pool(input_path, output, parsed)
-    for line in report.lines:
-        click.echo(line)
-    for line in report.warnings + report.failures:
+    code = EXIT_SOME_FAILED if report.failures else EXIT_OK
+    if as_json:
+        summary = {"input": str(input_path), "output": None if output is None else str(output)}
+        seed_used = parsed.seed if needs_seed(parsed) else None
+        summary |= {"methods": list(parsed.methods), "seed": seed_used}
+        emit_json(summary | report.to_dict() | {"exit_code": code})
+    else:
+        for line in report.lines:
+            click.echo(line)
+    for line in [*report.warnings, *map(str, report.failures)]:
         click.echo(line, err=True)
     if report.failures:
         click.echo(f"{len(report.failures)} input(s) failed", err=True)
-        click.get_current_context().exit(EXIT_SOME_FAILED)
+        click.get_current_context().exit(code)

@@ -250,6 +250,11 @@ class Windows:
                     valid = rv[:, None] & cv[None, :]
                 yield self.padded[..., rows, cols], valid
 
+    def zeros(self, dtype: type | np.dtype) -> np.ndarray:
+        """Zeros of the output shape laid out in memory like the cells (fast to combine)."""
+        first, _ = next(self.cells())
+        return np.zeros_like(first, dtype=dtype)
+
     def real_count(self) -> np.ndarray:
         """``(Ho, Wo)`` number of real cells in each window (``|R(i, j)|``)."""
         return np.multiply.outer(self.rows.real_count(), self.cols.real_count())

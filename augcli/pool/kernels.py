@@ -1,15 +1,22 @@
-"""Pure, vectorised pooling kernels on arrays of shape ``(..., H, W)``.
+"""Vectorised pooling kernels on ``(..., H, W)`` arrays: max, avg, gap, mixed, stochastic.
 
 Definitions, defaults and worked examples: reference-spec Part A. Every leading axis is
 independent; no kernel modifies its input. Loops run over the cells of a window (``kh * kw``
 strided views), never over pixels.
 
-Dtypes: float32 in gives float32 out; anything else (float64, integers, bool) gives float64.
-Max pooling works in the input's float dtype (exact); every other kernel computes in float64.
-NaN in a window propagates to that output cell.
+Dtypes: max-type results (``max``, ``stochastic`` sampling: every output is one of the input's
+values) keep the input's dtype. Every averaging result is float32, float64 for float64 input,
+computed in that dtype (window sums of ``avg``, ``gap`` and ``mixed`` accumulate in float64).
+NaN in a window propagates to that output cell; infinities follow IEEE arithmetic as PyTorch's
+max and avg pooling do (a window holding both +inf and -inf averages to NaN). No kernel lets a
+numpy ``RuntimeWarning`` escape.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -17,27 +24,45 @@ from augcli.pool.geometry import Geometry, Windows
 from augcli.pool.problems import DataError, ParameterError
 
 DEFAULT = Geometry()
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _out_dtype(x: np.ndarray) -> type[np.floating]:
-    return np.float32 if x.dtype == np.float32 else np.float64
+def quiet(func: F) -> F:
+    """Run a kernel under ``numpy.errstate(all="ignore")``: inf/NaN are results, not warnings."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
-def _as_float(x: np.ndarray, keep_float: bool = False) -> np.ndarray:
+def result_dtype(x: np.ndarray) -> type[np.floating]:
+    """The dtype of an averaging result: float64 for float64 input, float32 for anything else."""
+    return np.float64 if np.asarray(x).dtype == np.float64 else np.float32
+
+
+def check_real(x: np.ndarray) -> np.ndarray:
+    """``x`` as an array, refused unless bool, integer or float."""
     x = np.asarray(x)
     if x.dtype.kind not in "biuf":
         raise DataError("pooling needs a real numeric array, got dtype {dtype}", dtype=x.dtype)
-    if keep_float and x.dtype in (np.float32, np.float64):
-        return x
-    return x.astype(np.float64, copy=False)
+    return x
 
 
-def _masked(values: np.ndarray, valid: np.ndarray | None, fill: float) -> np.ndarray:
-    return values if valid is None else np.where(valid, values, fill)
+def lowest(dtype: np.dtype) -> Any:
+    """The value padding takes in max pooling: -inf, or the smallest integer of ``dtype``."""
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
 
 
+@quiet
 def max_pool(x: np.ndarray, geometry: Geometry = DEFAULT) -> np.ndarray:
-    """Max pooling (A1): the largest value of each window; padded cells count as -inf.
+    """Max pooling (A1): the largest value of each window; padded cells never win.
 
     Parameters
     ----------
@@ -49,35 +74,49 @@ def max_pool(x: np.ndarray, geometry: Geometry = DEFAULT) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(..., Ho, Wo)``; computed in the input's float dtype (max is exact).
+        ``(..., Ho, Wo)`` in the input's dtype (every output is one of the input's values).
 
     Examples
     --------
     >>> max_pool(np.array([[1, 2, 0, 1], [3, 4, 1, 0], [0, 0, 2, 6], [0, 0, 1, 3]]))
-    array([[4., 1.],
-           [0., 6.]])
+    array([[4, 1],
+           [0, 6]])
     """
-    x = _as_float(x, keep_float=True)
-    windows = Windows(x, geometry, fill=-np.inf)
+    x = check_real(x)
+    windows = Windows(x, geometry, fill=lowest(x.dtype))
     out: np.ndarray | None = None
     for values, _ in windows.cells():
         out = values.copy(order="K") if out is None else np.maximum(out, values, out=out)
     assert out is not None
-    return out.astype(_out_dtype(x), copy=False)
+    return out
 
 
-def _window_sum(windows: Windows) -> np.ndarray:
-    """Sum of each window (padded cells hold 0), accumulated in float64."""
+def window_sum(windows: Windows, dtype: type = np.float64) -> np.ndarray:
+    """Sum of each window (padded cells hold 0), accumulated in ``dtype``.
+
+    Parameters
+    ----------
+    windows : Windows
+        The windows of an array padded with zeros.
+    dtype : type
+        Accumulator dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``windows.out_shape``, laid out in memory like the cells.
+    """
     out: np.ndarray | None = None
     first: np.ndarray | None = None
     for values, _ in windows.cells():
         if first is None:
             first = values
         elif out is None:
-            out = np.add(first, values, dtype=np.float64)  # keeps the input's memory order
+            out = np.add(first, values, dtype=dtype)  # keeps the input's memory order
         else:
             np.add(out, values, out=out)
-    return first.astype(np.float64) if out is None else out
+    assert first is not None
+    return first.astype(dtype) if out is None else out
 
 
 def _uniform(table: np.ndarray) -> np.ndarray | float:
@@ -85,6 +124,7 @@ def _uniform(table: np.ndarray) -> np.ndarray | float:
     return float(table.flat[0]) if np.all(table == table.flat[0]) else table
 
 
+@quiet
 def avg_pool(
     x: np.ndarray,
     geometry: Geometry = DEFAULT,
@@ -108,20 +148,22 @@ def avg_pool(
     Returns
     -------
     numpy.ndarray
-        ``(..., Ho, Wo)``; summed in float64 (float32 input is not copied first).
+        ``(..., Ho, Wo)``, float32 (float64 for float64 input); summed in float64 (the input
+        is not copied first).
     """
-    xf = _as_float(x, keep_float=True)  # float32 cells are summed into a float64 accumulator
-    windows = Windows(xf, geometry, fill=0.0)
-    total = _window_sum(windows)
+    x = check_real(x)
+    windows = Windows(x, geometry, fill=0)
+    total = window_sum(windows)
     if divisor_override is not None:
         if divisor_override == 0:
             raise ParameterError("divisor_override must be non-zero")
         total /= divisor_override
     else:
         total /= _uniform(windows.pool_size() if count_include_pad else windows.real_count())
-    return total.astype(_out_dtype(np.asarray(x)), copy=False)
+    return total.astype(result_dtype(x), copy=False)
 
 
+@quiet
 def global_avg_pool(x: np.ndarray) -> np.ndarray:
     """Global average pooling (A3): the mean of each ``H x W`` plane.
 
@@ -133,16 +175,22 @@ def global_avg_pool(x: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Shape ``x.shape[:-2]`` (a 0-d array for a single plane), averaged in float64.
+        Shape ``x.shape[:-2]`` (a 0-d array for a single plane), float32 (float64 for float64
+        input); float32 columns are summed in float32, everything else in float64.
     """
-    xf = _as_float(x)
-    if xf.ndim < 2 or 0 in xf.shape[-2:]:
+    x = check_real(x)
+    if x.ndim < 2 or 0 in x.shape[-2:]:
         raise DataError(
-            "global average pooling needs non-empty planes, got shape {shape}", shape=xf.shape
+            "global average pooling needs non-empty planes, got shape {shape}", shape=x.shape
         )
-    return xf.mean(axis=(-2, -1)).astype(_out_dtype(np.asarray(x)), copy=False)
+    if x.dtype == np.float32:  # columns summed in float32 (H terms), then added in float64
+        total = x.sum(axis=-2).sum(axis=-1, dtype=np.float64)
+    else:
+        total = x.sum(axis=(-2, -1), dtype=np.float64)
+    return np.asarray(total / (x.shape[-2] * x.shape[-1])).astype(result_dtype(x))
 
 
+@quiet
 def mixed_pool(
     x: np.ndarray,
     geometry: Geometry = DEFAULT,
@@ -192,12 +240,12 @@ def mixed_pool(
         if not 0.0 <= lam <= 1.0:
             raise ParameterError("{lam} must be in [0, 1], got {value}", value=lam)
         if lam == 1.0:
-            return max_pool(x, geometry)
+            return max_pool(x, geometry).astype(result_dtype(x))
         if lam == 0.0:
             return avg_pool(x, geometry, count_include_pad=count_include_pad)
         mx = max_pool(x, geometry).astype(np.float64)
         av = avg_pool(x, geometry, count_include_pad=count_include_pad).astype(np.float64)
-        return (lam * mx + (1.0 - lam) * av).astype(_out_dtype(np.asarray(x)), copy=False)
+        return (lam * mx + (1.0 - lam) * av).astype(result_dtype(x), copy=False)
     if lambdas is None:
         if rng is None:
             raise ParameterError("random mixed pooling needs a generator {rng} (or a fixed {lam})")
@@ -212,13 +260,14 @@ def mixed_pool(
     lambdas = np.asarray(lambdas).astype(bool)
     if lambdas.ndim == 0:
         if lambdas:
-            return max_pool(x, geometry)
+            return max_pool(x, geometry).astype(result_dtype(x))
         return avg_pool(x, geometry, count_include_pad=count_include_pad)
-    mx = max_pool(x, geometry)
+    mx = max_pool(x, geometry).astype(result_dtype(x))
     av = avg_pool(x, geometry, count_include_pad=count_include_pad)
     return np.where(lambdas, mx, av)
 
 
+@quiet
 def stochastic_pool(
     x: np.ndarray,
     geometry: Geometry = DEFAULT,
@@ -241,105 +290,76 @@ def stochastic_pool(
     relu : bool
         Clamp negative values to 0 first instead of refusing them.
     rng : numpy.random.Generator, optional
-        Source of the uniforms ``u`` (one per output cell, C order) in ``sample`` mode.
+        Source of the uniforms ``u`` (one float64 per output cell, C order) in ``sample`` mode.
     u : numpy.ndarray, optional
         Inject the uniforms in [0, 1) directly (shape of the output), for tests.
 
     Returns
     -------
     numpy.ndarray
-        ``(..., Ho, Wo)``; a window summing to 0 gives 0, a window with NaN gives NaN.
+        ``(..., Ho, Wo)``: samples keep the input's dtype, expectations are float32 (float64
+        for float64 input). A window summing to 0 gives 0, a window with NaN gives NaN; a
+        window holding +inf gives +inf (the limit of its probabilities).
 
     Notes
     -----
     Sampling picks the first cell ``t`` (row-major window order) whose cumulative sum
-    ``C_t > u * S``, ``S`` the window sum, so a zero-probability cell is never chosen.
+    ``C_t > u * S``, ``S`` the window sum, so a zero-probability cell is never chosen. Sums are
+    formed in float32 (float64 for float64 input).
     """
     if mode not in ("sample", "expectation"):
         raise ParameterError(
             "stochastic mode must be sample or expectation, got {value!r}", value=mode
         )
-    xf = _as_float(x)
+    x = check_real(x)
     if relu:
-        xf = np.maximum(xf, 0.0)  # NaN stays NaN
+        x = np.maximum(x, np.zeros((), x.dtype))  # NaN stays NaN
     else:
-        negative = np.count_nonzero(xf < 0)
+        negative = np.count_nonzero(x < 0)
         if negative:
             raise DataError(
                 "stochastic pooling needs non-negative input: found {count} negative value(s), "
                 "min {low:g}; pass {relu} to clamp negatives to 0",
                 spelled={"relu": "relu=True"},
                 count=negative,
-                low=np.nanmin(xf),
+                low=np.nanmin(x),
             )
-    windows = Windows(xf, geometry, fill=0.0)
-    total = _window_sum(windows)  # padded cells hold 0: sums over R only
+    work = result_dtype(x)
+    xf = x.astype(work, copy=False)
+    windows = Windows(xf, geometry, fill=0)
     if mode == "expectation":
-        squares = np.zeros(windows.out_shape)
-        for values, _ in windows.cells():
-            squares += values * values
-        safe = np.where(total == 0, 1.0, total)
-        out = np.where(total == 0, 0.0, squares / safe)  # NaN sums stay NaN
-    else:
-        if u is None:
-            if rng is None:
-                raise ParameterError(
-                    "stochastic sampling needs a generator {rng} (or {mode}='expectation')"
-                )
-            u = rng.random(windows.out_shape)
-        threshold = np.asarray(u, dtype=np.float64) * total
-        out = np.zeros(windows.out_shape)
-        done = np.zeros(windows.out_shape, dtype=bool)
-        last_positive = np.zeros(windows.out_shape)
-        running = np.zeros(windows.out_shape)
-        for values, _ in windows.cells():
-            running += values
-            chosen = ~done & (running > threshold)
-            np.copyto(out, values, where=chosen)
-            done |= chosen
-            np.copyto(last_positive, values, where=values > 0)
-        # u * S may round up to S: fall back to the last cell with positive probability.
-        out = np.where(done, out, last_positive)
-        out[np.isnan(total)] = np.nan
-    return out.astype(_out_dtype(np.asarray(x)), copy=False)
+        total = window_sum(windows, work)  # padded cells hold 0: sums over R only
+        squares = window_sum(Windows(xf * xf, geometry, fill=0), work)
+        out = np.where(total == 0, 0, squares / np.where(total == 0, 1, total))
+        out = np.where(np.isposinf(total) & ~np.isnan(squares), np.inf, out)
+        return out.astype(work, copy=False)
+    if u is None:
+        if rng is None:
+            raise ParameterError(
+                "stochastic sampling needs a generator {rng} (or {mode}='expectation')"
+            )
+        u = rng.random(windows.out_shape)
+    return _sample(x, geometry, windows, np.asarray(u))
 
 
-def power_pool(
-    x: np.ndarray, geometry: Geometry = DEFAULT, *, p: float = 2.0, normalize: str = "sum"
-) -> np.ndarray:
-    """Power-average (Lp) pooling (A6): ``(sum |a|^p)^(1/p)`` over each window's real cells.
-
-    Parameters
-    ----------
-    x : numpy.ndarray
-        Input ``(..., H, W)``; negative values enter as ``|a|``.
-    geometry : Geometry
-        Window geometry; padding and ceil-mode overhang add nothing to the sum.
-    p : float
-        Power, ``p > 0``; ``numpy.inf`` gives ``max |a|``. p=1 is the window *sum*.
-    normalize : {"sum", "mean"}
-        ``mean`` divides the sum by the number of real cells (Boureau et al.'s form).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(..., Ho, Wo)``, computed stably as ``m * (sum (|a|/m)^p)^(1/p)``, ``m = max |a|``.
-    """
-    if not p > 0:
-        raise ParameterError("{p} must be > 0, got {value}", value=p)
-    if normalize not in ("sum", "mean"):
-        raise ParameterError("{normalize} must be sum or mean, got {value!r}", value=normalize)
-    a = np.abs(_as_float(x))
-    windows = Windows(a, geometry, fill=0.0)
-    m = max_pool(a, geometry)  # padded -inf never wins: every window holds a real cell
-    m = np.asarray(m, dtype=np.float64)
-    if np.isinf(p):
-        return m.astype(_out_dtype(np.asarray(x)), copy=False)
-    safe = np.where(m > 0, m, 1.0)
-    total = np.zeros(windows.out_shape)
+def _sample(x: np.ndarray, geometry: Geometry, windows: Windows, u: np.ndarray) -> np.ndarray:
+    """Inverse-CDF sampling: the first cell whose running sum exceeds ``u * S``."""
+    originals = [values for values, _ in Windows(x, geometry, fill=0).cells()]
+    running: list[np.ndarray] = []
     for values, _ in windows.cells():
-        total += (values / safe) ** p
-    if normalize == "mean":
-        total /= windows.real_count()
-    out = np.where(m > 0, m * total ** (1.0 / p), m)  # m == 0 -> 0, NaN stays NaN
-    return out.astype(_out_dtype(np.asarray(x)), copy=False)
+        running.append(values.copy(order="K") if not running else running[-1] + values)
+    total = running[-1]
+    threshold = np.empty_like(total)  # in the cells' memory order: u is read across once
+    np.multiply(u, total, out=threshold, casting="unsafe")
+    out = windows.zeros(x.dtype)
+    for values, cumulative in zip(reversed(originals), reversed(running), strict=True):
+        np.copyto(out, values, where=cumulative > threshold)  # the first such cell wins
+    # u * S may round up to S: fall back to the last cell with positive probability.
+    short = (total > 0) & ~(total > threshold)
+    if short.any():
+        for values in originals:
+            np.copyto(out, values, where=short & (values > 0))
+    if x.dtype.kind == "f":
+        out[np.isnan(total)] = np.nan
+        out[np.isposinf(total) & ~np.isnan(total)] = np.inf
+    return out

@@ -61,6 +61,11 @@ class PoolOptions:
         Enlarge a single-method image output to the input size (nearest neighbour).
     importance : Path or None
         LIP's importance-logit map (``.npy``).
+    guide_filter : Path or None
+        DPP's full-guide filter (``.npy``).
+    every_method : bool
+        ``--method all``: a method that does not apply to an input (e.g. stochastic pooling
+        of signed values) is skipped with its reason instead of failing the input.
     """
 
     methods: tuple[str, ...]
@@ -78,6 +83,13 @@ class PoolOptions:
     layout: str | None = None
     upscale: bool = False
     importance: Path | None = None
+    guide_filter: Path | None = None
+    every_method: bool = False
+
+    def side_files(self) -> list[tuple[str, Path]]:
+        """The ``.npy`` files read besides the inputs, with their options (never outputs)."""
+        named = (("--importance", self.importance), ("--guide-filter", self.guide_filter))
+        return [(flag, path) for flag, path in named if path is not None]
 
     def geometry(self, method: str) -> Geometry | None:
         """The geometry one method runs with (None for ``gap``)."""
@@ -253,6 +265,17 @@ def make_options(
         raise UsageError("--importance is a map of the input's size; it cannot serve --levels > 1")
     if importance is not None and params.get("lip", {}).keys() & {"logit", "beta"}:
         raise UsageError("give --importance or --logit/--beta, not both")
+    dpp = params.get("dpp", {})
+    if "guide_filter" in files:
+        if dpp.setdefault("guide", "full") != "full":
+            raise UsageError("--guide-filter is the filter of --guide full, not --guide lite")
+    elif dpp.get("guide") == "full":
+        raise UsageError("--guide full needs its 3x3 filter: --guide-filter FILTER.npy")
+    if params.get("power", {}).get("torch_compat"):
+        if padding is not None and parse_pair(padding, "padding") != (0, 0):
+            raise UsageError("--torch-compat takes no --padding (lp_pool2d has none)")
+        if params["power"].get("normalize", "sum") != "sum":
+            raise UsageError("--torch-compat reproduces the sum form; drop --lp-normalize mean")
     dilation_pair = parse_pair(dilation, "dilation") or (1, 1)
     if dilation_pair != (1, 1) and not any(METHODS[m].dilation for m in chosen):
         raise UsageError(f"--dilation applies to {' / '.join(dilation_methods())} pooling only")
@@ -269,6 +292,8 @@ def make_options(
         layout=layout,
         upscale=upscale,
         importance=importance,
+        guide_filter=files.get("guide_filter"),
+        every_method=any(n.strip().lower() == "all" for m in methods for n in m.split(",")),
     )
     for method in chosen:  # validate geometry once, before any file is read
         try:

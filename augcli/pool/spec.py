@@ -71,6 +71,11 @@ def _never(params: Mapping[str, Any]) -> bool:
     return False
 
 
+def always(params: Mapping[str, Any]) -> bool:
+    """A trait that holds whatever the parameters."""
+    return True
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     """One pooling method: its kernel, parameters and traits.
@@ -93,6 +98,17 @@ class MethodSpec:
         Whether the method takes a dilated geometry.
     deterministic_when : callable
         ``params -> bool``: True when a random method draws nothing with these parameters.
+    keeps_dtype : callable
+        ``params -> bool``: True when every output cell is one of the input's values (max-type
+        methods), so the result keeps the input's dtype; otherwise it is float32 (float64 for
+        float64 input).
+    nonnegative : callable
+        ``params -> bool``: True when the method needs non-negative input with these
+        parameters (``--method all`` skips it on signed input, saying why).
+    nonnegative_unless : str
+        The parameter that lifts the requirement (named in the skip reason), or "".
+    inf : str
+        What the method does with infinite input values (README, ``--help``).
     """
 
     name: str
@@ -103,10 +119,27 @@ class MethodSpec:
     geometry: Geometry | None = Geometry()
     dilation: bool = False
     deterministic_when: Callable[[Mapping[str, Any]], bool] = _never
+    keeps_dtype: Callable[[Mapping[str, Any]], bool] = _never
+    nonnegative: Callable[[Mapping[str, Any]], bool] = _never
+    nonnegative_unless: str = ""
+    inf: str = ""
 
     def draws(self, params: Mapping[str, Any]) -> bool:
         """True if pooling with ``params`` draws random numbers (so a seed matters)."""
         return self.random and not self.deterministic_when(params)
+
+    def full(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` completed with the defaults of the parameters not given."""
+        return {**{key: param.default for key, param in self.params.items()}, **params}
+
+    def dtype_note(self) -> str:
+        """The result dtype in words, for README's table (``keeps_dtype`` at the defaults)."""
+        averaged = "float32 (float64 for float64 input)"
+        if self.keeps_dtype is always:
+            return "the input's"
+        if self.keeps_dtype(self.full({})):
+            return f"the input's at the defaults, else {averaged}"
+        return averaged
 
     def labels(self) -> dict[str, str]:
         """Parameter -> the option that names it on the command line (``lam`` -> ``--lam``)."""

@@ -128,15 +128,18 @@ def test_npy_dtypes_and_several_methods(tmp_path):
     )
     np.testing.assert_array_equal(np.load(tmp_path / "out_gap.npy"), [[x.mean()]])
     np.save(tmp_path / "i.npy", x.astype(np.int16))
-    ok(run(tmp_path / "i.npy", "-o", tmp_path / "i_out.npy"))
-    assert np.load(tmp_path / "i_out.npy").dtype == np.float32
+    ok(run(tmp_path / "i.npy", "-m", "max,avg", "-o", tmp_path / "i_out.npy"))
+    maxed = np.load(tmp_path / "i_out_max.npy")
+    assert maxed.dtype == np.int16  # max-type: one of the input's values, dtype kept
+    np.testing.assert_array_equal(maxed, block_reduce(x.astype(np.int16), (2, 2), np.max))
+    assert np.load(tmp_path / "i_out_avg.npy").dtype == np.float32  # averages: float32
 
 
 def test_summary_without_output(tmp_path):
-    x = np.stack([np.full((4, 4), 1.0), np.full((4, 4), 3.0)], axis=-1)
+    x = np.stack([np.full((6, 6), 1.0), np.full((6, 6), 3.0)], axis=-1)
     np.save(tmp_path / "x.npy", x)
     result = ok(run(tmp_path / "x.npy", "-m", "avg", "-m", "gap"))
-    assert "avg (k2 s2) -> shape (2, 2, 2) float64" in result.output
+    assert "avg (k2 s2) -> shape (3, 3, 2) float64" in result.output
     assert "values: 1 3" in result.output
 
 
@@ -188,13 +191,16 @@ def test_lip_default_geometry_and_importance(tmp_path):
     )
 
 
-def test_nan_warning_once_with_count(tmp_path):
+def test_nan_and_inf_counted_in_one_warning(tmp_path):
     x = np.ones((4, 4))
     x[0, 0] = x[3, 3] = np.nan
+    x[0, 3] = np.inf
     np.save(tmp_path / "x.npy", x)
     result = ok(run(tmp_path / "x.npy", "-m", "max,avg", "-o", tmp_path / "y.npy"))
-    assert result.output.count("warning") == 1
-    assert "2 NaN value(s)" in result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "2 NaN and 1 infinite value(s) in the input" in warnings[0]
+    assert "max: 2 NaN, 1 inf, avg: 2 NaN, 1 inf" in warnings[0]
     assert np.isnan(np.load(tmp_path / "y_max.npy")).sum() == 2
 
 
@@ -306,7 +312,7 @@ def test_bad_input_exits_2_with_a_message(tmp_path, monkeypatch, name, content, 
     path = _write(tmp_path, name, **content)
     result = run(path, *args)
     assert result.exit_code == 2, result.output
-    assert message in result.output
+    assert message.removeprefix("Error: ") in result.output
     assert "Traceback" not in result.output
 
 

@@ -70,7 +70,7 @@ def test_one_colour_scale_spans_everything_shown(tmp_path):
 
 def test_batch_shows_the_first_sample_and_says_so(tmp_path):
     x = np.random.default_rng(1).random((2, 3, 4, 4))
-    source, results, options = montage_inputs(tmp_path, x, ("max",))
+    source, results, options = montage_inputs(tmp_path, x, ("max",), layout="nchw")
     rows, _, region = montage_rows(source, results, options)
     f = MONTAGE_TILE // 4  # 4x4 maps enlarged by the largest whole factor
     np.testing.assert_array_equal(rows[0][1], np.kron(x[0], np.ones((1, f, f))))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -57,12 +59,17 @@ def test_random_methods_with_fixed_parameters_need_no_seed(name, option):
     assert not needs_seed(options)
 
 
+# Options that need a companion to be valid (``--guide full`` takes its filter file).
+COMPANIONS = {"guide": {"guide_filter": Path("filter.npy")}}
+
+
 def test_every_method_option_sets_its_parameter_in_each_method_it_serves():
     for entry in method_options():
         if entry.option.kind == "path" or entry.option.values is not None:
             continue
         value = entry.option.choices[-1] if entry.option.choices else 1
-        options = make_options(entry.methods, method_options={entry.option.dest: value})
+        given = {entry.option.dest: value, **COMPANIONS.get(entry.option.dest, {})}
+        options = make_options(entry.methods, method_options=given)
         for method, keyword in entry.keywords.items():
             assert options.params[method] == {keyword: value}, entry.option.name
 
@@ -72,6 +79,22 @@ def test_alias_stands_for_its_parameter():
     assert options.params["mixed"] == {"lam": 1.0}
     with pytest.raises(UsageError, match="give --lam or --test-mode, not both"):
         make_options(("mixed",), method_options={"lam": 0.5, "test_mode": "avg"})
+
+
+def test_guide_filter_and_guide_full_go_together():
+    options = make_options(("dpp",), method_options={"guide_filter": Path("f.npy")})
+    assert options.params["dpp"] == {"guide": "full"} and options.guide_filter == Path("f.npy")
+    with pytest.raises(UsageError, match="--guide full needs its 3x3 filter"):
+        make_options(("dpp",), method_options={"guide": "full"})
+    with pytest.raises(UsageError, match="not --guide lite"):
+        make_options(("dpp",), method_options={"guide": "lite", "guide_filter": Path("f.npy")})
+
+
+def test_torch_compat_refuses_padding_and_the_mean_form():
+    with pytest.raises(UsageError, match="--torch-compat takes no --padding"):
+        make_options(("power",), padding="1", method_options={"torch_compat": True})
+    with pytest.raises(UsageError, match="drop --lp-normalize mean"):
+        make_options(("power",), method_options={"torch_compat": True, "lp_normalize": "mean"})
 
 
 def test_dilation_applies_only_to_the_methods_that_take_it():
