@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from augcli.atomic import TEMP_PREFIX
-from augcli.augment.manifest import MANIFEST_NAME
+from augcli.augment.manifest import MANIFEST_NAME, read_entries
 from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_extension, output_names
 from augcli.augment.walk import Folder, walk
 from augcli.errors import InputError, UsageError
@@ -110,6 +110,7 @@ class Plan:
     folders: list[tuple[str, int]] = field(default_factory=list)
     more_folders: int = 0
     examples: list[str] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)
 
     def to_text(self) -> str:
         """The ``--dry-run`` report."""
@@ -175,6 +176,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     src, dst, exclude = resolve_paths(src, dst)
     plan = Plan(src, dst, options)
     resume = options.existing == "resume"
+    recorded = _recorded_sizes(dst, options) if resume else None
     cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):
@@ -206,8 +208,10 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     existing_example = existing_example or _rel(folder, out)
                 if len(plan.examples) < MAX_LISTED:
                     plan.examples.append(str(out_dir / out))
-                if resume and out in present:
+                if resume and out in present and _is_recorded(recorded, out_dir / out, folder, out):
                     skipped += 1
+                elif resume and out in present:
+                    plan.unproven.append(_rel(folder, out))
                 else:
                     outputs.append(Output(copy, out))
             same_ext = output_extension(name, options.out_format) == os.path.splitext(name)[1]
@@ -238,6 +242,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             f"SRC {src}: no images found (extensions {', '.join(sorted(IMAGE_EXTENSIONS))}, "
             f"any case; hidden files skipped){others}"
         )
+    if plan.unproven:
+        raise UsageError(_unproven_message(plan, dst, recorded is not None))
     if options.existing == "refuse":
         manifest = options.manifest and (dst / MANIFEST_NAME).exists()
         if plan.existing or manifest:
@@ -265,6 +271,44 @@ def _output_names(
         options.name_template,
         options.out_format,
         options.include_original,
+    )
+
+
+def _recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | None:
+    """``--resume``: each output the manifest lists, with its recorded size (None: no manifest)."""
+    if not options.manifest:
+        raise UsageError(
+            "--resume needs the manifest to tell which outputs the earlier run wrote; "
+            "drop --no-manifest"
+        )
+    path = dst / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    return {entry["output"]: entry.get("size") for entry in read_entries(path)}
+
+
+def _is_recorded(recorded: dict[str, object] | None, path: Path, folder: Folder, out: str) -> bool:
+    """Whether an existing output is listed in the manifest with its current size."""
+    if recorded is None:
+        return False
+    size = recorded.get(_rel(folder, out), -1)
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _unproven_message(plan: Plan, dst: Path, has_manifest: bool) -> str:
+    n = len(plan.unproven)
+    listed = ", ".join(plan.unproven[:MAX_LISTED]) + (", ..." if n > MAX_LISTED else "")
+    why = (
+        "not listed in its manifest, or changed since (size differs)"
+        if has_manifest
+        else f"and there is no manifest ({MANIFEST_NAME}) to tell which run wrote them"
+    )
+    return (
+        f"--resume: DST {dst} holds {n} output(s) that cannot be shown to come from this run "
+        f"({why}): {listed}; use --overwrite to replace them, or choose another DST"
     )
 
 
