@@ -91,35 +91,66 @@ class ImageData:
         The source's Pillow format name ("JPEG", "PNG", ...).
     n_frames : int
         Number of frames in the source; only the first was decoded.
+    transposed : bool
+        The EXIF orientation turned or flipped the pixels (the file's bytes are not upright).
+    notes : tuple of str
+        Warnings the decoder raised (Pillow's "Truncated File Read" and the like), each once,
+        for the caller to report with the path instead of as raw Python warnings.
     """
 
     array: np.ndarray
     mode: str
     format: str
     n_frames: int
+    transposed: bool = False
+    notes: tuple[str, ...] = ()
+
+
+class EncodeError(OutputError):
+    """An image cannot be encoded in the chosen format (the format, not the destination).
+
+    ``reason`` is the message without the path (a caller may name another file).
+    """
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.reason = reason
 
 
 @contextmanager
-def _pillow_pixel_limit(max_pixels: int | None) -> Iterator[None]:
+def _pillow_pixel_limit(
+    max_pixels: int | None, caught: list[warnings.WarningMessage] | None = None
+) -> Iterator[None]:
     """Keep Pillow's own bomb check from refusing what ``max_pixels`` allows, for one read.
 
-    Pillow's warning is silenced with ``warnings.catch_warnings`` (restored on exit). Its global
-    limit is only lifted when ``max_pixels`` is None or above it: under a lock held for the whole
-    read, restored in ``finally``; our own header check applies in every case.
+    Warnings are recorded in ``caught`` (Pillow's bomb warning dropped) instead of shown, with
+    ``warnings.catch_warnings`` (restored on exit). Pillow's global limit is only lifted when
+    ``max_pixels`` is None or above it: under a lock held for the whole read, restored in
+    ``finally``; our own header check applies in every case.
     """
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as recorded:
+        warnings.simplefilter("always")
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        pillow_limit = Image.MAX_IMAGE_PIXELS
-        if pillow_limit is None or (max_pixels is not None and max_pixels <= pillow_limit):
-            yield
-            return
-        with _PIXEL_LIMIT_LOCK:
-            saved = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = None
-            try:
+        try:
+            pillow_limit = Image.MAX_IMAGE_PIXELS
+            if pillow_limit is None or (max_pixels is not None and max_pixels <= pillow_limit):
                 yield
-            finally:
-                Image.MAX_IMAGE_PIXELS = saved
+                return
+            with _PIXEL_LIMIT_LOCK:
+                saved = Image.MAX_IMAGE_PIXELS
+                Image.MAX_IMAGE_PIXELS = None
+                try:
+                    yield
+                finally:
+                    Image.MAX_IMAGE_PIXELS = saved
+        finally:
+            if caught is not None:
+                caught.extend(recorded)
+
+
+def _notes(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
+    """Each distinct warning message once, in order."""
+    return tuple(dict.fromkeys(str(w.message).strip() or w.category.__name__ for w in caught))
 
 
 def _bomb_message(path: object, max_pixels: int, size: tuple[int, int] | int | None) -> str:
@@ -208,7 +239,7 @@ def probe_mode(path: str | os.PathLike[str]) -> str:
         The file cannot be opened as an image.
     """
     try:
-        with Image.open(path) as im:
+        with _pillow_pixel_limit(None), Image.open(path) as im:  # warnings: read_image's
             return _target_mode(im)
     except ValueError as exc:
         raise InputError(f"cannot read image {path}: {exc}") from None
@@ -242,10 +273,11 @@ def read_image(
         The file is missing, unreadable, not an image, truncated, corrupt, too large, or in a
         mode augcli does not support; the message names the path and gives one reason.
     """
+    caught: list[warnings.WarningMessage] = []
     try:
         if os.path.isfile(path) and os.path.getsize(path) == 0:
             raise InputError(f"cannot read image {path}: the file is empty (0 bytes)")
-        with _pillow_pixel_limit(max_pixels), Image.open(path) as im:
+        with _pillow_pixel_limit(max_pixels, caught), Image.open(path) as im:
             width, height = im.size
             if max_pixels is not None and width * height > max_pixels:
                 raise InputError(_bomb_message(path, max_pixels, (width, height)))
@@ -254,7 +286,8 @@ def read_image(
             if n_frames > 1:
                 im.seek(0)
             im.load()
-            if im.getexif().get(ORIENTATION_TAG, 1) != 1:  # else exif_transpose only copies
+            transposed = im.getexif().get(ORIENTATION_TAG, 1) not in (1, None)
+            if transposed:  # else exif_transpose only copies
                 im = ImageOps.exif_transpose(im)
             array, mode = _to_array(im, path)
     except InputError:
@@ -265,7 +298,7 @@ def read_image(
         raise InputError(_bomb_message(path, max_pixels or DEFAULT_MAX_PIXELS, pixels)) from None
     except _DECODE_ERRORS as exc:
         raise InputError(f"cannot read image {path}: {_reason(exc)}") from None
-    return ImageData(array=array, mode=mode, format=fmt, n_frames=n_frames)
+    return ImageData(array, mode, fmt, n_frames, transposed, _notes(caught))
 
 
 def _default_mode(array: np.ndarray) -> str:
@@ -304,7 +337,7 @@ def _to_pil(array: np.ndarray, mode: str | None, fmt: str) -> Image.Image:
 
 def _save_options(fmt: str, quality: int) -> dict[str, object]:
     """Encoder options per format: quality for the lossy ones, speed for the lossless ones."""
-    if fmt in ("JPEG", "WEBP"):
+    if fmt in ("JPEG", "WEBP", "AVIF"):
         return {"quality": quality}
     if fmt == "PNG":
         return {"compress_level": PNG_COMPRESS_LEVEL}
@@ -347,9 +380,12 @@ def write_image(
 
     Raises
     ------
+    EncodeError
+        A format that cannot hold the mode (:func:`format_can_hold`) or an encoder that
+        refuses the image (a subclass of OutputError: the format, not the destination).
     OutputError
-        Unknown extension, a format that cannot hold the mode (:func:`format_can_hold`), or an
-        OS error (permission, disk full, read-only file system, missing folder).
+        Unknown extension, or an OS error (permission, disk full, read-only file system,
+        missing folder).
     ValueError
         The array's dtype or shape fits no writable mode, or does not match ``mode``.
     """
@@ -361,11 +397,15 @@ def write_image(
             f"(use one of {', '.join(sorted(IMAGE_EXTENSIONS))})"
         )
     image = _to_pil(array, mode, fmt)
-    reason = format_can_hold(fmt, mode or image.mode)
+    reason = format_can_hold(fmt, mode or image.mode, path.suffix)
     if reason is not None:
-        raise OutputError(f"cannot write {path}: {reason}")
-    try:
-        with atomic_write(path, atomic=atomic) as handle:
+        raise EncodeError(path, reason)
+    with atomic_write(path, atomic=atomic) as handle:
+        try:
             image.save(handle, format=fmt, **_save_options(fmt, quality))
-    except (ValueError, KeyError, TypeError) as exc:  # Pillow encoder refusals
-        raise OutputError(f"cannot write {path}: {exc}") from None
+        except (ValueError, KeyError, TypeError, struct.error) as exc:  # encoder refusals
+            raise EncodeError(path, f"the {fmt} encoder refused it ({exc})") from None
+        except OSError as exc:
+            if exc.errno is not None:
+                raise  # the destination: disk full, permissions (OutputError, see atomic_write)
+            raise EncodeError(path, f"the {fmt} encoder failed ({exc})") from None

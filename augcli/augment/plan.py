@@ -17,14 +17,16 @@ from pathlib import Path
 
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.manifest import MANIFEST_NAME, read_entries
-from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_extension, output_names
+from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_names, suggest_template
+from augcli.augment.targets import Targets
 from augcli.augment.walk import Folder, walk
-from augcli.errors import InputError, UsageError
-from augcli.formats import IMAGE_EXTENSIONS, format_can_hold
-from augcli.imagefiles import DEFAULT_MAX_PIXELS, probe_mode
+from augcli.errors import UsageError
+from augcli.formats import IMAGE_EXTENSIONS
+from augcli.imagefiles import DEFAULT_MAX_PIXELS
 
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
 MAX_LISTED = 5
+MAX_IGNORED_EXAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,33 @@ class Plan:
     more_folders: int = 0
     examples: list[str] = field(default_factory=list)
     unproven: list[str] = field(default_factory=list)
+    ignored: dict[str, list[str]] = field(default_factory=dict)
+    ignored_counts: dict[str, int] = field(default_factory=dict)
+    converted: list[dict[str, object]] = field(default_factory=list)
+
+    def ignored_by_extension(self) -> dict[str, dict[str, object]]:
+        """Files that are not images, by extension: ``{".txt": {"count", "examples"}}``."""
+        return {
+            ext: {"count": self.ignored_counts[ext], "examples": self.ignored[ext]}
+            for ext in sorted(self.ignored_counts)
+        }
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``--dry-run --json`` report."""
+        return {
+            "dry_run": True,
+            "src": str(self.src),
+            "dst": str(self.dst),
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "existing": self.existing,
+            "folders": [{"folder": rel or ".", "images": n} for rel, n in self.folders],
+            "more_folders": self.more_folders,
+            "examples": self.examples,
+            "not_images": self.not_images,
+            "ignored": self.ignored_by_extension(),
+            "converted": self.converted,
+        }
 
     def to_text(self) -> str:
         """The ``--dry-run`` report."""
@@ -124,6 +153,15 @@ class Plan:
             lines.append(f"  {rel or '.'}: {count} image(s)")
         if self.more_folders:
             lines.append(f"  ... and {self.more_folders} more folder(s)")
+        for ext, info in self.ignored_by_extension().items():
+            lines.append(
+                f"ignored {info['count']} {ext or '(no extension)'} file(s), e.g. "
+                + ", ".join(info["examples"])  # type: ignore[arg-type]
+            )
+        for item in self.converted:
+            lines.append(
+                f"{item['count']} input(s) written as {item['written_as']}: {item['reason']}"
+            )
         if self.examples:
             lines.append("example outputs:")
             lines.extend(f"  {name}" for name in self.examples)
@@ -172,15 +210,15 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     """
     if options.out_format not in OUTPUT_FORMATS:
         raise UsageError(f"--format {options.out_format}: allowed: {', '.join(OUTPUT_FORMATS)}")
-    check_template(options.name_template, options.copies)
+    template_ext = check_template(options.name_template, options.copies)
+    targets = Targets(options.out_format, template_ext)
     src, dst, exclude = resolve_paths(src, dst)
     plan = Plan(src, dst, options)
     resume = options.existing == "resume"
     recorded = _recorded_sizes(dst, options) if resume else None
-    cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):
-        plan.not_images += folder.not_images
+        _count_ignored(plan, folder)
         if not folder.images:
             continue
         if len(plan.folders) < max_listed:
@@ -190,16 +228,19 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         out_dir = dst / folder.rel
         present = _listing(out_dir)
         claimed: dict[str, str] = {}
+        parent = folder.path.resolve().name  # {parent}: SRC's own name for files at its root
         for name in folder.images:
             plan.inputs += 1
             outputs: list[Output] = []
             skipped = 0
-            for copy, out in _output_names(folder, name, options):
+            ext = targets.extension(folder.path / name, _rel(folder, name))
+            for copy, out in _output_names(name, parent, ext, options):
                 if out in claimed:
                     raise UsageError(
                         f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
-                        f"written to {_rel(folder, out)}; use --name with {{ext}} or another "
-                        "--format"
+                        f"written to {_rel(folder, out)}; tell them apart with "
+                        f"--name '{suggest_template(options.name_template)}' "
+                        "({srcext} is the input's extension)"
                     )
                 claimed[out] = name
                 plan.outputs += 1
@@ -214,7 +255,6 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     plan.unproven.append(_rel(folder, out))
                 else:
                     outputs.append(Output(copy, out))
-            same_ext = output_extension(name, options.out_format) == os.path.splitext(name)[1]
             plan.tasks.append(
                 Task(
                     str(folder.path / name),
@@ -223,24 +263,25 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     str(out_dir),
                     tuple(outputs),
                     skipped,
-                    same_ext,
+                    ext == os.path.splitext(name)[1],
                 )
             )
-            if options.out_format in ("JPEG", "WEBP") and len(cannot_hold) < MAX_LISTED:
-                reason = _cannot_hold(folder.path / name, options.out_format)
-                if reason:
-                    cannot_hold.append(f"  {_rel(folder, name)}: {reason}")
-    if cannot_hold:
-        raise UsageError(
-            f"--format {options.out_format.lower()} cannot hold some inputs:\n"
-            + "\n".join(cannot_hold)
-            + "\nchoose --format png or tiff, or leave --format at same"
-        )
+    targets.refuse_if_any()
+    plan.converted = targets.conversions()
     if plan.inputs == 0:
-        others = f"; {plan.not_images} other file(s) ignored" if plan.not_images else ""
+        others = (
+            f"; {plan.not_images} other file(s) ignored ("
+            + ", ".join(
+                f"{n} {ext or 'without extension'}" for ext, n in plan.ignored_counts.items()
+            )
+            + ")"
+            if plan.not_images
+            else ""
+        )
         raise UsageError(
-            f"SRC {src}: no images found (extensions {', '.join(sorted(IMAGE_EXTENSIONS))}, "
-            f"any case; hidden files skipped){others}"
+            f"SRC {src}: no images found (none of the {len(IMAGE_EXTENSIONS)} image extensions "
+            "Pillow reads: .jpg .png .tif .webp .bmp .gif .ppm .pgm .tga .jp2 ..., any case; "
+            f"hidden files skipped){others}"
         )
     if plan.unproven:
         raise UsageError(_unproven_message(plan, dst, recorded is not None))
@@ -260,18 +301,28 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
 
 
 def _output_names(
-    folder: Folder, name: str, options: AugmentOptions
+    name: str, parent: str, ext: str, options: AugmentOptions
 ) -> list[tuple[int | None, str]]:
     """``(copy index or None for the original, output name)`` of one input."""
-    parent = os.path.basename(folder.path) if folder.rel else ""
     return output_names(
         name,
         parent,
         options.copies,
         options.name_template,
-        options.out_format,
+        ext,
         options.include_original,
     )
+
+
+def _count_ignored(plan: Plan, folder: Folder) -> None:
+    """Count a folder's files that are not images, by extension, with a few examples."""
+    plan.not_images += len(folder.others)
+    for name in folder.others:
+        ext = os.path.splitext(name)[1].lower()
+        plan.ignored_counts[ext] = plan.ignored_counts.get(ext, 0) + 1
+        examples = plan.ignored.setdefault(ext, [])
+        if len(examples) < MAX_IGNORED_EXAMPLES:
+            examples.append(_rel(folder, name))
 
 
 def _recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | None:
@@ -321,11 +372,3 @@ def _listing(folder: Path) -> set[str]:
 
 def _rel(folder: Folder, name: str) -> str:
     return f"{folder.rel}/{name}" if folder.rel else name
-
-
-def _cannot_hold(path: Path, out_format: str) -> str | None:
-    try:
-        mode = probe_mode(path)
-    except InputError:
-        return None  # reported as a failed input when the run reaches it
-    return format_can_hold(out_format, mode)

@@ -36,10 +36,10 @@ from augcli.augment.manifest import (
     rewrite_sorted,
 )
 from augcli.augment.pipeline import Pipeline
-from augcli.augment.plan import AugmentOptions, Plan, Task, make_plan
+from augcli.augment.plan import AugmentOptions, Output, Plan, Task, make_plan
 from augcli.augment.writer import Summary, TaskResult, Writer, Written
 from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
-from augcli.imagefiles import read_image, write_image
+from augcli.imagefiles import EncodeError, read_image, write_image
 from augcli.progress import Reporter, SilentReporter
 from augcli.workers import deferred_interrupts, prepare_worker_process, run_in_process, run_pool
 
@@ -61,30 +61,33 @@ def _init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool =
 
 
 def process(task: Task) -> TaskResult:
-    """Read one input, augment every copy and write each to its temporary file."""
+    """Read one input, augment every copy and write each to its temporary file.
+
+    Every problem of this input (unreadable, a step it does not fit, an encoder that refuses
+    it) fails the task with a reason naming its source; only a destination problem is fatal.
+    """
     pipeline: Pipeline = _WORKER["pipeline"]
     options: AugmentOptions = _WORKER["options"]
     result = TaskResult(task)
     try:
         data = read_image(task.src, max_pixels=options.max_pixels)
         result.n_frames = data.n_frames
+        result.notes = data.notes
         for output in task.outputs:
             temp = task.temp_path(output)
             if output.copy is None:
-                if task.copy_original:
+                if task.copy_original and not data.transposed:
                     shutil.copyfile(task.src, temp)
-                else:
-                    write_image(
-                        data.array, temp, mode=data.mode, quality=options.quality, atomic=False
-                    )
+                else:  # another format, or EXIF-rotated: written upright like the copies
+                    _encode(data.array, temp, data.mode, options, task, output)
                 records: list[dict[str, Any]] = []
             else:
                 image, recs = pipeline.run(data.array, options.seed, task.key, output.copy)
-                write_image(image, temp, mode=data.mode, quality=options.quality, atomic=False)
+                _encode(image, temp, data.mode, options, task, output)
                 records = [r.to_dict() for r in recs]
             result.written.append(Written(output, records, *file_digest(temp)))
     except InputError as exc:
-        result.error = str(exc)
+        result.error = _naming_source(task.src, str(exc))
     except OutputError as exc:
         result.fatal = str(exc)
     except OSError as exc:  # copyfile
@@ -96,6 +99,23 @@ def process(task: Task) -> TaskResult:
             _unlink(task.temp_path(item.output))
         result.written = []
     return result
+
+
+def _encode(
+    image: Any, temp: str, mode: str, options: AugmentOptions, task: Task, output: Output
+) -> None:
+    """Write one output's temporary file; an encoder refusal fails the input, named."""
+    try:
+        write_image(image, temp, mode=mode, quality=options.quality, atomic=False)
+    except EncodeError as exc:
+        raise InputError(
+            f"{task.src}: cannot write {task.final_path(output)}: {exc.reason}"
+        ) from None
+
+
+def _naming_source(src: str, message: str) -> str:
+    """``message`` with the input's path in front unless it names it already."""
+    return message if src in message else f"{src}: {message}"
 
 
 def _unlink(path: str) -> None:
@@ -163,7 +183,16 @@ def augment_tree(
     identity = run_identity(spec, options)
     if options.existing == "resume":
         check_same_run(dst, identity, options.seed)
-    summary = Summary(seed=options.seed, not_images=plan.not_images)
+    summary = Summary(
+        seed=options.seed,
+        not_images=plan.not_images,
+        ignored=plan.ignored_by_extension(),
+        converted=plan.converted,
+    )
+    for item in plan.converted:
+        reporter.message(
+            f"note: {item['count']} input(s) written as {item['written_as']}: {item['reason']}"
+        )
     start = time.perf_counter()
     try:
         dst.mkdir(parents=True, exist_ok=True)

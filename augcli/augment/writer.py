@@ -38,6 +38,7 @@ class TaskResult:
     error: str | None = None
     fatal: str | None = None
     n_frames: int = 1
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -56,6 +57,9 @@ class Summary:
     interrupted: bool = False
     stale_removed: int = 0
     stale_kept: list[tuple[str, str]] = field(default_factory=list)
+    ignored: dict[str, dict[str, Any]] = field(default_factory=dict)
+    converted: list[dict[str, Any]] = field(default_factory=list)
+    notes: int = 0
 
     @property
     def images_per_second(self) -> float:
@@ -71,6 +75,9 @@ class Summary:
             "skipped": self.skipped,
             "failed": self.failed,
             "not_images": self.not_images,
+            "ignored": self.ignored,
+            "converted": self.converted,
+            "notes": self.notes,
             "elapsed_s": round(self.elapsed, 3),
             "images_per_s": round(self.images_per_second, 2),
             "seed": self.seed,
@@ -125,6 +132,9 @@ class Writer:
         summary, task = self.summary, result.task
         if result.fatal:
             raise OutputError(result.fatal)
+        for note in result.notes:
+            summary.notes += 1
+            self.reporter.message(f"note: {task.src}: {note}")
         if result.error:
             summary.failed += 1
             if len(summary.failures) < MAX_FAILURES_KEPT:
