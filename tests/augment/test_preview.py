@@ -54,7 +54,7 @@ def _tiles(sheet: np.ndarray) -> list[tuple[tuple[int, int], np.ndarray]]:
         (RotateParams(-12.34, False), "rotate -12.3°"),
         (RotateParams(7.0, True), "rotate +7.0° exp"),
         (ScaleParams(1.155), "scale 1.16"),
-        (CropParams(1, 2, 30, 40, 50, 60), "crop 30x40"),
+        (CropParams(1, 2, 30, 40, 50, 60), "crop 40x30"),
         (TranslateParams(3.4, -2.6), "translate +3,-3px"),
         (GaussianNoiseParams(0.04, 0.0, True, 9), "noise std 0.040"),
         (SaltAndPepperParams(0.0205, 0.5, 9), "s&p 0.021"),
