@@ -247,14 +247,18 @@ def test_ctrl_c_exits_130_cleanly(reference, tmp_path, procs):
 
 
 def test_sigterm_is_handled_like_ctrl_c(reference, tmp_path, procs):
+    """Also: with --json, the one object on stdout is the partial summary, interrupted."""
     src, expected = reference
     dst = tmp_path / "dst"
-    proc = start(procs, "augment", str(src), str(dst), *ARGS)
+    proc = start(procs, "augment", str(src), str(dst), *ARGS, "--json")
     wait_for_outputs(proc, dst, 10)
     os.kill(proc.pid, signal.SIGTERM)  # main process only, as a job scheduler would
-    _, stderr = proc.communicate(timeout=TIMEOUT)
+    stdout, stderr = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 130, stderr
     assert b"Traceback" not in stderr
+    summary = json.loads(stdout)  # exactly one object: json.loads refuses anything after it
+    assert summary["interrupted"] is True and summary["exit_code"] == 130
+    assert 0 < summary["written"] < len(expected)
     wait_for(lambda: not group_alive(proc.pid), "the workers to exit", 20, 0.05)
     assert temps(dst) == []
     check_manifest(dst)
