@@ -122,7 +122,7 @@ def test_cli_writes_the_sheet(tmp_path):
 
 def test_samples_are_the_augment_copies(tmp_path):
     """Sample i of the preview is copy i that `augcli augment` writes for a file of that name
-    with the same seed (tiles are smaller than the thumbnail size, so shown unscaled)."""
+    with the same seed (tiles are smaller than the thumbnail size, so only enlarged)."""
     pipeline = (
         "pipeline:\n"
         "  - flip: {p: 0.5}\n"
@@ -147,5 +147,7 @@ def test_samples_are_the_augment_copies(tmp_path):
     sheet = preview_sheet(parse_pipeline(pipeline), src / "img.png", n, seed=seed)
     samples = [pixels for _, pixels in _tiles(sheet)][1:]
     assert len(samples) == n
+    factor = 3  # 60 px wide, under 128: enlarged by ceil(128 / 60), nearest neighbour
     for i in range(n):
-        np.testing.assert_array_equal(samples[i], copies[i], err_msg=f"sample {i}")
+        expected = np.repeat(np.repeat(copies[i], factor, axis=0), factor, axis=1)
+        np.testing.assert_array_equal(samples[i], expected, err_msg=f"sample {i}")
