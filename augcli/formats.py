@@ -65,7 +65,6 @@ FORMAT_MODES: dict[str, frozenset[str]] = {
     "GIF": frozenset({"L"}),
     "AVIF": frozenset({"L", "RGB", "RGBA"}),
     "DDS": frozenset({"L", "LA", "RGB", "RGBA"}),
-    "IM": frozenset({"L", "LA", "RGB", "RGBA", "I;16", "I", "F"}),
     "JPEG2000": frozenset({"L", "LA", "RGB", "RGBA", "I;16", "I"}),
     "PCX": frozenset({"L", "RGB"}),
     "PPM": frozenset({"L", "RGB", "I;16", "I"}),

@@ -282,7 +282,7 @@ def read_image(
             if max_pixels is not None and width * height > max_pixels:
                 raise InputError(_bomb_message(path, max_pixels, (width, height)))
             fmt = im.format or "unknown"
-            n_frames = int(getattr(im, "n_frames", 1))
+            n_frames = max(1, int(getattr(im, "n_frames", 1)))  # a PSD without layers says 0
             if n_frames > 1:
                 im.seek(0)
             im.load()

@@ -6,7 +6,7 @@ import os
 import string
 
 from augcli.errors import UsageError
-from augcli.formats import FORMAT_MODES, IMAGE_EXTENSIONS, format_for_path
+from augcli.formats import EXTENSION_FORMATS, FORMAT_MODES
 
 DEFAULT_TEMPLATE = "{stem}_aug{index}{ext}"
 TEMPLATE_FIELDS = ("stem", "index", "ext", "parent", "srcext")
@@ -52,7 +52,7 @@ def check_template(template: str, copies: int) -> str | None:
     if sample.endswith(_EXT_MARK):
         return None
     ext = os.path.splitext(sample.replace(_EXT_MARK, ""))[1]
-    if ext.lower() in IMAGE_EXTENSIONS and format_for_path(ext) in FORMAT_MODES:
+    if EXTENSION_FORMATS.get(ext.lower()) in FORMAT_MODES:
         return ext
     raise UsageError(
         f"--name {template!r}: the names it gives have no image extension augcli writes; "

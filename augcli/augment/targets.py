@@ -20,7 +20,6 @@ from augcli.formats import (
     FORMAT_MODES,
     SAME_FALLBACK,
     format_can_hold,
-    format_for_path,
     needs_probe,
     same_format_extension,
 )
@@ -44,7 +43,7 @@ class Targets:
         self.explicit: tuple[str, str] | None = None
         self.flag = f"--format {out_format.lower()}"
         if template_ext is not None:
-            fmt = format_for_path(template_ext) or ""
+            fmt = EXTENSION_FORMATS[template_ext.lower()]  # checked by check_template
             if out_format not in ("same", fmt):
                 raise UsageError(
                     f"--name ends in {template_ext} but --format is {out_format.lower()}; "
