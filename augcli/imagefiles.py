@@ -33,10 +33,7 @@ from __future__ import annotations
 import os
 import re
 import struct
-import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +41,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from augcli.atomic import atomic_write
+from augcli.decoding import bomb_message, decoder_notes, pillow_pixel_limit
 from augcli.errors import InputError, OutputError
 from augcli.formats import (
     IMAGE_EXTENSIONS,
@@ -74,7 +72,6 @@ _DECODE_ERRORS = (
     OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError,
     ZeroDivisionError, OverflowError, MemoryError,
 )  # fmt: skip
-_PIXEL_LIMIT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,54 +112,6 @@ class EncodeError(OutputError):
     def __init__(self, path: object, reason: str) -> None:
         super().__init__(f"cannot write {path}: {reason}")
         self.reason = reason
-
-
-@contextmanager
-def _pillow_pixel_limit(
-    max_pixels: int | None, caught: list[warnings.WarningMessage] | None = None
-) -> Iterator[None]:
-    """Keep Pillow's own bomb check from refusing what ``max_pixels`` allows, for one read.
-
-    Warnings are recorded in ``caught`` (Pillow's bomb warning dropped) instead of shown, with
-    ``warnings.catch_warnings`` (restored on exit). Pillow's global limit is only lifted when
-    ``max_pixels`` is None or above it: under a lock held for the whole read, restored in
-    ``finally``; our own header check applies in every case.
-    """
-    with warnings.catch_warnings(record=True) as recorded:
-        warnings.simplefilter("always")
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            pillow_limit = Image.MAX_IMAGE_PIXELS
-            if pillow_limit is None or (max_pixels is not None and max_pixels <= pillow_limit):
-                yield
-                return
-            with _PIXEL_LIMIT_LOCK:
-                saved = Image.MAX_IMAGE_PIXELS
-                Image.MAX_IMAGE_PIXELS = None
-                try:
-                    yield
-                finally:
-                    Image.MAX_IMAGE_PIXELS = saved
-        finally:
-            if caught is not None:
-                caught.extend(recorded)
-
-
-def _notes(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
-    """Each distinct warning message once, in order."""
-    return tuple(dict.fromkeys(str(w.message).strip() or w.category.__name__ for w in caught))
-
-
-def _bomb_message(path: object, max_pixels: int, size: tuple[int, int] | int | None) -> str:
-    """The refusal of an image larger than ``max_pixels`` (size: (w, h), a pixel count, None)."""
-    if isinstance(size, tuple):
-        dims = f"{size[0]}x{size[1]} = {size[0] * size[1]:,} pixels"
-    else:
-        dims = f"{size:,} pixels" if size else "too many pixels"
-    return (
-        f"cannot read image {path}: {dims}, more than the limit of {max_pixels:,} "
-        "(a possible decompression bomb); raise the pixel limit if you trust this file"
-    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -239,7 +188,7 @@ def probe_mode(path: str | os.PathLike[str]) -> str:
         The file cannot be opened as an image.
     """
     try:
-        with _pillow_pixel_limit(None), Image.open(path) as im:  # warnings: read_image's
+        with pillow_pixel_limit(None), Image.open(path) as im:  # warnings: read_image's
             return _target_mode(im)
     except ValueError as exc:
         raise InputError(f"cannot read image {path}: {exc}") from None
@@ -277,10 +226,10 @@ def read_image(
     try:
         if os.path.isfile(path) and os.path.getsize(path) == 0:
             raise InputError(f"cannot read image {path}: the file is empty (0 bytes)")
-        with _pillow_pixel_limit(max_pixels, caught), Image.open(path) as im:
+        with pillow_pixel_limit(max_pixels, caught), Image.open(path) as im:
             width, height = im.size
             if max_pixels is not None and width * height > max_pixels:
-                raise InputError(_bomb_message(path, max_pixels, (width, height)))
+                raise InputError(bomb_message(path, max_pixels, (width, height)))
             fmt = im.format or "unknown"
             n_frames = max(1, int(getattr(im, "n_frames", 1)))  # a PSD without layers says 0
             if n_frames > 1:
@@ -295,10 +244,10 @@ def read_image(
     except Image.DecompressionBombError as exc:  # Pillow's check, before ours could run
         claimed = re.search(r"\((\d+) pixels\)", str(exc))
         pixels = int(claimed.group(1)) if claimed else None
-        raise InputError(_bomb_message(path, max_pixels or DEFAULT_MAX_PIXELS, pixels)) from None
+        raise InputError(bomb_message(path, max_pixels or DEFAULT_MAX_PIXELS, pixels)) from None
     except _DECODE_ERRORS as exc:
         raise InputError(f"cannot read image {path}: {_reason(exc)}") from None
-    return ImageData(array, mode, fmt, n_frames, transposed, _notes(caught))
+    return ImageData(array, mode, fmt, n_frames, transposed, decoder_notes(caught))
 
 
 def _default_mode(array: np.ndarray) -> str:
