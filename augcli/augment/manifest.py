@@ -135,9 +135,34 @@ def repair(path: Path, dst: Path) -> list[dict[str, Any]]:
 
 
 def rewrite_sorted(path: Path, order: Callable[[dict[str, Any]], Any]) -> None:
-    """Rewrite the manifest atomically with its lines sorted by ``order`` (task order)."""
-    entries = read_entries(path)
-    write_entries(path, sorted(entries, key=order))
+    """Rewrite the manifest atomically with its lines sorted by ``order`` (task order).
+
+    Only each line's sort key and place in the file are kept in memory, not the lines: the
+    lines are copied from the old file into the new one in order.
+    """
+    places: list[tuple[Any, int, int]] = []
+    try:
+        with open(path, "rb") as handle:
+            offset = 0
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    break  # torn last line
+                try:
+                    entry = json.loads(raw)
+                except ValueError:
+                    entry = None
+                if isinstance(entry, dict) and isinstance(entry.get("output"), str):
+                    places.append((order(entry), offset, len(raw)))
+                offset += len(raw)
+            places.sort(key=lambda place: place[0])
+            with atomic_write(path, "wb") as out:
+                for _, start, length in places:
+                    handle.seek(start)
+                    out.write(handle.read(length))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot rewrite {path}: {exc.strerror}") from None
 
 
 class ManifestWriter:

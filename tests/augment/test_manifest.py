@@ -257,3 +257,13 @@ def test_manifest_is_byte_identical_for_any_workers_and_after_resume(src, pipe, 
     assert run("augment", src, dst, "-c", pipe, "--seed", 2, "--copies", 2,
                "--include-original", "--workers", 2, "--resume").exit_code == 0  # fmt: skip
     assert (dst / MANIFEST_NAME).read_bytes() == made[1]
+
+
+def test_overwrite_without_a_manifest_removes_the_earlier_runs_record(src, tmp_path):
+    """--no-manifest writes no record, so the earlier run's, which no longer describes DST, goes
+    too (after its provable outputs were removed)."""
+    dst = tmp_path / "out"
+    assert run("augment", src, dst, "--copies", 2, "--seed", 1).exit_code == 0
+    result = run("augment", src, dst, "--copies", 1, "--seed", 2, "--overwrite", "--no-manifest")
+    assert result.exit_code == 0, result.output
+    assert sorted(files(dst)) == ["a_aug0.png", "b_aug0.png", "sub/c_aug0.png"]
