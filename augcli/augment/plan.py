@@ -5,8 +5,10 @@ each input with its key, its outputs and their names, the outputs ``--resume`` k
 whether the original is copied byte for byte. Executors run these tasks; nothing downstream
 names outputs again. It refuses, with exit status 2 and nothing written: a missing source, a
 destination that is a file or the source itself, a bad name template, two inputs mapping to
-one output name, inputs the chosen output format cannot hold, and existing outputs unless
-``--overwrite`` or ``--resume`` says what to do with them.
+one output name (suggesting a ``--name`` that tells them apart), inputs the chosen output
+format cannot hold (:mod:`augcli.augment.targets`), existing outputs unless ``--overwrite`` or
+``--resume`` says what to do with them, and for ``--resume`` existing outputs its manifest does
+not list with their size.
 """
 
 from __future__ import annotations
