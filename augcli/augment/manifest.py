@@ -20,7 +20,7 @@ import json
 import os
 import stat
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PureWindowsPath
 from typing import IO, Any
 
 from augcli.atomic import atomic_write
@@ -41,15 +41,19 @@ def file_digest(path: str | os.PathLike[str]) -> tuple[int, str]:
 
 
 def _check_output(path: Path, number: int, output: str) -> None:
-    """Refuse a line whose ``output`` is not a plain relative path inside DST."""
-    pure = PurePosixPath(output)
+    """Refuse a line whose ``output`` is not a plain relative path inside DST.
+
+    Parts are split on ``/`` (and on ``\\`` where that is a separator too); ``\\`` and ``:`` are
+    ordinary characters of POSIX file names.
+    """
+    windows = os.name == "nt"
+    parts = output.replace("\\", "/").split("/") if windows else output.split("/")
     if (
         not output
-        or "\\" in output
         or "\0" in output
-        or pure.is_absolute()
-        or (len(output) > 1 and output[1] == ":")
-        or any(part in ("..", ".", "") for part in output.split("/"))
+        or output.startswith("/")
+        or (windows and PureWindowsPath(output).anchor)
+        or any(part in ("..", ".", "") for part in parts)
     ):
         raise UsageError(
             f"{path}:{number}: corrupt manifest: output {output!r} is not a path inside DST "

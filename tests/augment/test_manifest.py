@@ -267,3 +267,24 @@ def test_overwrite_without_a_manifest_removes_the_earlier_runs_record(src, tmp_p
     result = run("augment", src, dst, "--copies", 1, "--seed", 2, "--overwrite", "--no-manifest")
     assert result.exit_code == 0, result.output
     assert sorted(files(dst)) == ["a_aug0.png", "b_aug0.png", "sub/c_aug0.png"]
+
+
+def test_odd_but_legal_names_are_not_taken_for_a_corrupt_manifest(tmp_path):
+    """Backslashes and colons are ordinary characters of POSIX file names."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("we\\ird.png", "c:lon.png", "sp ace.png"):
+        Image.fromarray(np.zeros((4, 5, 3), np.uint8)).save(src / name, format="PNG")
+    dst = tmp_path / "out"
+    assert run("augment", src, dst, "--copies", 2, "--seed", 1).exit_code == 0
+    (dst / "we\\ird_aug1.png").unlink()
+    resumed = run("augment", src, dst, "--copies", 2, "--seed", 1, "--resume", "--json")
+    assert resumed.exit_code == 0 and json.loads(resumed.stdout)["written"] == 1
+    over = run("augment", src, dst, "--copies", 1, "--seed", 1, "--overwrite", "--json")
+    assert over.exit_code == 0 and json.loads(over.stdout)["earlier_removed"] == 3
+    assert sorted(files(dst)) == [
+        MANIFEST_NAME,
+        "c:lon_aug0.png",
+        "sp ace_aug0.png",
+        "we\\ird_aug0.png",
+    ]
