@@ -4,8 +4,13 @@ The plan (:mod:`augcli.augment.plan`) lists every task; this module only execute
 worker reads the input, runs the pipeline for every copy and writes each result to a temporary
 file (``TEMP_PREFIX`` + name) in its destination folder; the main process hands each result to
 one writer, which appends the output's manifest line and renames the file into place, so an
-output exists whole or not at all and always has its manifest line. Tasks are submitted a few
-at a time, so the images in memory stay bounded whatever the dataset size.
+output exists whole or not at all and always has its manifest line. The worker also hashes
+each file it wrote (size and SHA-256 for the line), so the main process never reads images.
+Tasks are submitted a few at a time, so the images in memory stay bounded whatever the dataset
+size. Before the work, ``--resume`` checks that DST holds the same run and ``--overwrite``
+removes the earlier run's provable leftovers (:mod:`augcli.augment.earlier`); when the run
+ends, however it ends, the manifest is rewritten in task order: the same bytes for any
+``--workers``.
 
 Faults: an unreadable input is a failed task (the run goes on; exit status 1). A worker that
 dies takes only its own task down: the tasks that were in flight are re-run one at a time in a
@@ -281,7 +286,7 @@ def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> No
 
 
 def _sort_manifest(path: Path | None, plan: Plan, summary: Summary, strict: bool) -> None:
-    """Rewrite the manifest in task order (same bytes for any workers); see the module doc.
+    """Rewrite the manifest in task order (same bytes for any workers).
 
     A run that is already stopping keeps its manifest in completion order if this fails too
     (every line is still valid); a run that ended stops here with its summary.
