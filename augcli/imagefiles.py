@@ -23,9 +23,10 @@ F                      HxW float32                 F
 =====================  ==========================  ==================  ======================
 
 Multi-frame files (animated GIF/WebP/PNG, multi-page TIFF) give their first frame; the frame
-count is in :attr:`ImageData.n_frames`. Nothing here changes Pillow's global settings for longer
-than one call: ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never touched (truncated files are errors)
-and ``Image.MAX_IMAGE_PIXELS`` is only lifted, under a lock, for a read whose own limit is higher.
+count is in :attr:`ImageData.n_frames`. A Photoshop file gives its merged image. Nothing here
+changes Pillow's global settings for longer than one call: ``ImageFile.LOAD_TRUNCATED_IMAGES``
+is never touched (truncated files are errors) and ``Image.MAX_IMAGE_PIXELS`` is only lifted,
+under a lock, for a read whose own limit is higher.
 """
 
 from __future__ import annotations
@@ -231,9 +232,9 @@ def read_image(
             if max_pixels is not None and width * height > max_pixels:
                 raise InputError(bomb_message(path, max_pixels, (width, height)))
             fmt = im.format or "unknown"
-            n_frames = max(1, int(getattr(im, "n_frames", 1)))  # a PSD without layers says 0
-            if n_frames > 1:
-                im.seek(0)
+            # Opened images stand at their first frame (a PSD at its merged image: its
+            # "frames" are layers, not a sequence, and seeking to 0 would fail).
+            n_frames = 1 if fmt == "PSD" else max(1, int(getattr(im, "n_frames", 1)))
             im.load()
             transposed = im.getexif().get(ORIENTATION_TAG, 1) not in (1, None)
             if transposed:  # else exif_transpose only copies
