@@ -4,7 +4,9 @@ Used by ``augcli pool`` (original + one tile per pooling method) and ``augcli pr
 (augmentation samples). Knows nothing about either.
 
 Layout: cells of equal size (the largest tile), ``columns`` per row, each cell a caption strip
-above its tile; tiles are centred in their cell on a white background.
+above its tile; tiles are centred in their cell on a white background. Small tiles (the largest
+under :data:`MIN_TILE` pixels) are all enlarged by one whole factor, nearest neighbour, so that
+pixels stay sharp and tiles keep their relative sizes; captions wrap, never cut.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ BACKGROUND = (255, 255, 255)
 TEXT = (0, 0, 0)
 MARGIN = 8
 GAP = 8
-MAX_LABEL_LINES = 3
+MIN_TILE = 128
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -46,7 +48,7 @@ def _as_rgb(tile: np.ndarray, index: int) -> np.ndarray:
 
 
 def _wrap(text: str, font, width: int, draw: ImageDraw.ImageDraw) -> list[str]:
-    """Greedy word wrap to ``width`` pixels; over-long words are cut with an ellipsis."""
+    """Greedy word wrap to ``width`` pixels; a word longer than a line continues on the next."""
 
     def fits(s: str) -> bool:
         return draw.textlength(s, font=font) <= width
@@ -63,14 +65,19 @@ def _wrap(text: str, font, width: int, draw: ImageDraw.ImageDraw) -> list[str]:
                 lines.append(line)
             line = word
             while not fits(line) and len(line) > 1:
-                line = line[:-1]
-            if line != word:
-                line = line[:-1] + "…" if len(line) > 1 else line
+                cut = len(line) - 1
+                while cut > 1 and not fits(line[:cut]):
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
         lines.append(line)
-    if len(lines) > MAX_LABEL_LINES:
-        lines = lines[:MAX_LABEL_LINES]
-        lines[-1] = lines[-1].rstrip(".…") + "…"
     return lines
+
+
+def enlargement(tiles: list[np.ndarray], min_size: int = MIN_TILE) -> int:
+    """The whole factor that brings the largest tile's longer side to at least ``min_size``."""
+    longest = max(max(t.shape[:2]) for t in tiles)
+    return max(1, math.ceil(min_size / longest))
 
 
 def make_sheet(
@@ -79,6 +86,7 @@ def make_sheet(
     columns: int | None = None,
     *,
     font_size: int | None = None,
+    min_tile: int = MIN_TILE,
 ) -> np.ndarray:
     """Arrange image tiles in a grid with a caption above each.
 
@@ -88,11 +96,14 @@ def make_sheet(
         uint8 images, ``H x W`` (grey) or ``H x W x 3`` / ``H x W x 4`` (alpha composited on
         white). Sizes may differ; each is centred in a cell the size of the largest.
     labels : list of str
-        One caption per tile (wrapped to the cell width, at most three lines).
+        One caption per tile (wrapped to the cell width; no text is cut).
     columns : int, optional
         Tiles per row; default ``ceil(sqrt(n))``.
     font_size : int, optional
         Caption size in pixels; default scales with the cell width (12 to 20 px).
+    min_tile : int, optional
+        When the largest tile's longer side is under this, every tile is enlarged by the
+        smallest whole factor that reaches it (nearest neighbour); 1 never enlarges.
 
     Returns
     -------
@@ -110,6 +121,9 @@ def make_sheet(
     if len(tiles) != len(labels):
         raise ValueError(f"got {len(tiles)} tiles but {len(labels)} labels")
     rgb = [_as_rgb(tile, i) for i, tile in enumerate(tiles)]
+    factor = enlargement(rgb, min_tile)
+    if factor > 1:  # nearest neighbour: every pixel becomes a factor x factor block
+        rgb = [np.repeat(np.repeat(t, factor, axis=0), factor, axis=1) for t in rgb]
     n = len(rgb)
     columns = columns or math.ceil(math.sqrt(n))
     if columns < 1:

@@ -23,9 +23,10 @@ F                      HxW float32                 F
 =====================  ==========================  ==================  ======================
 
 Multi-frame files (animated GIF/WebP/PNG, multi-page TIFF) give their first frame; the frame
-count is in :attr:`ImageData.n_frames`. Nothing here changes Pillow's global settings for longer
-than one call: ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never touched (truncated files are errors)
-and ``Image.MAX_IMAGE_PIXELS`` is only lifted, under a lock, for a read whose own limit is higher.
+count is in :attr:`ImageData.n_frames`. A Photoshop file gives its merged image. Nothing here
+changes Pillow's global settings for longer than one call: ``ImageFile.LOAD_TRUNCATED_IMAGES``
+is never touched (truncated files are errors) and ``Image.MAX_IMAGE_PIXELS`` is only lifted,
+under a lock, for a read whose own limit is higher.
 """
 
 from __future__ import annotations
@@ -33,10 +34,7 @@ from __future__ import annotations
 import os
 import re
 import struct
-import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +42,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from augcli.atomic import atomic_write
+from augcli.decoding import bomb_message, decoder_notes, pillow_pixel_limit
 from augcli.errors import InputError, OutputError
 from augcli.formats import (
     IMAGE_EXTENSIONS,
@@ -74,7 +73,6 @@ _DECODE_ERRORS = (
     OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError,
     ZeroDivisionError, OverflowError, MemoryError,
 )  # fmt: skip
-_PIXEL_LIMIT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,47 +89,30 @@ class ImageData:
         The source's Pillow format name ("JPEG", "PNG", ...).
     n_frames : int
         Number of frames in the source; only the first was decoded.
+    transposed : bool
+        The EXIF orientation turned or flipped the pixels (the file's bytes are not upright).
+    notes : tuple of str
+        Warnings the decoder raised (Pillow's "Truncated File Read" and the like), each once,
+        for the caller to report with the path instead of as raw Python warnings.
     """
 
     array: np.ndarray
     mode: str
     format: str
     n_frames: int
+    transposed: bool = False
+    notes: tuple[str, ...] = ()
 
 
-@contextmanager
-def _pillow_pixel_limit(max_pixels: int | None) -> Iterator[None]:
-    """Keep Pillow's own bomb check from refusing what ``max_pixels`` allows, for one read.
+class EncodeError(OutputError):
+    """An image cannot be encoded in the chosen format (the format, not the destination).
 
-    Pillow's warning is silenced with ``warnings.catch_warnings`` (restored on exit). Its global
-    limit is only lifted when ``max_pixels`` is None or above it: under a lock held for the whole
-    read, restored in ``finally``; our own header check applies in every case.
+    ``reason`` is the message without the path (a caller may name another file).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        pillow_limit = Image.MAX_IMAGE_PIXELS
-        if pillow_limit is None or (max_pixels is not None and max_pixels <= pillow_limit):
-            yield
-            return
-        with _PIXEL_LIMIT_LOCK:
-            saved = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = None
-            try:
-                yield
-            finally:
-                Image.MAX_IMAGE_PIXELS = saved
 
-
-def _bomb_message(path: object, max_pixels: int, size: tuple[int, int] | int | None) -> str:
-    """The refusal of an image larger than ``max_pixels`` (size: (w, h), a pixel count, None)."""
-    if isinstance(size, tuple):
-        dims = f"{size[0]}x{size[1]} = {size[0] * size[1]:,} pixels"
-    else:
-        dims = f"{size:,} pixels" if size else "too many pixels"
-    return (
-        f"cannot read image {path}: {dims}, more than the limit of {max_pixels:,} "
-        "(a possible decompression bomb); raise the pixel limit if you trust this file"
-    )
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.reason = reason
 
 
 def _reason(exc: BaseException) -> str:
@@ -208,7 +189,7 @@ def probe_mode(path: str | os.PathLike[str]) -> str:
         The file cannot be opened as an image.
     """
     try:
-        with Image.open(path) as im:
+        with pillow_pixel_limit(None), Image.open(path) as im:  # warnings: read_image's
             return _target_mode(im)
     except ValueError as exc:
         raise InputError(f"cannot read image {path}: {exc}") from None
@@ -242,19 +223,21 @@ def read_image(
         The file is missing, unreadable, not an image, truncated, corrupt, too large, or in a
         mode augcli does not support; the message names the path and gives one reason.
     """
+    caught: list[warnings.WarningMessage] = []
     try:
         if os.path.isfile(path) and os.path.getsize(path) == 0:
             raise InputError(f"cannot read image {path}: the file is empty (0 bytes)")
-        with _pillow_pixel_limit(max_pixels), Image.open(path) as im:
+        with pillow_pixel_limit(max_pixels, caught), Image.open(path) as im:
             width, height = im.size
             if max_pixels is not None and width * height > max_pixels:
-                raise InputError(_bomb_message(path, max_pixels, (width, height)))
+                raise InputError(bomb_message(path, max_pixels, (width, height)))
             fmt = im.format or "unknown"
-            n_frames = int(getattr(im, "n_frames", 1))
-            if n_frames > 1:
-                im.seek(0)
+            # Opened images stand at their first frame (a PSD at its merged image: its
+            # "frames" are layers, not a sequence, and seeking to 0 would fail).
+            n_frames = 1 if fmt == "PSD" else max(1, int(getattr(im, "n_frames", 1)))
             im.load()
-            if im.getexif().get(ORIENTATION_TAG, 1) != 1:  # else exif_transpose only copies
+            transposed = im.getexif().get(ORIENTATION_TAG, 1) not in (1, None)
+            if transposed:  # else exif_transpose only copies
                 im = ImageOps.exif_transpose(im)
             array, mode = _to_array(im, path)
     except InputError:
@@ -262,10 +245,10 @@ def read_image(
     except Image.DecompressionBombError as exc:  # Pillow's check, before ours could run
         claimed = re.search(r"\((\d+) pixels\)", str(exc))
         pixels = int(claimed.group(1)) if claimed else None
-        raise InputError(_bomb_message(path, max_pixels or DEFAULT_MAX_PIXELS, pixels)) from None
+        raise InputError(bomb_message(path, max_pixels or DEFAULT_MAX_PIXELS, pixels)) from None
     except _DECODE_ERRORS as exc:
         raise InputError(f"cannot read image {path}: {_reason(exc)}") from None
-    return ImageData(array=array, mode=mode, format=fmt, n_frames=n_frames)
+    return ImageData(array, mode, fmt, n_frames, transposed, decoder_notes(caught))
 
 
 def _default_mode(array: np.ndarray) -> str:
@@ -304,7 +287,7 @@ def _to_pil(array: np.ndarray, mode: str | None, fmt: str) -> Image.Image:
 
 def _save_options(fmt: str, quality: int) -> dict[str, object]:
     """Encoder options per format: quality for the lossy ones, speed for the lossless ones."""
-    if fmt in ("JPEG", "WEBP"):
+    if fmt in ("JPEG", "WEBP", "AVIF"):
         return {"quality": quality}
     if fmt == "PNG":
         return {"compress_level": PNG_COMPRESS_LEVEL}
@@ -347,9 +330,12 @@ def write_image(
 
     Raises
     ------
+    EncodeError
+        A format that cannot hold the mode (:func:`format_can_hold`) or an encoder that
+        refuses the image (a subclass of OutputError: the format, not the destination).
     OutputError
-        Unknown extension, a format that cannot hold the mode (:func:`format_can_hold`), or an
-        OS error (permission, disk full, read-only file system, missing folder).
+        Unknown extension, or an OS error (permission, disk full, read-only file system,
+        missing folder).
     ValueError
         The array's dtype or shape fits no writable mode, or does not match ``mode``.
     """
@@ -361,11 +347,15 @@ def write_image(
             f"(use one of {', '.join(sorted(IMAGE_EXTENSIONS))})"
         )
     image = _to_pil(array, mode, fmt)
-    reason = format_can_hold(fmt, mode or image.mode)
+    reason = format_can_hold(fmt, mode or image.mode, path.suffix)
     if reason is not None:
-        raise OutputError(f"cannot write {path}: {reason}")
-    try:
-        with atomic_write(path, atomic=atomic) as handle:
+        raise EncodeError(path, reason)
+    with atomic_write(path, atomic=atomic) as handle:
+        try:
             image.save(handle, format=fmt, **_save_options(fmt, quality))
-    except (ValueError, KeyError, TypeError) as exc:  # Pillow encoder refusals
-        raise OutputError(f"cannot write {path}: {exc}") from None
+        except (ValueError, KeyError, TypeError, struct.error) as exc:  # encoder refusals
+            raise EncodeError(path, f"the {fmt} encoder refused it ({exc})") from None
+        except OSError as exc:
+            if exc.errno is not None:
+                raise  # the destination: disk full, permissions (OutputError, see atomic_write)
+            raise EncodeError(path, f"the {fmt} encoder failed ({exc})") from None

@@ -150,3 +150,29 @@ def make_cmyk_jpeg(path: Path) -> np.ndarray:
 def make_int32_tiff(path: Path, array: np.ndarray) -> None:
     """A mode-I (32-bit signed integer) TIFF holding ``array``."""
     Image.fromarray(np.asarray(array, dtype=np.int32)).save(path, format="TIFF")
+
+
+def make_png_with_decoder_warning(path: Path) -> np.ndarray:
+    """A PNG whose acTL chunk claims 0 frames: Pillow warns "Invalid APNG" and reads the still
+    image. Returns the pixels."""
+    pixels = asymmetric_rgb(4, 6)
+    Image.fromarray(pixels).save(path, format="PNG")
+    data = path.read_bytes()
+    ihdr_end = 8 + 4 + 4 + 13 + 4
+    actl = _png_chunk(b"acTL", struct.pack(">II", 0, 0))
+    path.write_bytes(data[:ihdr_end] + actl + data[ihdr_end:])
+    return pixels
+
+
+def make_rgba_bmp(path: Path, rgba: np.ndarray) -> None:
+    """A 32-bit BMP with a BITMAPV4HEADER whose bit fields include an alpha mask (Pillow reads
+    it as RGBA; Pillow itself only writes BMP without alpha)."""
+    height, width = rgba.shape[:2]
+    bgra = rgba[::-1, :, [2, 1, 0, 3]].tobytes()  # bottom-up rows, BGRA
+    header = struct.pack(
+        "<IiiHHIIiiII4I4s36x3I",
+        108, width, height, 1, 32, 3, len(bgra), 2835, 2835, 0, 0,
+        0x00FF0000, 0x0000FF00, 0x000000FF, 0xFF000000, b"BGRs", 0, 0, 0,
+    )  # fmt: skip
+    offset = 14 + len(header)
+    path.write_bytes(b"BM" + struct.pack("<IHHI", offset + len(bgra), 0, 0, offset) + header + bgra)

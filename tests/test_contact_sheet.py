@@ -23,7 +23,7 @@ def _locate(sheet: np.ndarray, marker) -> tuple[int, int]:
 def test_tiles_are_placed_unaltered_in_reading_order():
     markers = [(250, 1, 1), (1, 250, 1), (1, 1, 250), (250, 250, 1), (1, 250, 250)]
     tiles = [_tile(30, 40, m, i) for i, m in enumerate(markers)]
-    sheet = make_sheet(tiles, [f"tile {i}" for i in range(5)], columns=3)
+    sheet = make_sheet(tiles, [f"tile {i}" for i in range(5)], columns=3, min_tile=1)
     assert sheet.dtype == np.uint8 and sheet.ndim == 3 and sheet.shape[2] == 3
     corners = [_locate(sheet, m) for m in markers]
     for (y, x), tile in zip(corners, tiles, strict=True):
@@ -35,8 +35,8 @@ def test_tiles_are_placed_unaltered_in_reading_order():
 
 def test_captions_are_drawn_above_tiles():
     tile = _tile(20, 120, (250, 1, 1), 0)
-    blank = make_sheet([tile], [""])
-    text = make_sheet([tile], ["Hello sheet"])
+    blank = make_sheet([tile], [""], min_tile=1)
+    text = make_sheet([tile], ["Hello sheet"], min_tile=1)
     y, x = _locate(text, (250, 1, 1))
     strip = text[:y, x : x + 120]
     assert np.any(np.all(strip < 128, axis=-1))  # dark text pixels above the tile
@@ -49,9 +49,45 @@ def test_grey_mixed_sizes_and_alpha():
     rgba[..., 0] = 200
     rgba[..., 3] = 255
     rgba[0, 0, 3] = 0  # fully transparent -> background
-    sheet = make_sheet([grey, rgba], ["grey", "rgba"], columns=2)
+    sheet = make_sheet([grey, rgba], ["grey", "rgba"], columns=2, min_tile=1)
     assert np.all(sheet == (77, 77, 77), axis=-1).sum() == 120
     assert np.all(sheet == (200, 0, 0), axis=-1).sum() == 35
+
+
+def test_small_tiles_are_enlarged_nearest_by_one_whole_factor():
+    """The largest tile is 20x30 (< 128): every tile is enlarged by ceil(128 / 30) = 5, each
+    pixel a 5x5 block (oracle: numpy.kron), so relative sizes are kept."""
+    big = _tile(20, 30, (250, 1, 1), 0)
+    small = _tile(6, 8, (1, 250, 1), 1)
+    sheet = make_sheet([big, small], ["big", "small"], columns=2)
+    for tile in (big, small):
+        marker = tuple(int(v) for v in tile[0, 0])
+        hits = np.argwhere(np.all(sheet == marker, axis=-1))
+        assert len(hits) == 25
+        y, x = hits.min(axis=0)
+        expected = np.kron(tile, np.ones((5, 5, 1), np.uint8))
+        h, w = expected.shape[:2]
+        np.testing.assert_array_equal(sheet[y : y + h, x : x + w], expected)
+    large = _tile(130, 20, (250, 1, 1), 2)
+    assert len(np.argwhere(np.all(make_sheet([large], ["l"]) == (250, 1, 1), axis=-1))) == 1
+
+
+def test_captions_wrap_and_no_text_is_cut():
+    """A caption longer than a line, and a word longer than a line, take more lines; the
+    characters drawn are all there (ink grows with the text, never an ellipsis)."""
+    tile = np.zeros((128, 128, 3), np.uint8)
+    one = make_sheet([tile], ["crop"])
+    word = make_sheet([tile], ["x" * 80])  # one word wider than the cell
+    many = make_sheet([tile], ["rotate +12.3°, scale 1.05, crop 120x96, translate +3,-2px " * 4])
+    assert word.shape[0] > one.shape[0] and many.shape[0] > one.shape[0]
+    assert word.shape[1] == one.shape[1] == many.shape[1]
+    from PIL import Image, ImageDraw
+
+    from augcli.contact_sheet import _font, _wrap  # the drawn lines, joined, are the caption
+
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    lines = _wrap("x" * 80, _font(12), 100, draw)
+    assert "".join(lines) == "x" * 80 and len(lines) > 1
 
 
 def test_long_labels_wrap_without_growing_the_cell_width():

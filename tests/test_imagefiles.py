@@ -480,8 +480,28 @@ def test_format_can_hold_unknowns():
     assert "does not write mode 'CMYK'" in format_can_hold("TIFF", "CMYK")
 
 
+def test_image_extensions_are_every_extension_pillow_reads_but_its_stubs():
+    """Every extension Pillow registers for a format it opens is an input, except formats that
+    need an outside tool or only identify (formats.NOT_READ); AVIF where this Pillow reads it."""
+    from PIL import Image, features
+
+    from augcli.formats import NOT_READ
+
+    Image.init()
+    readable = {
+        ext
+        for ext, fmt in Image.registered_extensions().items()
+        if (fmt in Image.OPEN or fmt == "MPO") and fmt not in NOT_READ
+    }
+    if not features.check("avif"):
+        readable -= {".avif", ".avifs"}
+    assert readable == IMAGE_EXTENSIONS
+    assert {".ppm", ".pgm", ".pbm", ".tga", ".ico", ".jp2", ".sgi", ".pcx", ".dds", ".psd"} <= (
+        IMAGE_EXTENSIONS
+    )
+
+
 def test_extension_tables():
-    assert IMAGE_EXTENSIONS == {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
     assert FORMAT_EXTENSIONS["JPEG"] == ".jpg" and FORMAT_EXTENSIONS["TIFF"] == ".tif"
     for fmt, ext in FORMAT_EXTENSIONS.items():
         assert ext in IMAGE_EXTENSIONS

@@ -5,8 +5,10 @@ each input with its key, its outputs and their names, the outputs ``--resume`` k
 whether the original is copied byte for byte. Executors run these tasks; nothing downstream
 names outputs again. It refuses, with exit status 2 and nothing written: a missing source, a
 destination that is a file or the source itself, a bad name template, two inputs mapping to
-one output name, inputs the chosen output format cannot hold, and existing outputs unless
-``--overwrite`` or ``--resume`` says what to do with them.
+one output name (suggesting a ``--name`` that tells them apart), inputs the chosen output
+format cannot hold (:mod:`augcli.augment.targets`), existing outputs unless ``--overwrite`` or
+``--resume`` says what to do with them, and for ``--resume`` existing outputs its manifest does
+not list with their size.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from pathlib import Path
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.labels.coco import CocoIndex, load_coco
 from augcli.augment.labels.files import LabelOptions, LabelPlanner, LabelTask, check_label_paths
-from augcli.augment.manifest import MANIFEST_NAME
-from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_extension, output_names
+from augcli.augment.manifest import MANIFEST_NAME, read_entries
+from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_names, suggest_template
+from augcli.augment.targets import Targets
 from augcli.augment.walk import Folder, walk
-from augcli.errors import InputError, UsageError
-from augcli.formats import IMAGE_EXTENSIONS, format_can_hold
-from augcli.imagefiles import DEFAULT_MAX_PIXELS, probe_mode
+from augcli.errors import UsageError
+from augcli.formats import IMAGE_EXTENSIONS
+from augcli.imagefiles import DEFAULT_MAX_PIXELS
 
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
 MAX_LISTED = 5
+MAX_IGNORED_EXAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -116,8 +120,36 @@ class Plan:
     folders: list[tuple[str, int]] = field(default_factory=list)
     more_folders: int = 0
     examples: list[str] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)
+    ignored: dict[str, list[str]] = field(default_factory=dict)
+    ignored_counts: dict[str, int] = field(default_factory=dict)
+    converted: list[dict[str, object]] = field(default_factory=list)
     coco: CocoIndex | None = None
     unlisted: int = 0
+
+    def ignored_by_extension(self) -> dict[str, dict[str, object]]:
+        """Files that are not images, by extension: ``{".txt": {"count", "examples"}}``."""
+        return {
+            ext: {"count": self.ignored_counts[ext], "examples": self.ignored[ext]}
+            for ext in sorted(self.ignored_counts)
+        }
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``--dry-run --json`` report."""
+        return {
+            "dry_run": True,
+            "src": str(self.src),
+            "dst": str(self.dst),
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "existing": self.existing,
+            "folders": [{"folder": rel or ".", "images": n} for rel, n in self.folders],
+            "more_folders": self.more_folders,
+            "examples": self.examples,
+            "not_images": self.not_images,
+            "ignored": self.ignored_by_extension(),
+            "converted": self.converted,
+        }
 
     def to_text(self) -> str:
         """The ``--dry-run`` report."""
@@ -131,6 +163,15 @@ class Plan:
             lines.append(f"  {rel or '.'}: {count} image(s)")
         if self.more_folders:
             lines.append(f"  ... and {self.more_folders} more folder(s)")
+        for ext, info in self.ignored_by_extension().items():
+            lines.append(
+                f"ignored {info['count']} {ext or '(no extension)'} file(s), e.g. "
+                + ", ".join(info["examples"])  # type: ignore[arg-type]
+            )
+        for item in self.converted:
+            lines.append(
+                f"{item['count']} input(s) written as {item['written_as']}: {item['reason']}"
+            )
         if self.examples:
             lines.append("example outputs:")
             lines.extend(f"  {name}" for name in self.examples)
@@ -179,10 +220,12 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     """
     if options.out_format not in OUTPUT_FORMATS:
         raise UsageError(f"--format {options.out_format}: allowed: {', '.join(OUTPUT_FORMATS)}")
-    check_template(options.name_template, options.copies)
+    template_ext = check_template(options.name_template, options.copies)
+    targets = Targets(options.out_format, template_ext)
     src, dst, exclude = resolve_paths(src, dst)
     plan = Plan(src, dst, options)
     resume = options.existing == "resume"
+    recorded = _recorded_sizes(dst, options) if resume else None
     labelled = options.labels.any
     if labelled:
         check_label_paths(options.labels, src, dst)
@@ -194,10 +237,9 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         if options.labels.coco is not None:
             plan.coco = load_coco(options.labels.coco[0])
     planner = LabelPlanner(options.labels, plan.coco)
-    cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):
-        plan.not_images += folder.not_images
+        _count_ignored(plan, folder)
         if not folder.images:
             continue
         if len(plan.folders) < max_listed:
@@ -207,17 +249,20 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         out_dir = dst / folder.rel
         present = _listing(out_dir)
         claimed: dict[str, str] = {}
+        parent = folder.path.resolve().name  # {parent}: SRC's own name for files at its root
         for name in folder.images:
             plan.inputs += 1
             labels = planner.task(folder.rel, name, _rel(folder, name)) if labelled else None
             outputs: list[Output] = []
             skipped = 0
-            for copy, out in _output_names(folder, name, options):
+            ext = targets.extension(folder.path / name, _rel(folder, name))
+            for copy, out in _output_names(name, parent, ext, options):
                 if out in claimed:
                     raise UsageError(
                         f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
-                        f"written to {_rel(folder, out)}; use --name with {{ext}} or another "
-                        "--format"
+                        f"written to {_rel(folder, out)}; tell them apart with "
+                        f"--name '{suggest_template(options.name_template)}' "
+                        "({srcext} is the input's extension)"
                     )
                 claimed[out] = name
                 plan.outputs += 1
@@ -231,11 +276,15 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     existing_example = existing_example or _rel(folder, out)
                 if len(plan.examples) < MAX_LISTED:
                     plan.examples.append(str(out_dir / out))
-                if resume and every:
-                    skipped += 1
+                proven = (
+                    resume and out in present and _is_recorded(recorded, out_dir / out, folder, out)
+                )
+                if proven and every:
+                    skipped += 1  # image and every label file exist: --resume keeps them
+                elif resume and out in present and not proven:
+                    plan.unproven.append(_rel(folder, out))
                 else:
                     outputs.append(Output(copy, out))
-            same_ext = output_extension(name, options.out_format) == os.path.splitext(name)[1]
             plan.tasks.append(
                 Task(
                     str(folder.path / name),
@@ -244,26 +293,29 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     str(out_dir),
                     tuple(outputs),
                     skipped,
-                    same_ext,
+                    ext == os.path.splitext(name)[1],
                     labels,
                 )
             )
-            if options.out_format in ("JPEG", "WEBP") and len(cannot_hold) < MAX_LISTED:
-                reason = _cannot_hold(folder.path / name, options.out_format)
-                if reason:
-                    cannot_hold.append(f"  {_rel(folder, name)}: {reason}")
-    if cannot_hold:
-        raise UsageError(
-            f"--format {options.out_format.lower()} cannot hold some inputs:\n"
-            + "\n".join(cannot_hold)
-            + "\nchoose --format png or tiff, or leave --format at same"
-        )
+    targets.refuse_if_any()
+    plan.converted = targets.conversions()
     if plan.inputs == 0:
-        others = f"; {plan.not_images} other file(s) ignored" if plan.not_images else ""
-        raise UsageError(
-            f"SRC {src}: no images found (extensions {', '.join(sorted(IMAGE_EXTENSIONS))}, "
-            f"any case; hidden files skipped){others}"
+        others = (
+            f"; {plan.not_images} other file(s) ignored ("
+            + ", ".join(
+                f"{n} {ext or 'without extension'}" for ext, n in plan.ignored_counts.items()
+            )
+            + ")"
+            if plan.not_images
+            else ""
         )
+        raise UsageError(
+            f"SRC {src}: no images found (none of the {len(IMAGE_EXTENSIONS)} image extensions "
+            "Pillow reads: .jpg .png .tif .webp .bmp .gif .ppm .pgm .tga .jp2 ..., any case; "
+            f"hidden files skipped){others}"
+        )
+    if plan.unproven:
+        raise UsageError(_unproven_message(plan, dst, recorded is not None))
     plan.unlisted = planner.unlisted
     if options.existing == "refuse":
         coco_dst = options.labels.coco[1] if options.labels.coco else None
@@ -287,30 +339,66 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
 
 
 def _output_names(
-    folder: Folder, name: str, options: AugmentOptions
+    name: str, parent: str, ext: str, options: AugmentOptions
 ) -> list[tuple[int | None, str]]:
     """``(copy index or None for the original, output name)`` of one input."""
-    parent = os.path.basename(folder.path) if folder.rel else ""
     return output_names(
         name,
         parent,
         options.copies,
         options.name_template,
-        options.out_format,
+        ext,
         options.include_original,
     )
 
 
-def _claim_stem(folder: Folder, name: str, out: str, claimed: dict[str, str]) -> None:
-    """Label files are named by the output's stem: two outputs must not share one."""
-    key = "\0" + os.path.splitext(out)[0]
-    if key in claimed:
+def _count_ignored(plan: Plan, folder: Folder) -> None:
+    """Count a folder's files that are not images, by extension, with a few examples."""
+    plan.not_images += len(folder.others)
+    for name in folder.others:
+        ext = os.path.splitext(name)[1].lower()
+        plan.ignored_counts[ext] = plan.ignored_counts.get(ext, 0) + 1
+        examples = plan.ignored.setdefault(ext, [])
+        if len(examples) < MAX_IGNORED_EXAMPLES:
+            examples.append(_rel(folder, name))
+
+
+def _recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | None:
+    """``--resume``: each output the manifest lists, with its recorded size (None: no manifest)."""
+    if not options.manifest:
         raise UsageError(
-            f"{_rel(folder, name)} and {_rel(folder, claimed[key])} would both write labels "
-            f"named {_rel(folder, os.path.splitext(out)[0])}.*; use a --name template that "
-            "gives them different stems"
+            "--resume needs the manifest to tell which outputs the earlier run wrote; "
+            "drop --no-manifest"
         )
-    claimed[key] = name
+    path = dst / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    return {entry["output"]: entry.get("size") for entry in read_entries(path)}
+
+
+def _is_recorded(recorded: dict[str, object] | None, path: Path, folder: Folder, out: str) -> bool:
+    """Whether an existing output is listed in the manifest with its current size."""
+    if recorded is None:
+        return False
+    size = recorded.get(_rel(folder, out), -1)
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _unproven_message(plan: Plan, dst: Path, has_manifest: bool) -> str:
+    n = len(plan.unproven)
+    listed = ", ".join(plan.unproven[:MAX_LISTED]) + (", ..." if n > MAX_LISTED else "")
+    why = (
+        "not listed in its manifest, or changed since (size differs)"
+        if has_manifest
+        else f"and there is no manifest ({MANIFEST_NAME}) to tell which run wrote them"
+    )
+    return (
+        f"--resume: DST {dst} holds {n} output(s) that cannot be shown to come from this run "
+        f"({why}): {listed}; use --overwrite to replace them, or choose another DST"
+    )
 
 
 def _listing(folder: Path) -> set[str]:
@@ -324,9 +412,13 @@ def _rel(folder: Folder, name: str) -> str:
     return f"{folder.rel}/{name}" if folder.rel else name
 
 
-def _cannot_hold(path: Path, out_format: str) -> str | None:
-    try:
-        mode = probe_mode(path)
-    except InputError:
-        return None  # reported as a failed input when the run reaches it
-    return format_can_hold(out_format, mode)
+def _claim_stem(folder: Folder, name: str, out: str, claimed: dict[str, str]) -> None:
+    """Label files are named by the output's stem: two outputs must not share one."""
+    key = "\0" + os.path.splitext(out)[0]
+    if key in claimed:
+        raise UsageError(
+            f"{_rel(folder, name)} and {_rel(folder, claimed[key])} would both write labels "
+            f"named {_rel(folder, os.path.splitext(out)[0])}.*; use a --name template that "
+            "gives them different stems"
+        )
+    claimed[key] = name

@@ -4,8 +4,13 @@ The plan (:mod:`augcli.augment.plan`) lists every task; this module only execute
 worker reads the input, runs the pipeline for every copy and writes each result to a temporary
 file (``TEMP_PREFIX`` + name) in its destination folder; the main process hands each result to
 one writer, which appends the output's manifest line and renames the file into place, so an
-output exists whole or not at all and always has its manifest line. Tasks are submitted a few
-at a time, so the images in memory stay bounded whatever the dataset size.
+output exists whole or not at all and always has its manifest line. The worker also hashes
+each file it wrote (size and SHA-256 for the line), so the main process never reads images.
+Tasks are submitted a few at a time, so the images in memory stay bounded whatever the dataset
+size. Before the work, ``--resume`` checks that DST holds the same run and ``--overwrite``
+removes the earlier run's provable leftovers (:mod:`augcli.augment.earlier`); when the run
+ends, however it ends, the manifest is rewritten in task order: the same bytes for any
+``--workers``.
 
 Faults: an unreadable input is a failed task (the run goes on; exit status 1). A worker that
 dies takes only its own task down: the tasks that were in flight are re-run one at a time in a
@@ -19,24 +24,34 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.config import PipelineSpec
+from augcli.augment.earlier import check_same_run, remove_stale
+from augcli.augment.identity import run_identity
 from augcli.augment.labels.apply import read_labels, write_labels
 from augcli.augment.labels.coco import write_coco
 from augcli.augment.labels.files import temp_path
-from augcli.augment.manifest import MANIFEST_NAME, ManifestWriter, read_entries, repair
+from augcli.augment.manifest import (
+    MANIFEST_NAME,
+    ManifestWriter,
+    file_digest,
+    read_entries,
+    repair,
+    rewrite_sorted,
+)
 from augcli.augment.pipeline import Pipeline
-from augcli.augment.plan import AugmentOptions, Task, make_plan
-from augcli.augment.writer import Summary, TaskResult, Writer
+from augcli.augment.plan import AugmentOptions, Output, Plan, Task, make_plan
+from augcli.augment.writer import Summary, TaskResult, Writer, Written
 from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
-from augcli.imagefiles import read_image, write_image
+from augcli.imagefiles import EncodeError, read_image, write_image
 from augcli.progress import Reporter, SilentReporter
 from augcli.workers import deferred_interrupts, prepare_worker_process, run_in_process, run_pool
 
+MAX_REPORTED_KEPT = 20
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
 
 
@@ -54,13 +69,18 @@ def _init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool =
 
 
 def process(task: Task) -> TaskResult:
-    """Read one input, augment every copy and write each to its temporary file."""
+    """Read one input, augment every copy and write each to its temporary file.
+
+    Every problem of this input (unreadable, a step it does not fit, an encoder that refuses
+    it) fails the task with a reason naming its source; only a destination problem is fatal.
+    """
     pipeline: Pipeline = _WORKER["pipeline"]
     options: AugmentOptions = _WORKER["options"]
     result = TaskResult(task)
     try:
         data = read_image(task.src, max_pixels=options.max_pixels)
         result.n_frames = data.n_frames
+        result.notes = data.notes
         labels = task.labels
         inputs = None
         if labels is not None:
@@ -70,27 +90,25 @@ def process(task: Task) -> TaskResult:
             warps: list = []
             shape = data.array.shape[:2]
             if output.copy is None:
-                if task.copy_original:
+                if task.copy_original and not data.transposed:
                     shutil.copyfile(task.src, temp)
-                else:
-                    write_image(
-                        data.array, temp, mode=data.mode, quality=options.quality, atomic=False
-                    )
+                else:  # another format, or EXIF-rotated: written upright like the copies
+                    _encode(data.array, temp, data.mode, options, task, output)
                 records: list[dict[str, Any]] = []
             else:
                 image, recs, warps = pipeline.run_traced(
                     data.array, options.seed, task.key, output.copy
                 )
-                write_image(image, temp, mode=data.mode, quality=options.quality, atomic=False)
+                _encode(image, temp, data.mode, options, task, output)
                 records = [r.to_dict() for r in recs]
                 shape = image.shape[:2]
-            result.written.append((output, records))
+            result.written.append(Written(output, records, *file_digest(temp)))
             if labels is not None and inputs is not None:
                 result.labels[output.name] = write_labels(
                     labels, inputs, output.name, warps, shape, options.labels
                 )
     except InputError as exc:
-        result.error = str(exc)
+        result.error = _naming_source(task.src, str(exc))
     except OutputError as exc:
         result.fatal = str(exc)
     except OSError as exc:  # copyfile
@@ -98,8 +116,8 @@ def process(task: Task) -> TaskResult:
     except Exception as exc:  # a bug must not take the run down: report the input
         result.error = f"{task.src}: internal error ({type(exc).__name__}: {exc})"
     if result.error or result.fatal:
-        for output, _ in result.written:
-            _unlink(task.temp_path(output))
+        for item in result.written:
+            _unlink(task.temp_path(item.output))
         if task.labels is not None:
             for output in task.outputs:
                 for final, _ in task.labels.outputs(output.name).values():
@@ -107,6 +125,23 @@ def process(task: Task) -> TaskResult:
         result.written = []
         result.labels = {}
     return result
+
+
+def _encode(
+    image: Any, temp: str, mode: str, options: AugmentOptions, task: Task, output: Output
+) -> None:
+    """Write one output's temporary file; an encoder refusal fails the input, named."""
+    try:
+        write_image(image, temp, mode=mode, quality=options.quality, atomic=False)
+    except EncodeError as exc:
+        raise InputError(
+            f"{task.src}: cannot write {task.final_path(output)}: {exc.reason}"
+        ) from None
+
+
+def _naming_source(src: str, message: str) -> str:
+    """``message`` with the input's path in front unless it names it already."""
+    return message if src in message else f"{src}: {message}"
 
 
 def _unlink(path: str) -> None:
@@ -171,19 +206,32 @@ def augment_tree(
     reporter = reporter or SilentReporter()
     plan = make_plan(Path(src), Path(dst), options)
     dst = plan.dst
-    _check_seed_matches(dst, options)
-    summary = Summary(seed=options.seed, not_images=plan.not_images)
+    identity = run_identity(spec, options)
+    if options.existing == "resume":
+        check_same_run(dst, identity, options.seed)
+    summary = Summary(
+        seed=options.seed,
+        not_images=plan.not_images,
+        ignored=plan.ignored_by_extension(),
+        converted=plan.converted,
+    )
+    for item in plan.converted:
+        reporter.message(
+            f"note: {item['count']} input(s) written as {item['written_as']}: {item['reason']}"
+        )
     start = time.perf_counter()
     try:
         dst.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create DST {dst}: {exc.strerror}") from None
+    if options.existing == "overwrite":
+        _replace_earlier_run(plan, summary, reporter)
     manifest_path = dst / MANIFEST_NAME if options.manifest else None
-    kept_entries = []
+    kept_entries: list[dict[str, Any]] = []
     if manifest_path is not None and options.existing == "resume":
         kept_entries = repair(manifest_path, dst)
     manifest = ManifestWriter(manifest_path, truncate=options.existing != "resume")
-    writer = Writer(options, summary, manifest, reporter)
+    writer = Writer(options, summary, manifest, reporter, identity)
     if plan.coco is not None:
         _report_coco(plan, reporter)
         if plan.unlisted:
@@ -191,6 +239,7 @@ def augment_tree(
         writer.coco.update(coco_entries(kept_entries))
     touched: set[str] = set()
     reporter.start(plan.inputs)
+    ended = False
     try:
         with deferred_interrupts() as stop:
             todo = _to_run(plan.tasks, summary, touched, reporter)
@@ -215,9 +264,11 @@ def augment_tree(
         _clean_temps(dst, touched)  # a worker killed mid-write leaves its temporary file
         if plan.coco is not None and options.labels.coco is not None:
             write_coco(plan.coco.meta, writer.coco, options.labels.coco[1])
+        ended = True
     finally:
         manifest.close()
         reporter.close()
+        _sort_manifest(manifest_path, plan, summary, strict=ended)
     summary.elapsed = time.perf_counter() - start
     return summary
 
@@ -281,17 +332,48 @@ def _report_coco(plan, reporter: Reporter) -> None:
         )
 
 
-def _check_seed_matches(dst: Path, options: AugmentOptions) -> None:
-    if options.existing != "resume":
+def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> None:
+    """``--overwrite``: remove the earlier run's outputs this run does not write (if provable)."""
+    writes = (t.manifest_path(o) for t in plan.tasks for o in t.outputs)
+    cleanup = remove_stale(plan.dst, writes)
+    summary.stale_removed = cleanup.removed
+    summary.stale_kept = cleanup.kept
+    for output, reason in cleanup.kept[:MAX_REPORTED_KEPT]:
+        reporter.message(f"kept {plan.dst / output} from the earlier run: it {reason}")
+    if len(cleanup.kept) > MAX_REPORTED_KEPT:
+        reporter.message(f"... and {len(cleanup.kept) - MAX_REPORTED_KEPT} more kept")
+    if not plan.options.manifest:  # the earlier run's record would describe files now gone
+        _unlink(str(plan.dst / MANIFEST_NAME))
+
+
+def _sort_manifest(path: Path | None, plan: Plan, summary: Summary, strict: bool) -> None:
+    """Rewrite the manifest in task order (same bytes for any workers).
+
+    A run that is already stopping keeps its manifest in completion order if this fails too
+    (every line is still valid); a run that ended stops here with its summary.
+    """
+    if path is None:
         return
-    for entry in read_entries(dst / MANIFEST_NAME):
-        seed = entry.get("seed")
-        if isinstance(seed, int) and seed != options.seed:
-            raise AugcliError(
-                f"--resume: {dst / MANIFEST_NAME} was written with seed {seed}, this run uses "
-                f"{options.seed}; pass --seed {seed} to finish that run"
-            )
-        return
+    try:
+        rewrite_sorted(path, _task_order(plan))
+    except OutputError as exc:
+        if strict:
+            raise RunAborted.of(exc, summary) from None
+
+
+def _task_order(plan: Plan) -> Callable[[dict[str, Any]], tuple[int, int, str]]:
+    """Sort key of manifest lines: the plan's task order, the original before copy 0, 1, ..."""
+    index = {task.key: i for i, task in enumerate(plan.tasks)}
+
+    def key(entry: dict[str, Any]) -> tuple[int, int, str]:
+        copy = entry.get("copy")
+        return (
+            index.get(entry.get("source"), len(index)),  # type: ignore[arg-type]
+            copy if isinstance(copy, int) else -1,
+            entry["output"],
+        )
+
+    return key
 
 
 def _to_run(

@@ -18,12 +18,17 @@ from augcli.formats import IMAGE_EXTENSIONS
 
 @dataclass(frozen=True)
 class Folder:
-    """One folder of the source: its path relative to SRC and its image file names."""
+    """One folder of the source: its path relative to SRC, its image and other file names."""
 
     rel: str  # POSIX, "" for SRC itself
     path: Path
     images: tuple[str, ...]
-    not_images: int
+    others: tuple[str, ...]
+
+    @property
+    def not_images(self) -> int:
+        """How many files are not images (by extension)."""
+        return len(self.others)
 
 
 def is_image_name(name: str) -> bool:
@@ -44,7 +49,7 @@ def walk(src: Path, exclude: Path | None = None) -> Iterator[Folder]:
     if src.is_file():
         name = src.name
         ok = is_image_name(name)
-        yield Folder("", src.parent, (name,) if ok else (), 0 if ok else 1)
+        yield Folder("", src.parent, (name,) if ok else (), () if ok else (name,))
         return
     excluded = _identity(exclude) if exclude is not None else None
     seen: set[tuple[int, int]] = set()
@@ -59,7 +64,9 @@ def walk(src: Path, exclude: Path | None = None) -> Iterator[Folder]:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             continue
-        images, others, subdirs = [], 0, []
+        images: list[str] = []
+        others: list[str] = []
+        subdirs: list[str] = []
         for entry in entries:
             if entry.name.startswith("."):
                 continue
@@ -70,11 +77,11 @@ def walk(src: Path, exclude: Path | None = None) -> Iterator[Folder]:
                     if is_image_name(entry.name):
                         images.append(entry.name)
                     else:
-                        others += 1
+                        others.append(entry.name)
             except OSError:
-                others += 1
+                others.append(entry.name)
         if images or others:
-            yield Folder(rel, folder, tuple(images), others)
+            yield Folder(rel, folder, tuple(images), tuple(others))
         for name in reversed(subdirs):  # stack: reversed so folders come out sorted
             stack.append((f"{rel}/{name}" if rel else name, folder / name))
 

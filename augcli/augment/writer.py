@@ -19,15 +19,26 @@ from augcli.progress import Reporter
 MAX_FAILURES_KEPT = 1000
 
 
+@dataclass(slots=True)
+class Written:
+    """One temporary file a worker wrote: its output, drawn ops, size and SHA-256 (hex)."""
+
+    output: Output
+    records: list[dict[str, Any]]
+    size: int
+    sha256: str
+
+
 @dataclass
 class TaskResult:
     """What a worker did: the written temporary files with their records, or why not."""
 
     task: Task
-    written: list[tuple[Output, list[dict[str, Any]]]] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)
     error: str | None = None
     fatal: str | None = None
     n_frames: int = 1
+    notes: tuple[str, ...] = ()
     labels: dict[str, tuple[dict[str, Any], list[tuple[str, str]]]] = field(default_factory=dict)
     """Output name -> (its manifest ``labels`` entry, its label files as (temporary, final))."""
 
@@ -46,6 +57,11 @@ class Summary:
     animated: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
+    stale_removed: int = 0
+    stale_kept: list[tuple[str, str]] = field(default_factory=list)
+    ignored: dict[str, dict[str, Any]] = field(default_factory=dict)
+    converted: list[dict[str, Any]] = field(default_factory=list)
+    notes: int = 0
     labels: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -62,11 +78,16 @@ class Summary:
             "skipped": self.skipped,
             "failed": self.failed,
             "not_images": self.not_images,
+            "ignored": self.ignored,
+            "converted": self.converted,
+            "notes": self.notes,
             "elapsed_s": round(self.elapsed, 3),
             "images_per_s": round(self.images_per_second, 2),
             "seed": self.seed,
             "interrupted": self.interrupted,
             "failures": [{"path": p, "reason": r} for p, r in self.failures],
+            "earlier_removed": self.stale_removed,
+            "earlier_kept": [{"path": p, "reason": r} for p, r in self.stale_kept],
             **({"labels": self.labels} if self.labels else {}),
         }
 
@@ -76,6 +97,12 @@ class Summary:
             f"{self.inputs} inputs: {self.written} outputs written, {self.skipped} skipped, "
             f"{self.failed} failed, {self.not_images} not images; "
             f"{self.elapsed:.1f} s, {self.images_per_second:.1f} images/s (seed {self.seed})"
+            + (
+                f"; earlier run: {self.stale_removed} output(s) removed, "
+                f"{len(self.stale_kept)} kept"
+                if self.stale_removed or self.stale_kept
+                else ""
+            )
             + (f"; labels: {self._labels_text()}" if self.labels else "")
         )
 
@@ -92,8 +119,10 @@ class Writer:
         summary: Summary,
         manifest: ManifestWriter,
         reporter: Reporter,
+        run: dict[str, Any] | None = None,
     ) -> None:
         self.options = options
+        self.run = run or {}
         self.summary = summary
         self.manifest = manifest
         self.reporter = reporter
@@ -113,6 +142,9 @@ class Writer:
         summary, task = self.summary, result.task
         if result.fatal:
             raise OutputError(result.fatal)
+        for note in result.notes:
+            summary.notes += 1
+            self.reporter.message(f"note: {task.src}: {note}")
         if result.error:
             summary.failed += 1
             if len(summary.failures) < MAX_FAILURES_KEPT:
@@ -129,7 +161,8 @@ class Writer:
                     f"note: {task.src} has {result.n_frames} frames; animated images are "
                     "augmented from their first frame only (said once per run)"
                 )
-        for output, records in result.written:
+        for item in result.written:
+            output = item.output
             labels, label_files = result.labels.get(output.name, ({}, []))
             self.manifest.write(
                 {
@@ -137,7 +170,10 @@ class Writer:
                     "output": task.manifest_path(output),
                     "copy": output.copy,
                     "seed": self.options.seed,
-                    "ops": records,
+                    "ops": item.records,
+                    "size": item.size,
+                    "sha256": item.sha256,
+                    "run": self.run,
                     **({"original": True} if output.copy is None else {}),
                     **({"labels": labels} if labels else {}),
                 }

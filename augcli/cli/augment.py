@@ -52,7 +52,8 @@ from augcli.seeding import fresh_seed
     default="same",
     show_default=True,
     type=click.Choice(["same", "png", "jpeg", "webp", "tiff"], case_sensitive=False),
-    help="Output format (same: each input's own; GIF inputs become PNG).",
+    help="Output format (same: each input's own where it holds the pixels, else PNG, or TIFF "
+    "for float; GIF inputs become PNG).",
 )
 @click.option(
     "--quality",
@@ -66,12 +67,23 @@ from augcli.seeding import fresh_seed
     "template",
     default=DEFAULT_TEMPLATE,
     show_default=True,
-    help="Output name template with {stem} {index} {ext} {parent}.",
+    help="Output name template with {stem} {index} {ext} {parent} {srcext} ({srcext}: the "
+    "input's extension; an extension written out, e.g. .jpg, chooses the format).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
-@click.option("--resume", is_flag=True, help="Skip outputs that exist (finish an interrupted run).")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace existing outputs; remove the earlier run's other outputs (those the manifest "
+    "proves augcli wrote).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish an interrupted run: skip the outputs its manifest lists (refused for another "
+    "run's outputs).",
+)
 @click.option("--no-manifest", is_flag=True, help="Do not write DST/augcli-manifest.jsonl.")
-@click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (JSON with --json); write nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first input that fails.")
 @click.option(
@@ -82,7 +94,7 @@ from augcli.seeding import fresh_seed
     help="Refuse larger images (decompression bombs).",
 )
 @label_options()
-@json_option("Print the summary as JSON on stdout.")
+@json_option("Print one JSON object on stdout whatever happens (summary, plan or error).")
 def augment_command(
     src: Path,
     dst: Path,
@@ -142,20 +154,27 @@ def augment_command(
         labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility),
     )
     if dry_run:
-        click.echo(make_plan(src, dst, options).to_text())
+        plan = make_plan(src, dst, options)
+        if as_json:
+            emit_json({**plan.to_dict(), "seed": seed})
+        else:
+            click.echo(plan.to_text())
         return
     try:
         summary = augment_tree(spec, src, dst, options, TqdmReporter(quiet))
     except RunAborted as exc:
+        if as_json:
+            emit_json({**exc.summary.to_dict(), "error": str(exc), "exit_code": exc.exit_code})
         click.echo(exc.summary.to_line(), err=True)
         if exc.interrupted:  # the group reports it: "Interrupted.", exit status 130
             raise KeyboardInterrupt from None
         raise
+    code = EXIT_SOME_FAILED if summary.failed else 0
     if as_json:
-        emit_json(summary.to_dict())
+        emit_json({**summary.to_dict(), "exit_code": code})
     click.echo(summary.to_line(), err=True)
-    if summary.failed:
-        sys.exit(EXIT_SOME_FAILED)
+    if code:
+        sys.exit(code)
 
 
 @click.command("preview")

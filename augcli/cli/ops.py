@@ -10,7 +10,7 @@ from augcli.augment.config import load_pipeline
 from augcli.augment.ops import describe_ops
 from augcli.augment.pipeline import Pipeline
 from augcli.augment.schema import pipeline_schema
-from augcli.cli.options import PathParam, json_option
+from augcli.cli.options import PathParam, emit_json, json_option
 
 
 @click.command("ops")
@@ -49,15 +49,28 @@ def schema_command() -> None:
 
 
 def _echo_schema() -> None:
-    click.echo(json.dumps(pipeline_schema(), indent=2))
+    emit_json(pipeline_schema(), indent=2)
 
 
 @click.command("validate")
 @click.argument("config", type=PathParam(dir_okay=False, path_type=str))
-def validate_command(config: str) -> None:
+@json_option('Print {"config", "ok", "steps", "resamplings", "seed", "copies"} as JSON.')
+def validate_command(config: str, as_json: bool) -> None:
     """Check a pipeline file: exit 0 with a summary, or every problem and exit 2."""
     spec = load_pipeline(config)
     groups = Pipeline(spec).resamplings
+    if as_json:
+        emit_json(
+            {
+                "config": config,
+                "ok": True,
+                "steps": [step.op.name for step in spec.steps],
+                "resamplings": groups,
+                "seed": spec.seed,
+                "copies": spec.copies,
+            }
+        )
+        return
     ops = ", ".join(step.op.name for step in spec.steps)
     extras = "".join(
         f", {name} {value}"

@@ -27,13 +27,14 @@ class PathParam(click.Path):
         return super().convert(value, param, ctx)
 
 
-def emit_json(payload: dict[str, Any]) -> None:
+def emit_json(payload: dict[str, Any], indent: int | None = None) -> None:
     """Print the command's one JSON object on stdout and remember that it was printed.
 
     The group (:mod:`augcli.cli.main`) prints an error object for a ``--json`` invocation that
     fails before the command printed its own, so a script always reads exactly one object.
+    ``indent`` pretty-prints (for files people read, like the schema).
     """
-    click.echo(json.dumps(payload, allow_nan=False))
+    click.echo(json.dumps(payload, allow_nan=False, indent=indent))
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.find_root().meta[JSON_PRINTED] = True

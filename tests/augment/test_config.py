@@ -23,8 +23,8 @@ from augcli.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_OPS = "flip, rotate, scale, crop, translate, gaussian_noise, salt_and_pepper"
-NUMBER_OR_RANGE = "a number, or a [lo, hi] range, or {choice: [...]}"
-POSITIVE_OR_RANGE = "a number > 0, or a [lo, hi] range, or {choice: [...]}"
+NUMBER_OR_RANGE = "a number in [-360, 360], or a [lo, hi] range, or {choice: [...]}"
+POSITIVE_OR_RANGE = "a number in [0.01, 100], or a [lo, hi] range, or {choice: [...]}"
 FILLS = "constant | edge | reflect | symmetric | wrap"
 
 

@@ -247,14 +247,18 @@ def test_ctrl_c_exits_130_cleanly(reference, tmp_path, procs):
 
 
 def test_sigterm_is_handled_like_ctrl_c(reference, tmp_path, procs):
+    """Also: with --json, the one object on stdout is the partial summary, interrupted."""
     src, expected = reference
     dst = tmp_path / "dst"
-    proc = start(procs, "augment", str(src), str(dst), *ARGS)
+    proc = start(procs, "augment", str(src), str(dst), *ARGS, "--json")
     wait_for_outputs(proc, dst, 10)
     os.kill(proc.pid, signal.SIGTERM)  # main process only, as a job scheduler would
-    _, stderr = proc.communicate(timeout=TIMEOUT)
+    stdout, stderr = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 130, stderr
     assert b"Traceback" not in stderr
+    summary = json.loads(stdout)  # exactly one object: json.loads refuses anything after it
+    assert summary["interrupted"] is True and summary["exit_code"] == 130
+    assert 0 < summary["written"] < len(expected)
     wait_for(lambda: not group_alive(proc.pid), "the workers to exit", 20, 0.05)
     assert temps(dst) == []
     check_manifest(dst)
@@ -358,6 +362,7 @@ def test_disk_full_on_rename(tmp_path, monkeypatch):
     renames = []
 
     def replace(a, b, *args, **kwargs):
+        a, b = os.fspath(a), os.fspath(b)
         final = not os.path.basename(b).startswith(TEMP_PREFIX)
         if os.path.basename(a).startswith(TEMP_PREFIX) and final and b.endswith(".png"):
             renames.append(b)
@@ -384,11 +389,13 @@ def test_disk_full_on_manifest(tmp_path, monkeypatch):
     real_dumps = augcli.augment.manifest.json.dumps
     lines = []
 
-    def dumps(*args, **kwargs):
+    def dumps(obj, *args, **kwargs):
+        if not (isinstance(obj, dict) and "output" in obj):  # not a manifest line
+            return real_dumps(obj, *args, **kwargs)
         lines.append(1)
         if len(lines) > 2:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_dumps(*args, **kwargs)
+        return real_dumps(obj, *args, **kwargs)
 
     monkeypatch.setattr(augcli.augment.manifest.json, "dumps", dumps)
     result = run_in_process(src, dst, "--copies", "1")

@@ -192,6 +192,7 @@ def test_input_is_not_modified_and_unsupported_inputs_are_refused():
 # -- property test ---------------------------------------------------------------------------
 
 NUM = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False)
+ANGLE = st.floats(min_value=-360, max_value=360, allow_nan=False)  # rotate's documented bound
 FRACTION = st.floats(min_value=0.0, max_value=1.0)
 FILL = st.sampled_from(["constant", "edge", "reflect", "symmetric", "wrap"])
 INTERP = st.sampled_from(["nearest", "bilinear", "bicubic"])
@@ -211,7 +212,7 @@ def steps(draw):
         return f"flip: {{direction: {direction}, p: {p}}}", False
     if kind == "rotate":
         expand = draw(st.booleans())
-        text = f"rotate: {{angle: {draw(NUM)}, expand: {str(expand).lower()}, {fill}, p: {p}}}"
+        text = f"rotate: {{angle: {draw(ANGLE)}, expand: {str(expand).lower()}, {fill}, p: {p}}}"
         return text, expand and p > 0
     if kind == "scale":
         factor = draw(st.floats(min_value=0.01, max_value=20))

@@ -54,7 +54,7 @@ def _tiles(sheet: np.ndarray) -> list[tuple[tuple[int, int], np.ndarray]]:
         (RotateParams(-12.34, False), "rotate -12.3°"),
         (RotateParams(7.0, True), "rotate +7.0° exp"),
         (ScaleParams(1.155), "scale 1.16"),
-        (CropParams(1, 2, 30, 40, 50, 60), "crop 30x40"),
+        (CropParams(1, 2, 30, 40, 50, 60), "crop 40x30"),
         (TranslateParams(3.4, -2.6), "translate +3,-3px"),
         (GaussianNoiseParams(0.04, 0.0, True, 9), "noise std 0.040"),
         (SaltAndPepperParams(0.0205, 0.5, 9), "s&p 0.021"),
@@ -122,7 +122,7 @@ def test_cli_writes_the_sheet(tmp_path):
 
 def test_samples_are_the_augment_copies(tmp_path):
     """Sample i of the preview is copy i that `augcli augment` writes for a file of that name
-    with the same seed (tiles are smaller than the thumbnail size, so shown unscaled)."""
+    with the same seed (tiles are smaller than the thumbnail size, so only enlarged)."""
     pipeline = (
         "pipeline:\n"
         "  - flip: {p: 0.5}\n"
@@ -147,5 +147,7 @@ def test_samples_are_the_augment_copies(tmp_path):
     sheet = preview_sheet(parse_pipeline(pipeline), src / "img.png", n, seed=seed)
     samples = [pixels for _, pixels in _tiles(sheet)][1:]
     assert len(samples) == n
+    factor = 3  # 60 px wide, under 128: enlarged by ceil(128 / 60), nearest neighbour
     for i in range(n):
-        np.testing.assert_array_equal(samples[i], copies[i], err_msg=f"sample {i}")
+        expected = np.repeat(np.repeat(copies[i], factor, axis=0), factor, axis=1)
+        np.testing.assert_array_equal(samples[i], expected, err_msg=f"sample {i}")

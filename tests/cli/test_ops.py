@@ -44,7 +44,7 @@ def test_ops_text_shows_required_defaults_and_allowed_values():
     assert re.search(r'^  fill +.*; default "constant"$', out, re.M)
     assert "allowed: constant | edge | reflect | symmetric | wrap" in out
     assert "allowed: nearest | bilinear | bicubic" in out
-    assert "allowed: a number > 0, or a [lo, hi] range, or {choice: [...]}" in out
+    assert "allowed: a number in [0.01, 100], or a [lo, hi] range, or {choice: [...]}" in out
 
 
 def test_ops_json_prints_the_pipeline_json_schema():

@@ -22,6 +22,10 @@ FillKey = tuple[str, tuple[float, ...], str]
 """``(fill mode, cval fraction(s), interpolation)``: ops with equal keys resample together."""
 DEFAULT_FILL = "constant"
 DEFAULT_CVAL = 0.0
+MAX_PIXELS_SIDE = 100_000
+"""Bound of pixel counts and shifts in a pipeline file (crop height/width, translate x/y)."""
+MAX_PADDING = 1024
+"""Bound of crop padding: it enlarges what a window may cover, and so the output."""
 DEFAULT_INTERPOLATION = "bilinear"
 
 
@@ -141,7 +145,9 @@ class Flip(GeometricOp):
 class RotateConfig(ResampleConfig):
     """``rotate``: turn about the centre."""
 
-    angle: Value = param("number", "degrees, counter-clockwise positive", random=True)
+    angle: Value = param(
+        "number", "degrees, counter-clockwise positive", random=True, low=-360.0, high=360.0
+    )
     expand: bool = param("boolean", "grow the canvas to hold the whole rotated image", False)
 
 
@@ -186,7 +192,7 @@ class ScaleConfig(ResampleConfig):
     """``scale``: zoom about the centre, same output size."""
 
     factor: Value = param(
-        "number", "> 1 zooms in, < 1 zooms out", random=True, low=0.0, low_open=True
+        "number", "> 1 zooms in, < 1 zooms out", random=True, low=0.01, high=100.0
     )
 
 
@@ -244,6 +250,7 @@ class CropConfig(ResampleConfig):
         None,
         random=True,
         low=1,
+        high=MAX_PIXELS_SIDE,
     )
     width: Value | None = param(
         "integer",
@@ -251,10 +258,15 @@ class CropConfig(ResampleConfig):
         None,
         random=True,
         low=1,
+        high=MAX_PIXELS_SIDE,
     )
     resize: bool = param("boolean", "resize the crop back to the input size", True)
     padding: int = param(
-        "integer", "pixels added around the image with the fill mode first", 0, low=0
+        "integer",
+        "pixels added around the image with the fill mode first",
+        0,
+        low=0,
+        high=MAX_PADDING,
     )
 
 
@@ -270,8 +282,8 @@ class CropParams(DrawnParams):
     out_width: int
 
     def describe(self) -> str:
-        """The window's size, e.g. ``"crop 30x40"`` (height x width)."""
-        return f"crop {self.height}x{self.width}"
+        """The window's size as people write it, width x height: ``"crop 40x30"``."""
+        return f"crop {self.width}x{self.height}"
 
 
 class Crop(GeometricOp):
@@ -333,10 +345,20 @@ class TranslateConfig(ResampleConfig):
     """``translate``: shift the content."""
 
     x: Value = param(
-        "number", "shift right (fraction of width, or pixels)", Fixed(0.0), random=True
+        "number",
+        "shift right (fraction of width, or pixels)",
+        Fixed(0.0),
+        random=True,
+        low=-MAX_PIXELS_SIDE,
+        high=MAX_PIXELS_SIDE,
     )
     y: Value = param(
-        "number", "shift down (fraction of height, or pixels)", Fixed(0.0), random=True
+        "number",
+        "shift down (fraction of height, or pixels)",
+        Fixed(0.0),
+        random=True,
+        low=-MAX_PIXELS_SIDE,
+        high=MAX_PIXELS_SIDE,
     )
     units: str = param("enum", "what x and y count", "fraction", choices=("fraction", "pixels"))
 

@@ -23,7 +23,11 @@ class GaussianNoiseConfig:
     """``gaussian_noise``: add normal noise, clipped to the valid range."""
 
     std: Value = param(
-        "number", "standard deviation, a fraction of full intensity", random=True, low=0.0
+        "number",
+        "standard deviation, a fraction of full intensity",
+        random=True,
+        low=0.0,
+        high=10.0,
     )
     mean: Value = param(
         "number",
