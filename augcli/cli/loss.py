@@ -6,10 +6,10 @@ import click
 
 from augcli.cli.options import PathParam, emit_json
 from augcli.loss.conventions import LossOptions
-from augcli.loss.evaluate import run_loss
 from augcli.loss.kernels import EPS
 from augcli.loss.registry import LOSS_NAMES, resolve_loss_names
 from augcli.loss.report import format_csv, format_table, summary_line, to_dict
+from augcli.loss.run import run_loss
 
 
 @click.command("loss")

@@ -258,9 +258,9 @@ def test_bad_input_exit_2(tmp_path, content, args, message):
 
 
 def test_dropna_reports_count(tmp_path):
-    path = write(tmp_path, "y_true,y_pred\n1,0.5\n0,\n3,2\n")
+    path = write(tmp_path, "y_true,y_pred\n1.5,0.5\n0,\n3,2\n")
     doc = as_json(path, "--dropna", "-l", "mae")
-    assert doc["dropped_rows"] == 1 and doc["rows"] == 2 and doc["losses"]["mae"] == 0.75
+    assert doc["dropped_rows"] == 1 and doc["rows"] == 2 and doc["losses"]["mae"] == 1.0
     assert "dropped: 1 row(s)" in run(path, "--dropna").output
 
 
