@@ -142,8 +142,10 @@ class TableReader:
             except InputError as exc:
                 where = "the header (line 1)" if header else "--no-header: columns are 0-based"
                 raise InputError(f"{self.name}: {exc} [{where}]") from None
-            self._text_labels = bool(classes or pos_label or pred_prefix) or None
             self._classes, self._pos_label = classes, pos_label
+            self._text_labels = bool(classes or pos_label or pred_prefix) or None
+            if self._text_labels:
+                self.coder = make_coder(self.name, self.unit, self.columns, classes, pos_label)
         except BaseException:
             self.close()
             raise

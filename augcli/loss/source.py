@@ -135,7 +135,8 @@ def decompress_message(name: str, source: str, line: int, exc: BaseException) ->
     kind = compression_of(source) or "compressed"
     detail = str(exc) or type(exc).__name__
     return (
-        f"{name}: cannot read {kind} data after line {line - 1}: {detail} (corrupt or truncated?)"
+        f"{name}: cannot read {kind} data (at line {line}): {detail}; "
+        "is the file corrupt or truncated?"
     )
 
 
