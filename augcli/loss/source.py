@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import sys
@@ -72,7 +73,7 @@ def parse_sep(value: str) -> str:
 
 
 def _sniff(raw: BinaryIO) -> str | None:
-    head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
+    head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""  # type: ignore[attr-defined]
     return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
 
 
@@ -96,6 +97,8 @@ def open_source(source: str) -> tuple[BinaryIO, bool]:
     """
     if source == "-":
         raw: BinaryIO = sys.stdin.buffer
+        if not hasattr(raw, "peek"):  # e.g. a BytesIO standing in for stdin
+            raw = io.BufferedReader(raw)  # type: ignore[arg-type]
     else:
         try:
             raw = open(source, "rb")  # noqa: SIM115 - returned to the caller
