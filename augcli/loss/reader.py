@@ -84,6 +84,8 @@ class TableReader:
         The class of each prediction column (labels are then read as text).
     pos_label : str, optional
         The positive label of a binary column (labels are then read as text).
+    numeric_labels : bool
+        Labels must be numbers (regression): never read them as text.
     dropna : bool
         Skip rows with an empty, NaN or infinite selected cell (counted in ``dropped``)
         instead of failing.
@@ -113,6 +115,7 @@ class TableReader:
         pred_prefix: str | None = None,
         classes: Sequence[str] | None = None,
         pos_label: str | None = None,
+        numeric_labels: bool = False,
         dropna: bool = False,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         max_line_bytes: int = MAX_LINE_BYTES,
@@ -143,7 +146,9 @@ class TableReader:
                 where = "the header (line 1)" if header else "--no-header: columns are 0-based"
                 raise InputError(f"{self.name}: {exc} [{where}]") from None
             self._classes, self._pos_label = classes, pos_label
-            self._text_labels = bool(classes or pos_label or pred_prefix) or None
+            self._text_labels = bool(classes or pos_label or pred_prefix) or (
+                False if numeric_labels else None
+            )
             if self._text_labels:
                 self.coder = make_coder(self.name, self.unit, self.columns, classes, pos_label)
         except BaseException:

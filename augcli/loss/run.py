@@ -45,6 +45,7 @@ def run_loss(source: str, names: Sequence[str], **kwargs) -> LossReport:
     rk = {k: v for k, v in kwargs.items() if k in READER_KEYS}
     rk["sep"] = rk.get("sep") or default_sep(source)  # before a spool hides the name
     ek = {k: v for k, v in kwargs.items() if k not in READER_KEYS}
+    rk["numeric_labels"] = ek.get("task") == "regression"
     if ek.get("per_row") is None:
         return _evaluate_file(source, names, rk, ek)
     spooled = spool_stdin() if source == "-" else None
