@@ -127,7 +127,7 @@ class LabelCoder:
             )
         seen = [lb for lb in self._first if lb != label]
         if len(seen) >= 2:
-            found = ", ".join(self._where(lb) for lb in [*seen, label])
+            found = ", ".join(self._where(lb) for lb in sorted(self._first, key=self._first.get))
             raise InputError(
                 f"{self.name}: more than two labels for one prediction column: {found}; "
                 "for several classes give one prediction column per class (--pred)"
@@ -137,9 +137,10 @@ class LabelCoder:
         if seen:
             other = seen[0]
             if positive_like(label) == positive_like(other):
+                a, b = sorted((other, label), key=self._first.__getitem__)
                 raise InputError(
-                    f"{self.name}: cannot tell the positive label among {self._where(other)} "
-                    f"and {self._where(label)}; pass --pos-label {other} or --pos-label {label}"
+                    f"{self.name}: cannot tell the positive label among {self._where(a)} "
+                    f"and {self._where(b)}; pass --pos-label {a} or --pos-label {b}"
                 )
         return float(positive_like(label))
 
