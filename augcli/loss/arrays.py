@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
 from augcli.loss.conventions import LossOptions
 from augcli.loss.evaluate import LossReport, evaluate_table
-from augcli.loss.reader import Chunk
 from augcli.loss.registry import resolve_loss_names
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from augcli.errors import InputError, UsageError
+from augcli.loss.chunk import Chunk
 from augcli.loss.conventions import (
     BINARY,
     MULTICLASS,
@@ -21,7 +22,6 @@ from augcli.loss.conventions import (
     SCORE,
     Convention,
 )
-from augcli.loss.reader import Chunk
 
 
 def initial_conventions(task: str, pred_kind: str, k: int) -> list[Convention]:

@@ -19,12 +19,12 @@ import numpy as np
 
 from augcli.atomic import atomic_write
 from augcli.errors import InputError, UsageError
+from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
 from augcli.loss.conventions import REGRESSION, Batch, Convention, LossOptions
 from augcli.loss.detection import Detector
 from augcli.loss.labels import LabelCoder
 from augcli.loss.metrics import METRICS, LabelMoments, metric_terms
-from augcli.loss.reader import Chunk
 from augcli.loss.registry import REGISTRY, loss_note, not_applicable_reason
 
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from augcli.errors import InputError, UsageError
+from augcli.loss.chunk import Chunk
 from augcli.loss.columns import select_columns
 from augcli.loss.labels import LabelCoder, make_coder
 from augcli.loss.source import (
@@ -37,28 +37,6 @@ from augcli.loss.source import (
 DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A block of parsed rows.
-
-    Attributes
-    ----------
-    lines : ndarray of int64, shape (n,)
-        1-based line number of each row in the file (the header, if any, is line 1).
-    y : ndarray of float64, shape (n,)
-        Labels (text labels already coded: 0/1 or class indices).
-    pred : ndarray of float64, shape (n, k)
-        Predictions, one column per selected prediction column.
-    weight : ndarray of float64, shape (n,), or None
-        Sample weights (finite, >= 0), None when no weight column is read.
-    """
-
-    lines: np.ndarray
-    y: np.ndarray
-    pred: np.ndarray
-    weight: np.ndarray | None = None
 
 
 class TableReader:
@@ -86,6 +64,8 @@ class TableReader:
         The positive label of a binary column (labels are then read as text).
     numeric_labels : bool
         Labels must be numbers (regression): never read them as text.
+    name : str, optional
+        How messages name the input (default: the path, ``<stdin>`` for ``'-'``).
     dropna : bool
         Skip rows with an empty, NaN or infinite selected cell (counted in ``dropped``)
         instead of failing.
@@ -116,6 +96,7 @@ class TableReader:
         classes: Sequence[str] | None = None,
         pos_label: str | None = None,
         numeric_labels: bool = False,
+        name: str | None = None,
         dropna: bool = False,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         max_line_bytes: int = MAX_LINE_BYTES,
@@ -123,7 +104,7 @@ class TableReader:
         if chunk_bytes < 1:
             raise UsageError("chunk size must be at least 1 byte")
         self.source = source
-        self.name = display_name(source)
+        self.name = name or display_name(source)
         self.sep = sep or default_sep(source)
         self.dropna = dropna
         self.dropped = 0

@@ -14,7 +14,7 @@ from dataclasses import replace
 from augcli.loss.detection import initial_conventions
 from augcli.loss.evaluate import LossReport, evaluate_table
 from augcli.loss.reader import TableReader
-from augcli.loss.source import default_sep, spool_stdin
+from augcli.loss.source import default_sep, display_name, spool_stdin
 
 #: Keyword arguments of :func:`run_loss` that go to the reader.
 READER_KEYS = frozenset(
@@ -50,6 +50,7 @@ def run_loss(source: str, names: Sequence[str], **kwargs) -> LossReport:
         return _evaluate_file(source, names, rk, ek)
     spooled = spool_stdin() if source == "-" else None
     path = spooled or source
+    rk["name"] = display_name(source)  # not the spool's temporary name
     try:
         with contextlib.closing(TableReader(path, **rk)) as reader:
             k = len(reader.columns.pred)

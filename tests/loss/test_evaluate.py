@@ -9,9 +9,9 @@ import pytest
 from sklearn.metrics import log_loss
 
 from augcli.errors import UsageError
+from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
 from augcli.loss.evaluate import evaluate_table
-from augcli.loss.reader import Chunk
 
 
 class Rows:
