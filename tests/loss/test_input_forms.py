@@ -297,3 +297,27 @@ def test_zero_weight_rows_with_infinite_loss_add_nothing(tmp_path):
     path = write(tmp_path, frame, "z.csv")
     doc = loss_json(path, "--weight", "w", "-l", "exponential")
     assert doc["losses"]["exponential"] == pytest.approx((np.exp(-2) + 2 * np.exp(1)) / 3)
+
+
+@pytest.mark.parametrize("chunk", ["7", "64", "4096"])
+def test_weighted_text_labels_do_not_depend_on_chunk_size(tmp_path, chunk):
+    frame = binary_frame()
+    frame["y_true"] = np.where(frame["y_true"] == 1, "yes", "no")
+    path = write(tmp_path, frame, "c.tsv.gz", sep="\t")
+    read = pd.read_csv(path, sep="\t")
+    y01 = (read["y_true"] == "yes").astype(int)
+    doc = loss_json(path, "--weight", "w", "--chunk-bytes", chunk)
+    check(doc, expect_binary(y01, read["y_pred"], read["w"]))
+
+
+def test_python_api_sample_weight_matches_sklearn():
+    from augcli import evaluate_losses
+
+    frame = binary_frame()
+    y, p, w = frame["y_true"].to_numpy(), frame["y_pred"].to_numpy(), frame["w"].to_numpy()
+    report = evaluate_losses(y, p, ["log", "hinge"], sample_weight=w)
+    assert report.values["log"] == pytest.approx(log_loss(y, p, sample_weight=w))
+    assert report.values["hinge"] == pytest.approx(hinge_loss(y, 2 * p - 1, sample_weight=w))
+    assert report.metrics["brier"] == pytest.approx(brier_score_loss(y, p, sample_weight=w))
+    with pytest.raises(ValueError, match="sample_weight"):
+        evaluate_losses(y, p, ["log"], sample_weight=-w)
