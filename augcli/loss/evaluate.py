@@ -24,7 +24,7 @@ from augcli.loss.columns import Columns
 from augcli.loss.conventions import REGRESSION, Batch, Convention, LossOptions
 from augcli.loss.detection import Detector
 from augcli.loss.labels import LabelCoder
-from augcli.loss.metrics import METRICS, LabelMoments, metric_terms
+from augcli.loss.metrics import LabelMoments, finish_metrics, metric_losses, metric_terms
 from augcli.loss.registry import REGISTRY, loss_note, not_applicable_reason
 
 
@@ -160,7 +160,11 @@ def weighted_sum(values: np.ndarray, weight: np.ndarray | None) -> float:
     if weight is None:
         return float(np.sum(values))
     with np.errstate(invalid="ignore", over="ignore"):
-        return float(np.sum(np.where(weight > 0, values * weight, 0.0)))
+        total = float(np.dot(values, weight))
+    if np.isnan(total):  # inf * 0 somewhere: weight-0 rows must add nothing
+        with np.errstate(invalid="ignore", over="ignore"):
+            total = float(np.sum(np.where(weight > 0, values * weight, 0.0)))
+    return total
 
 
 def _start(source: RowSource, detector: Detector, task: str, top_by: str | None, per_row):
@@ -257,10 +261,11 @@ def evaluate_table(
             y, pred, lines, w = chunk.y, chunk.pred, chunk.lines, chunk.weight
             detector.check(chunk)
             total_weight += len(y) if w is None else float(np.sum(w))
-            labels.add(y, w)
+            if any(c.task == REGRESSION for c in detector.candidates):
+                labels.add(y, w)  # for r2 only
             for conv in detector.candidates:
                 cand = accumulators[conv]
-                wanted = list(names)
+                wanted = list(dict.fromkeys([*names, *metric_losses(conv)]))
                 if top and cand.rank_by not in wanted:
                     wanted.append(cand.rank_by)
                 batch = Batch(conv, y, pred, options)
@@ -299,10 +304,7 @@ def evaluate_table(
         mean = reduction == "mean" or REGISTRY[name].always_mean
         values[name] = total / total_weight if mean else total
         notes[name] = loss_note(name, chosen.conv, options, reduction)
-    metrics = {
-        name: METRICS[name].finish(total / total_weight, labels)
-        for name, total in chosen.metric_sums.items()
-    }
+    metrics = finish_metrics(chosen.conv, chosen.sums, chosen.metric_sums, total_weight, labels)
     return LossReport(
         task=chosen.conv.task,
         pred_kind=chosen.conv.pred_kind,

@@ -1,7 +1,8 @@
 """Companion metrics reported beside the losses: accuracy, RMSE, R², Brier score (one entry each).
 
-A metric is the weighted mean of a per-row term (computed under a convention, like a loss),
-turned into the metric by ``finish`` (e.g. a square root). They are always means, whatever
+A metric is the weighted mean of a per-row term (a loss already computed, e.g. ``squared``
+for RMSE, or its own kernel under a convention), turned into the metric by ``finish`` (e.g.
+a square root). They are always means, whatever
 ``--reduction`` says, and equal scikit-learn's ``accuracy_score``, ``root_mean_squared_error``,
 ``r2_score`` and ``brier_score_loss`` (binary: ``(p - y)^2``; multi-class: the sum over the
 classes of ``(p_k - 1[y = k])^2``), with or without ``sample_weight``.
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from augcli.loss import kernels as K
 from augcli.loss.conventions import (
     BINARY_PROBABILITY,
     MULTICLASS_PROBABILITY,
@@ -72,20 +72,19 @@ class MetricSpec:
     summary : str
         One-line definition.
     rules : mapping of Convention to kernel
-        Per-row term under each convention it applies to.
+        Per-row term under each convention it applies to, or for a metric derived from a loss
+        (``loss`` set), the conventions it applies to (kernel None).
     finish : callable
         ``(weighted mean of the term, label moments) -> metric``.
+    loss : str or None
+        The loss whose per-row values are the term (computed once, for both).
     """
 
     name: str
     summary: str
-    rules: Mapping[Convention, Kernel]
+    rules: Mapping[Convention, Kernel | None]
     finish: Callable[[float, LabelMoments], float] = lambda mean, labels: mean
-
-
-def _correct(conv: Convention) -> Kernel:
-    wrong = REGISTRY["zero_one"].rules[conv].kernel
-    return lambda b: 1.0 - wrong(b)
+    loss: str | None = None
 
 
 def _multiclass_brier(b: Batch) -> np.ndarray:
@@ -95,7 +94,7 @@ def _multiclass_brier(b: Batch) -> np.ndarray:
     return sq.sum(axis=1) - 2.0 * true_p + 1.0
 
 
-_SQUARED: Kernel = lambda b: K.squared_loss(b.y, b.raw)  # noqa: E731
+_CLASSIFICATION = {c: None for c in REGISTRY["zero_one"].rules if c != REAL}
 
 METRICS: dict[str, MetricSpec] = {
     m.name: m
@@ -103,7 +102,9 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec(
             "accuracy",
             "fraction predicted right (1 - zero_one)",
-            {c: _correct(c) for c in REGISTRY["zero_one"].rules if c != REAL},
+            _CLASSIFICATION,
+            lambda m, _: 1.0 - m,
+            loss="zero_one",
         ),
         MetricSpec(
             "brier",
@@ -113,14 +114,21 @@ METRICS: dict[str, MetricSpec] = {
                 MULTICLASS_PROBABILITY: _multiclass_brier,
             },
         ),
-        MetricSpec("rmse", "sqrt(mean (y - f)^2)", {REAL: _SQUARED}, lambda m, _: math.sqrt(m)),
-        MetricSpec("r2", "1 - sum (y - f)^2 / sum (y - mean y)^2", {REAL: _SQUARED}, _r2),
+        MetricSpec(
+            "rmse", "sqrt(mean (y - f)^2)", {REAL: None}, lambda m, _: math.sqrt(m), "squared"
+        ),
+        MetricSpec("r2", "1 - sum (y - f)^2 / sum (y - mean y)^2", {REAL: None}, _r2, "squared"),
     )
 }
 
 
+def metric_losses(conv: Convention) -> list[str]:
+    """The losses that metrics under ``conv`` are derived from (to compute even if not asked)."""
+    return [m.loss for m in METRICS.values() if m.loss is not None and conv in m.rules]
+
+
 def metric_terms(batch: Batch) -> dict[str, np.ndarray]:
-    """Per-row terms of every metric that applies under ``batch.conv``.
+    """Per-row terms of the metrics with their own kernel that apply under ``batch.conv``.
 
     Parameters
     ----------
@@ -130,8 +138,43 @@ def metric_terms(batch: Batch) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of str to ndarray
-        Metric name -> per-row term, for the applicable metrics only.
+        Metric name -> per-row term (metrics derived from a loss are not included).
     """
     return {
-        name: m.rules[batch.conv](batch) for name, m in METRICS.items() if batch.conv in m.rules
+        name: kernel(batch)
+        for name, m in METRICS.items()
+        if (kernel := m.rules.get(batch.conv)) is not None
     }
+
+
+def finish_metrics(
+    conv: Convention,
+    loss_sums: dict[str, float],
+    metric_sums: dict[str, float],
+    total_weight: float,
+    labels: LabelMoments,
+) -> dict[str, float]:
+    """Every metric that applies under ``conv``, from the weighted sums of its terms.
+
+    Parameters
+    ----------
+    conv : Convention
+        The convention reported.
+    loss_sums, metric_sums : dict of str to float
+        Weighted sums of the per-row losses and of the metrics' own terms.
+    total_weight : float
+        Sum of the weights (the row count when unweighted).
+    labels : LabelMoments
+        Weighted label mean and spread (for r2).
+
+    Returns
+    -------
+    dict of str to float
+        Metric name -> value, in registry order.
+    """
+    out = {}
+    for name, m in METRICS.items():
+        if conv in m.rules:
+            total = loss_sums[m.loss] if m.loss is not None else metric_sums[name]
+            out[name] = m.finish(total / total_weight, labels)
+    return out

@@ -216,7 +216,7 @@ class TableReader:
     # -- labels --------------------------------------------------------------------------
     def _decide_labels(self, text: str) -> None:
         """Read labels as text when the first data row's label is not a number."""
-        first = next((ln for ln in text.split("\n") if ln.strip("\r")), "")
+        first = text.lstrip("\r\n").partition("\n")[0]
         fields = self._split(first.rstrip("\r")) if first else []
         cell = fields[self.columns.true].strip() if len(fields) > self.columns.true else "0"
         try:
