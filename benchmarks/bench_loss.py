@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_loss.py [--rows 10000000 1000000] [--cases csv tsv.gz]
-                                    [--dir /tmp/augcli-bench]
+                                    [--repeat 1] [--dir /tmp/augcli-bench]
 
 Two cases, each generated once per size: ``csv``, a plain ``y_true,y_pred`` file (binary
 labels, probabilities with 8 decimals); ``tsv.gz``, a gzip-compressed TSV with a third
@@ -11,9 +11,10 @@ column of sample weights (4 decimals, about 10% zeros), read with ``--weight w``
 contender runs in a fresh child process; the script reports wall time, rows/s and the
 child's peak RSS (``resource.getrusage(RUSAGE_CHILDREN)`` read by a wrapper process that
 runs nothing else), and the side-by-side ratios; with ``--repeat N`` the contenders alternate
-N times and the best wall time and the worst peak RSS are kept. augcli runs with auto-detection and all
-losses; the pandas variant reads the whole file and computes log, zero_one and hinge (and
-for the weighted case accuracy and Brier, all with ``sample_weight``) with scikit-learn.
+N times and the best wall time and the worst peak RSS are kept. augcli runs with
+auto-detection and all losses; the pandas variant reads the whole file and computes log,
+zero_one and hinge (and for the weighted case accuracy and Brier, all with ``sample_weight``)
+with scikit-learn.
 The two must agree to 1e-9. Needs pandas and scikit-learn (the ``test`` extra).
 """
 
