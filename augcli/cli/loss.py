@@ -202,6 +202,8 @@ def loss_command(
         raise UsageError("--no-header: name the columns by 0-based index, e.g. --true 0 --pred 1")
     if no_header and pred_prefix is not None:
         raise UsageError("--pred-prefix needs a header row (column names)")
+    if pred_prefix == "":
+        raise UsageError("--pred-prefix must not be empty")
     if pred_prefix is not None and pred_cols:
         raise UsageError("give --pred or --pred-prefix, not both")
     if per_row is not None:
