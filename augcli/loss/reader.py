@@ -217,6 +217,8 @@ class TableReader:
     def _decide_labels(self, text: str) -> None:
         """Read labels as text when the first data row's label is not a number."""
         first = text.lstrip("\r\n").partition("\n")[0]
+        if not first.strip():
+            return  # only blank lines so far: decide on the next block
         fields = self._split(first.rstrip("\r")) if first else []
         cell = fields[self.columns.true].strip() if len(fields) > self.columns.true else "0"
         try:

@@ -142,3 +142,10 @@ def test_gzip_named_csv_is_read_by_its_magic_bytes(tmp_path):
     path = write(tmp_path, gzip.compress(b"y_true,y_pred\n1,0.5\n"), "plain.csv")
     _, lines, y, _ = read_all(path)
     assert y.tolist() == [1] and lines.tolist() == [2]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 64])
+def test_text_labels_after_blank_lines_are_still_read_as_text(tmp_path, chunk):
+    path = write(tmp_path, "y,p\n\n\nyes,0.5\nno,0.25\n")
+    _, lines, y, _ = read_all(path, true="y", pred=["p"], chunk_bytes=chunk)
+    assert lines.tolist() == [4, 5] and y.tolist() == [1, 0]
