@@ -17,7 +17,7 @@ from augcli.paths import refuse_overwriting_inputs
 
 @click.command("loss")
 @click.argument(
-    "predictions", metavar="PREDICTIONS", type=PathParam(dir_okay=False, allow_dash=True)
+    "predictions", metavar="PREDICTIONS.csv", type=PathParam(dir_okay=False, allow_dash=True)
 )
 @click.option(
     "--loss",
@@ -167,7 +167,7 @@ def loss_command(
     """Evaluate classic losses and metrics on a table of labels and predictions.
 
     \b
-    PREDICTIONS: a CSV file, a TSV (.tsv, or --sep), compressed or not
+    PREDICTIONS.csv: a CSV file, a TSV (.tsv, or --sep), compressed or not
     (.gz, .bz2, .xz), or '-' for standard input.
 
     \b
@@ -207,7 +207,7 @@ def loss_command(
     if pred_prefix is not None and pred_cols:
         raise UsageError("give --pred or --pred-prefix, not both")
     if per_row is not None:
-        refuse_overwriting_inputs([("--per-row", per_row)], [("PREDICTIONS", predictions)])
+        refuse_overwriting_inputs([("--per-row", per_row)], [("PREDICTIONS.csv", predictions)])
     class_list = None
     if classes is not None:
         class_list = tuple(c.strip() for c in classes.split(","))

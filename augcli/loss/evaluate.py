@@ -260,7 +260,8 @@ def evaluate_table(
         for chunk in source:
             y, pred, lines, w = chunk.y, chunk.pred, chunk.lines, chunk.weight
             detector.check(chunk)
-            total_weight += len(y) if w is None else float(np.sum(w))
+            with np.errstate(over="ignore"):  # huge weights: inf, then nan values
+                total_weight += len(y) if w is None else float(np.sum(w))
             if any(c.task == REGRESSION for c in detector.candidates):
                 labels.add(y, w)  # for r2 only
             for conv in detector.candidates:

@@ -43,9 +43,10 @@ class LabelMoments:
         wb = float(len(y)) if w is None else float(np.sum(w))
         if wb == 0:
             return
-        mb = float(np.mean(y)) if w is None else float(np.dot(w, y) / wb)
-        d = y - mb
-        m2b = float(np.dot(d, d)) if w is None else float(np.dot(w, d * d))
+        with np.errstate(over="ignore", invalid="ignore"):  # huge labels: r2 is then nan
+            mb = float(np.mean(y)) if w is None else float(np.dot(w, y) / wb)
+            d = y - mb
+            m2b = float(np.dot(d, d)) if w is None else float(np.dot(w, d * d))
         total = self.weight + wb
         delta = mb - self.mean
         self.mean += delta * wb / total
