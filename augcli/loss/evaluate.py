@@ -289,8 +289,9 @@ def evaluate_table(
                     writer.write(lines, [rows[n] for n in names if n in rows])
         chosen = accumulators[detector.candidates[0]]
         _check_end(source, detector, chosen.conv, task)
-        if total_weight == 0:
-            raise InputError(f"{source.name}: the sample weights sum to 0; no row counts")
+        if total_weight == 0 or not np.isfinite(total_weight):
+            why = "0; no row counts" if total_weight == 0 else "more than the largest float"
+            raise InputError(f"{source.name}: the sample weights sum to {why}")
         if top_by is not None and not_applicable_reason(top_by, chosen.conv.task):
             raise UsageError(f"--top-by {top_by} does not apply to {chosen.conv.task} data")
     values: dict[str, float] = {}

@@ -40,10 +40,10 @@ class LabelMoments:
 
     def add(self, y: np.ndarray, w: np.ndarray | None) -> None:
         """Merge a chunk of labels with their weights (None = all 1)."""
-        wb = float(len(y)) if w is None else float(np.sum(w))
-        if wb == 0:
-            return
-        with np.errstate(over="ignore", invalid="ignore"):  # huge labels: r2 is then nan
+        with np.errstate(over="ignore", invalid="ignore"):  # huge values: r2 is then nan
+            wb = float(len(y)) if w is None else float(np.sum(w))
+            if wb == 0:
+                return
             mb = float(np.mean(y)) if w is None else float(np.dot(w, y) / wb)
             d = y - mb
             m2b = float(np.dot(d, d)) if w is None else float(np.dot(w, d * d))

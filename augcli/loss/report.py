@@ -117,7 +117,7 @@ def to_dict(report: LossReport) -> dict:
         "not_applicable": dict(report.not_applicable),
         "notes": dict(report.notes),
         "metrics": {n: _json_number(v) for n, v in report.metrics.items()},
-        "weight_sum": report.weight,
+        "weight_sum": None if report.weight is None else _json_number(report.weight),
     }
     if report.top:
         doc["top"] = {

@@ -452,3 +452,14 @@ def test_ctrl_c_prints_one_json_object_and_exits_130(tmp_path):
     assert proc.returncode == 130, err
     assert json.loads(out) == {"error": "interrupted", "exit_code": 130, "interrupted": True}
     assert b"Traceback" not in err and b"Interrupted." in err
+
+
+def test_huge_values_give_strict_json_and_huge_weights_exit_2(tmp_path):
+    doc = as_json(write(tmp_path, "y_true,y_pred\n1e300,0.5\n0,1e300\n1,-1e308\n"))
+    assert doc["losses"]["mse"] == "inf" and doc["metrics"]["rmse"] == "inf"
+    path = write(tmp_path, "y_true,y_pred,w\n1,0.5,1e308\n0,0.5,1e308\n1,0.2,1e308\n", "w.csv")
+    result = run(path, "--weight", "w", "--format", "json")
+    assert (
+        result.exit_code == 2
+        and "more than the largest float" in json.loads(result.stdout)["error"]
+    )
