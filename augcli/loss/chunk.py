@@ -1,10 +1,12 @@
-"""A block of parsed rows: what every row source (file reader, arrays) yields."""
+"""A block of parsed rows: what every row source (file reader, arrays) yields; weight checks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from augcli.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -27,3 +29,29 @@ class Chunk:
     y: np.ndarray
     pred: np.ndarray
     weight: np.ndarray | None = None
+
+
+def check_weights(where: str, column: str, weight: np.ndarray, lines: np.ndarray) -> None:
+    """Refuse a negative sample weight, naming its line (non-finite ones are missing cells).
+
+    Parameters
+    ----------
+    where : str
+        Message prefix naming the input, e.g. ``'preds.csv: '``.
+    column : str
+        The weight column's name.
+    weight, lines : ndarray
+        The chunk's weights and line numbers.
+
+    Raises
+    ------
+    InputError
+        At the first negative weight.
+    """
+    negative = weight < 0
+    if negative.any():
+        i = int(np.argmax(negative))
+        raise InputError(
+            f"{where}line {int(lines[i])}, column {column!r}: weight {weight[i]:g} is "
+            "negative; sample weights must be finite and >= 0"
+        )

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from augcli.errors import InputError, UsageError
-from augcli.loss.chunk import Chunk
+from augcli.loss.chunk import Chunk, check_weights
 from augcli.loss.columns import select_columns
 from augcli.loss.labels import LabelCoder, make_coder
 from augcli.loss.source import (
@@ -69,16 +69,13 @@ class TableReader:
     dropna : bool
         Skip rows with an empty, NaN or infinite selected cell (counted in ``dropped``)
         instead of failing.
-    chunk_bytes : int
-        Target size of a chunk in bytes (a chunk always ends at a line end).
-    max_line_bytes : int
-        Longest line accepted; longer lines are an error (this bounds memory).
+    chunk_bytes, max_line_bytes : int
+        Target chunk size (a chunk ends at a line end); longest line accepted (bounds memory).
 
     Notes
     -----
-    Without ``dropna``, the first missing cell switches the reader to counting mode: the rest
-    of the file is scanned to report how many cells are missing, then :class:`InputError`
-    is raised. The header is read on construction, so column errors surface immediately.
+    Without ``dropna``, a missing cell switches to counting the rest, then raises
+    :class:`InputError`. The header is read on construction (column errors come first).
     """
 
     unit = "line"  # what the row numbers in :class:`Chunk` count
@@ -125,7 +122,13 @@ class TableReader:
                 )
             except InputError as exc:
                 where = "the header (line 1)" if header else "--no-header: columns are 0-based"
-                raise InputError(f"{self.name}: {exc} [{where}]") from None
+                other = [d for d in ",\t;|" if d != self.sep and d in "".join(fields)]
+                hint = (
+                    f"; is the delimiter {other[0]!r}? (--sep)"
+                    if len(fields) == 1 and other
+                    else ""
+                )
+                raise InputError(f"{self.name}: {exc} [{where}]{hint}") from None
             self._classes, self._pos_label = classes, pos_label
             self._text_labels = bool(classes or pos_label or pred_prefix) or (
                 False if numeric_labels else None
@@ -219,7 +222,10 @@ class TableReader:
         first = text.lstrip("\r\n").partition("\n")[0]
         if not first.strip():
             return  # only blank lines so far: decide on the next block
-        fields = self._split(first.rstrip("\r")) if first else []
+        try:
+            fields = self._split(first.rstrip("\r"))
+        except csv.Error:
+            fields = []  # the parser reports it, with its line
         cell = fields[self.columns.true].strip() if len(fields) > self.columns.true else "0"
         try:
             float(cell or "0")
@@ -328,16 +334,6 @@ class TableReader:
             data = np.column_stack([self.coder.code(labels, lines), data])
         return lines, data
 
-    def _check_weights(self, weight: np.ndarray, lines: np.ndarray) -> None:
-        negative = weight < 0
-        if negative.any():
-            i = int(np.argmax(negative))
-            raise InputError(
-                f"{self.name}: line {int(lines[i])}, column "
-                f"{self.columns.header[self.columns.weight]!r}: weight {weight[i]:g} is "
-                "negative; sample weights must be finite and >= 0"
-            )
-
     def __iter__(self) -> Iterator[Chunk]:
         """Yield parsed chunks until the end of the file.
 
@@ -369,7 +365,8 @@ class TableReader:
                     continue
                 weight = None if self.columns.weight is None else data[:, -1].copy()
                 if weight is not None:
-                    self._check_weights(weight, lines)
+                    column = self.columns.header[self.columns.weight]
+                    check_weights(f"{self.name}: ", column, weight, lines)
                 self.rows += len(data)
                 yield Chunk(lines, data[:, 0].copy(), data[:, 1 : 1 + self._k], weight)
         finally:
