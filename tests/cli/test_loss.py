@@ -330,6 +330,8 @@ BAD_INPUTS = [
     (BINARY_PROB, "p.csv", ["--top-by", "log"], "give --top K as well"),
     (BINARY_PROB, "p.csv", ["--no-header"], "--true 0 --pred 1"),
     (BINARY_PROB, "p.csv", ["--sep", "ab"], "--sep 'ab'"),
+    (BINARY_PROB, "p.csv", ["--sep", ";"], "is the delimiter ','? (--sep)"),
+    (BINARY_PROB.replace(",", "\t"), "p.csv", [], "is the delimiter '\\t'? (--sep)"),
     (BINARY_PROB, "p.csv.gz", [], "cannot read gzip data"),
     (BINARY_PROB.replace("0,0.55", "0,abc"), "p.csv", ["--chunk-bytes", "8"], "line 5, column"),
 ]
