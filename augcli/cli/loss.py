@@ -5,11 +5,14 @@ from __future__ import annotations
 import click
 
 from augcli.cli.options import PathParam, emit_json
+from augcli.errors import UsageError
 from augcli.loss.conventions import LossOptions
-from augcli.loss.evaluate import run_loss
 from augcli.loss.kernels import EPS
 from augcli.loss.registry import LOSS_NAMES, resolve_loss_names
 from augcli.loss.report import format_csv, format_table, summary_line, to_dict
+from augcli.loss.run import run_loss
+from augcli.loss.source import parse_sep
+from augcli.paths import refuse_overwriting_inputs
 
 
 @click.command("loss")
@@ -25,14 +28,43 @@ from augcli.loss.report import format_csv, format_table, summary_line, to_dict
     help="Loss to compute (repeat, or comma-separate); default all. "
     "Names: " + ", ".join(LOSS_NAMES) + ", all.",
 )
-@click.option("--true", "true_col", default="y_true", show_default=True, help="Label column.")
+@click.option("--true", "true_col", metavar="COL", help="Label column. [default: y_true]")
 @click.option(
     "--pred",
     "pred_cols",
     multiple=True,
     metavar="COL",
-    help="Prediction column(s); repeat or use a glob ('p_*') for one column per "
-    "class. Default y_pred.",
+    help="Prediction column(s); repeat, comma-separate (--pred cat,dog,bird) or use a glob "
+    "('p_*') for one column per class. [default: y_pred]",
+)
+@click.option(
+    "--pred-prefix",
+    metavar="PREFIX",
+    help="Every column starting with PREFIX is a prediction column; the rest of its name "
+    "is its class (p_cat -> cat).",
+)
+@click.option(
+    "--classes",
+    metavar="A,B,...",
+    help="The class of each prediction column, in column order (e.g. 1,2,3 or cat,dog,bird); "
+    "labels are matched to these.",
+)
+@click.option(
+    "--pos-label",
+    metavar="LABEL",
+    help="The positive label of a binary label column (inferred for 1/True/yes/pos).",
+)
+@click.option("--weight", "weight_col", metavar="COL", help="Sample-weight column (finite, >= 0).")
+@click.option(
+    "--sep",
+    metavar="CHAR",
+    help="Delimiter: one character, or tab/comma/semicolon/space/pipe. "
+    "[default: tab for .tsv, else comma]",
+)
+@click.option(
+    "--no-header",
+    is_flag=True,
+    help="The first line is data; name columns by 0-based index (--true 0 --pred 1).",
 )
 @click.option(
     "--task",
@@ -110,8 +142,14 @@ from augcli.loss.report import format_csv, format_table, summary_line, to_dict
 def loss_command(
     predictions: str,
     losses: tuple[str, ...],
-    true_col: str,
+    true_col: str | None,
     pred_cols: tuple[str, ...],
+    pred_prefix: str | None,
+    classes: str | None,
+    pos_label: str | None,
+    weight_col: str | None,
+    sep: str | None,
+    no_header: bool,
     task: str,
     pred_kind: str,
     reduction: str,
@@ -126,7 +164,11 @@ def loss_command(
     dropna: bool,
     chunk_bytes: int,
 ) -> None:
-    """Evaluate classic losses on a CSV of labels and predictions ('-' reads stdin).
+    """Evaluate classic losses and metrics on a table of labels and predictions.
+
+    \b
+    PREDICTIONS.csv: a CSV file, a TSV (.tsv, or --sep), compressed or not
+    (.gz, .bz2, .xz), or '-' for standard input.
 
     \b
     Auto-detection (one streaming pass; what was detected is printed):
@@ -137,8 +179,16 @@ def loss_command(
       sigmoid. zero_one predicts 1 iff p >= 0.5 / f >= 0 (a zero score predicts
       the positive class), --threshold moves the cut.
     Multiclass: labels are integer indices 0..K-1 into the --pred columns (in
-      the order given, globs in header order); log (softmax for scores),
+      the order given, globs in header order), or class names: the column
+      names (less --pred-prefix) or --classes; log (softmax for scores),
       zero_one (argmax), hinge (Crammer-Singer).
+    Text binary labels (cat/dog, True/False): --pos-label names the positive.
+      Two integer label values other than {0,1}/{-1,+1} are classification:
+      --pos-label, or --task regression.
+    --weight: every loss and metric is a weighted mean (sum with --reduction
+      sum), as scikit-learn's sample_weight.
+    Metrics (separate from the losses): accuracy, brier (probabilities),
+      rmse, r2.
     Regression: absolute, squared, mae, mse, huber; zero_one is exact equality
       or |y - f| < T with --tolerance.
     log clips p to [eps, 1-eps]; probabilities outside [0,1] are an error.
@@ -146,12 +196,35 @@ def loss_command(
     JSON: not applicable -> null; overflow -> the string "inf".
     --top ranks by log (classification) or squared (regression); ties by line.
     """
+    if top_by is not None and not top:
+        raise UsageError("--top-by ranks the --top rows; give --top K as well")
+    if no_header and (true_col is None or not pred_cols):
+        raise UsageError("--no-header: name the columns by 0-based index, e.g. --true 0 --pred 1")
+    if no_header and pred_prefix is not None:
+        raise UsageError("--pred-prefix needs a header row (column names)")
+    if pred_prefix == "":
+        raise UsageError("--pred-prefix must not be empty")
+    if pred_prefix is not None and pred_cols:
+        raise UsageError("give --pred or --pred-prefix, not both")
+    if per_row is not None:
+        refuse_overwriting_inputs([("--per-row", per_row)], [("PREDICTIONS.csv", predictions)])
+    class_list = None
+    if classes is not None:
+        class_list = tuple(c.strip() for c in classes.split(","))
+        if len(class_list) < 2 or "" in class_list or len(set(class_list)) != len(class_list):
+            raise UsageError(f"--classes {classes!r}: give two or more distinct names, A,B,...")
     report = run_loss(
         predictions,
         resolve_loss_names(losses),
         dropna=dropna,
-        true=true_col,
-        pred=pred_cols or ("y_pred",),
+        true=true_col or "y_true",
+        pred=pred_cols or (() if pred_prefix else ("y_pred",)),
+        pred_prefix=pred_prefix,
+        classes=class_list,
+        pos_label=pos_label,
+        weight=weight_col,
+        sep=None if sep is None else parse_sep(sep),
+        header=not no_header,
         chunk_bytes=chunk_bytes,
         task=task,
         pred_kind=pred_kind,

@@ -1,4 +1,4 @@
-"""Loss evaluation: kernels and registry, the streaming CSV reader, evaluation, reports.
+"""Loss evaluation: kernels, registry, metrics, the streaming table reader, evaluation, reports.
 
 From Python, :func:`evaluate_losses` evaluates losses on numpy arrays with the conventions
 of ``augcli loss``; :data:`LOSS_NAMES` lists the losses.

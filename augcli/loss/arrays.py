@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
 from augcli.loss.conventions import LossOptions
 from augcli.loss.evaluate import LossReport, evaluate_table
-from augcli.loss.reader import Chunk
 from augcli.loss.registry import resolve_loss_names
 
 
@@ -19,13 +19,16 @@ class _ArrayRows:
     name = "arrays"
     unit = "row"
     dropped = 0
+    coder = None
 
-    def __init__(self, y: np.ndarray, pred: np.ndarray) -> None:
+    def __init__(self, y: np.ndarray, pred: np.ndarray, weight: np.ndarray | None) -> None:
         k = pred.shape[1]
         header = ("y_true", *(("y_pred",) if k == 1 else (f"y_pred[:, {j}]" for j in range(k))))
-        self.columns = Columns(header, 0, tuple(range(1, k + 1)))
+        weight_col = None if weight is None else k + 1
+        header += () if weight is None else ("sample_weight",)
+        self.columns = Columns(header, 0, tuple(range(1, k + 1)), weight_col)
         self.rows = len(y)
-        self._chunk = Chunk(np.arange(len(y), dtype=np.int64), y, pred)
+        self._chunk = Chunk(np.arange(len(y), dtype=np.int64), y, pred, weight)
 
     def __iter__(self) -> Iterator[Chunk]:
         yield self._chunk
@@ -51,6 +54,7 @@ def evaluate_losses(
     pred_kind: str = "auto",
     reduction: str = "mean",
     options: LossOptions | None = None,
+    sample_weight: object = None,
 ) -> LossReport:
     """Evaluate losses on arrays, with the same conventions and detection as ``augcli loss``.
 
@@ -72,6 +76,8 @@ def evaluate_losses(
         Aggregation of the per-row losses (mae and mse are always means).
     options : LossOptions, optional
         Threshold, tolerance, eps, delta (defaults as the CLI's).
+    sample_weight : array_like, shape (n,), optional
+        Non-negative finite weights, as scikit-learn's ``sample_weight``.
 
     Returns
     -------
@@ -108,9 +114,14 @@ def evaluate_losses(
         raise ValueError("y_true and y_pred hold no rows")
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
+    weight = None
+    if sample_weight is not None:
+        weight = _as_float("sample_weight", sample_weight, (1,))
+        if len(weight) != len(y) or (weight < 0).any():
+            raise ValueError(f"sample_weight must be {len(y)} values >= 0")
     wanted = resolve_loss_names([names] if isinstance(names, str) else names or ())
     return evaluate_table(
-        _ArrayRows(y, pred),
+        _ArrayRows(y, pred, weight),
         wanted,
         task=task,
         pred_kind=pred_kind,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from augcli.errors import InputError, UsageError
+from augcli.loss.chunk import Chunk
 from augcli.loss.conventions import (
     BINARY,
     MULTICLASS,
@@ -21,7 +22,6 @@ from augcli.loss.conventions import (
     SCORE,
     Convention,
 )
-from augcli.loss.reader import Chunk
 
 
 def initial_conventions(task: str, pred_kind: str, k: int) -> list[Convention]:
@@ -101,6 +101,7 @@ class Detector:
         self.candidates = initial_conventions(task, pred_kind, len(pred_names))
         self.tasks = sorted({c.task for c in self.candidates})
         self._seen: dict[float, int | None] = {-1.0: None, 0.0: None}  # first row of each
+        self._distinct: set[float] = set()  # up to 3 distinct labels
 
     def check(self, chunk: Chunk) -> None:
         """Drop the candidates this chunk rules out; raise if it contradicts a pinned one.
@@ -117,6 +118,9 @@ class Detector:
             or multiclass labels that are not column indices.
         """
         y, pred, lines, unit = chunk.y, chunk.pred, chunk.lines, self.unit
+        if len(self._distinct) < 3:
+            new = y[~np.isin(y, list(self._distinct))] if self._distinct else y
+            self._distinct.update(np.unique(new)[:3].tolist())
         for label in (-1.0, 0.0):
             if self._seen[label] is None and (hit := y == label).any():
                 self._seen[label] = _first(hit, lines, y)[0]
@@ -125,7 +129,10 @@ class Detector:
             why = None
             if not_binary.any():
                 line, value = _first(not_binary, lines, y)
-                why = f"{unit} {line}: label {value:g} is not in {{0,1}} or {{-1,+1}}"
+                why = (
+                    f"{unit} {line}: label {value:g} is not in {{0,1}} or {{-1,+1}} "
+                    "(--pos-label names the positive label of other binary labels)"
+                )
             elif self._seen[-1.0] is not None and self._seen[0.0] is not None:
                 why = (
                     f"labels mix 0 ({unit} {self._seen[0.0]}) and -1 ({unit} "
@@ -143,7 +150,8 @@ class Detector:
                 raise InputError(
                     f"{self.name}: {unit} {line}: label {value:g} is not a class index; "
                     f"multiclass labels are integers 0..{k - 1} indexing the prediction "
-                    f"columns {', '.join(self.pred_names)}"
+                    f"columns {', '.join(self.pred_names)}, or class names given by "
+                    "--classes (e.g. --classes 1,2,3) or --pred-prefix"
                 )
         if PROBABILITY in {c.pred_kind for c in self.candidates}:
             outside = ((pred < 0) | (pred > 1)).any(axis=1)
@@ -157,6 +165,13 @@ class Detector:
                         "outside [0,1] (use --pred-kind score for unbounded scores)"
                     )
                 self.candidates = [c for c in self.candidates if c.pred_kind != PROBABILITY]
+
+    def two_values(self) -> tuple[float, float] | None:
+        """The two label values, when the labels took exactly two integer values, else None."""
+        if len(self._distinct) != 2 or any(v != np.floor(v) for v in self._distinct):
+            return None
+        a, b = sorted(self._distinct)
+        return a, b
 
     def labels(self, conv: Convention) -> str:
         """The label set seen under ``conv``: ``'{0,1}'``, ``'{-1,+1}'``, ``'0..K-1'``, ``'real'``.

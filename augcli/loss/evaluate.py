@@ -1,37 +1,39 @@
-"""Evaluate losses over streamed rows in one pass: aggregation, top-K, the per-row file.
+"""Evaluate losses and metrics over streamed rows in one pass: weighted sums, top-K, per-row file.
 
 Every convention still possible (see :mod:`augcli.loss.detection`) is evaluated on every
-chunk (per-loss sums and a bounded top-K heap each); the detector's first survivor is
-reported. ``--per-row`` needs the convention before the first row is written, so with
-auto-detection it costs a first detection pass (standard input is spooled to a temporary
-file for that).
+chunk (per-loss and per-metric weighted sums and a bounded top-K heap each); the detector's
+first survivor is reported. Sample weights enter in one place, :func:`weighted_sum`: a mean
+is ``sum(w * loss) / sum(w)`` and a sum is ``sum(w * loss)``, for every loss and metric
+(no weights = every weight 1).
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
-import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import IO, Protocol
 
 import numpy as np
 
 from augcli.atomic import atomic_write
-from augcli.errors import UsageError
+from augcli.errors import InputError, UsageError
+from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
-from augcli.loss.conventions import REGRESSION, Convention, LossOptions
-from augcli.loss.detection import Detector, initial_conventions
-from augcli.loss.reader import Chunk, TableReader, spool_stdin
-from augcli.loss.registry import REGISTRY, loss_note, not_applicable_reason, per_row_losses
+from augcli.loss.conventions import REGRESSION, Batch, Convention, LossOptions
+from augcli.loss.detection import Detector
+from augcli.loss.labels import LabelCoder
+from augcli.loss.metrics import LabelMoments, finish_metrics, metric_losses, metric_terms
+from augcli.loss.registry import REGISTRY, loss_note, not_applicable_reason
 
 
 class RowSource(Protocol):
     """Where rows come from: a :class:`~augcli.loss.reader.TableReader` or in-memory arrays.
 
     ``rows`` and ``dropped`` are final once iteration has ended; ``unit`` is what the row
-    numbers in ``Chunk.lines`` count (``'line'`` of a file, ``'row'`` of an array).
+    numbers in ``Chunk.lines`` count (``'line'`` of a file, ``'row'`` of an array);
+    ``coder`` is set when labels were read as text (class names, ``--pos-label``).
     """
 
     name: str
@@ -39,6 +41,7 @@ class RowSource(Protocol):
     columns: Columns
     rows: int
     dropped: int
+    coder: LabelCoder | None
 
     def __iter__(self) -> Iterator[Chunk]: ...
 
@@ -48,6 +51,7 @@ class _Candidate:
     conv: Convention
     rank_by: str | None
     sums: dict[str, float] = field(default_factory=dict)
+    metric_sums: dict[str, float] = field(default_factory=dict)
     heap: list[tuple[float, int]] = field(default_factory=list)
 
 
@@ -65,6 +69,8 @@ class LossReport:
         The label set, e.g. ``'{0,1}'`` (classification) or ``'real'``.
     rows, dropped : int
         Rows evaluated; rows skipped by ``dropna``.
+    weight : float or None
+        Sum of the sample weights (None when unweighted).
     reduction : str
         ``'mean'`` or ``'sum'``.
     values : dict of str to float
@@ -73,6 +79,8 @@ class LossReport:
         Reason per requested loss that does not apply.
     notes : dict of str to str
         Convention used per computed loss.
+    metrics : dict of str to float
+        Companion metrics that apply (accuracy, brier, rmse, r2), always weighted means.
     top_by : str or None
         Loss ranking ``top``.
     top : list of (int, float)
@@ -90,6 +98,8 @@ class LossReport:
     values: dict[str, float]
     not_applicable: dict[str, str]
     notes: dict[str, str]
+    metrics: dict[str, float] = field(default_factory=dict)
+    weight: float | None = None
     top_by: str | None = None
     top: list[tuple[int, float]] = field(default_factory=list)
 
@@ -127,6 +137,63 @@ def _default_rank(task: str) -> str:
     return "squared" if task == REGRESSION else "log"
 
 
+def weighted_sum(values: np.ndarray, weight: np.ndarray | None) -> float:
+    """``sum(weight * values)``; a row of weight 0 adds 0 even when its value is inf.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        Per-row losses or metric terms.
+    weight : ndarray, shape (n,), or None
+        Sample weights (None = all 1).
+
+    Returns
+    -------
+    float
+        The weighted sum.
+
+    Examples
+    --------
+    >>> weighted_sum(np.array([1.0, np.inf, 3.0]), np.array([2.0, 0.0, 1.0]))
+    5.0
+    """
+    if weight is None:
+        return float(np.sum(values))
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = float(np.dot(values, weight))
+    if np.isnan(total):  # inf * 0 somewhere: weight-0 rows must add nothing
+        with np.errstate(invalid="ignore", over="ignore"):
+            total = float(np.sum(np.where(weight > 0, values * weight, 0.0)))
+    return total
+
+
+def _start(source: RowSource, detector: Detector, task: str, top_by: str | None, per_row):
+    if source.coder is not None and task == REGRESSION:
+        raise UsageError(
+            f"{source.name}: --task regression needs numeric labels; these are read as text "
+            "(class names, --pos-label or --classes)"
+        )
+    tasks = detector.tasks
+    if top_by is not None:
+        bad = [t for t in tasks if not_applicable_reason(top_by, t)]
+        if len(bad) == len(tasks):
+            raise UsageError(f"--top-by {top_by} does not apply to {' or '.join(tasks)} data")
+    if per_row is not None and len(detector.candidates) > 1:
+        raise UsageError("--per-row needs a fixed convention; pass --task and --pred-kind")
+
+
+def _check_end(source: RowSource, detector: Detector, chosen: Convention, task: str) -> None:
+    """Refuse what only the end of the input can show (two-valued labels read as numbers)."""
+    two = detector.two_values()
+    if task == "auto" and chosen.task == REGRESSION and source.coder is None and two:
+        a, b = two
+        raise InputError(
+            f"{source.name}: the labels take two values, {a:g} and {b:g}: that is "
+            f"classification; say which is positive with --pos-label {b:g} "
+            "(or pass --task regression to treat them as numbers)"
+        )
+
+
 def evaluate_table(
     source: RowSource,
     names: Sequence[str],
@@ -149,15 +216,16 @@ def evaluate_table(
         Canonical loss names (see :func:`augcli.loss.registry.resolve_loss_names`).
     task : {'auto', 'binary', 'multiclass', 'regression'}
         Task; auto = multiclass for several prediction columns, else binary when labels are
-        {0,1} or {-1,+1}, else regression.
+        {0,1} or {-1,+1} (or text), else regression (two integer values are refused).
     pred_kind : {'auto', 'probability', 'score'}
         Auto = probability when every prediction is in [0,1].
     options : LossOptions
         Threshold, tolerance, eps, delta.
     reduction : {'mean', 'sum'}
-        Aggregation of per-row losses (mae and mse are always means).
+        Aggregation of per-row losses (mae and mse are always means); weighted when the
+        chunks carry weights.
     top : int
-        Keep the ``top`` rows with the largest ``top_by`` loss (bounded heap).
+        Keep the ``top`` rows with the largest ``top_by`` loss (bounded heap; unweighted).
     top_by : str or None
         Ranking loss; None = log for classification, squared for regression.
     per_row : str or None
@@ -166,24 +234,22 @@ def evaluate_table(
     Returns
     -------
     LossReport
-        Values, conventions and notes.
+        Values, metrics, conventions and notes.
 
     Raises
     ------
     InputError
-        Data contradicting an explicit convention, bad labels for multiclass, bad cells.
+        Data contradicting an explicit convention, bad labels, bad cells, weights summing
+        to 0.
     UsageError
         Options that cannot work together.
     """
     detector = Detector(source.name, source.unit, source.columns.pred_names, task, pred_kind)
-    tasks = detector.tasks
-    if top_by is not None:
-        bad = [t for t in tasks if not_applicable_reason(top_by, t)]
-        if len(bad) == len(tasks):
-            raise UsageError(f"--top-by {top_by} does not apply to {' or '.join(tasks)} data")
-    if per_row is not None and len(detector.candidates) > 1:
-        raise UsageError("--per-row needs a fixed convention; pass --task and --pred-kind")
+    _start(source, detector, task, top_by, per_row)
     accumulators = {c: _Candidate(c, top_by or _default_rank(c.task)) for c in detector.candidates}
+    labels = LabelMoments()
+    weighted = source.columns.weight is not None
+    total_weight = 0.0
     with contextlib.ExitStack() as stack:  # --per-row: written whole, or not at all
         writer = None
         if per_row is not None:
@@ -192,25 +258,42 @@ def evaluate_table(
             handle = stack.enter_context(atomic_write(per_row, "w", encoding="utf-8", newline=""))
             writer = _CsvRows(handle, ["line", *computed])
         for chunk in source:
-            y, pred, lines = chunk.y, chunk.pred, chunk.lines
+            y, pred, lines, w = chunk.y, chunk.pred, chunk.lines, chunk.weight
             detector.check(chunk)
+            with np.errstate(over="ignore"):  # huge weights: inf, then nan values
+                total_weight += len(y) if w is None else float(np.sum(w))
+            if any(c.task == REGRESSION for c in detector.candidates):
+                labels.add(y, w)  # for r2 only
             for conv in detector.candidates:
                 cand = accumulators[conv]
-                wanted = list(names)
+                wanted = list(dict.fromkeys([*names, *metric_losses(conv)]))
                 if top and cand.rank_by not in wanted:
                     wanted.append(cand.rank_by)
+                batch = Batch(conv, y, pred, options)
                 with np.errstate(over="ignore", invalid="ignore"):  # inf is a result, reported
-                    rows = per_row_losses(conv.task, conv.pred_kind, y, pred, wanted, options)
+                    rows = {
+                        n: REGISTRY[n].rules[conv].kernel(batch)
+                        for n in wanted
+                        if conv in REGISTRY[n].rules
+                    }
+                    terms = metric_terms(batch)
                 for name, values in rows.items():
-                    cand.sums[name] = cand.sums.get(name, 0.0) + float(np.sum(values))
+                    cand.sums[name] = cand.sums.get(name, 0.0) + weighted_sum(values, w)
+                for name, values in terms.items():
+                    cand.metric_sums[name] = cand.metric_sums.get(name, 0.0) + weighted_sum(
+                        values, w
+                    )
                 if top and cand.rank_by in rows:
                     _push_top(cand.heap, top, rows[cand.rank_by], lines)
                 if writer is not None:
                     writer.write(lines, [rows[n] for n in names if n in rows])
-    chosen = accumulators[detector.candidates[0]]
-    if top_by is not None and not_applicable_reason(top_by, chosen.conv.task):
-        raise UsageError(f"--top-by {top_by} does not apply to {chosen.conv.task} data")
-    n = source.rows
+        chosen = accumulators[detector.candidates[0]]
+        _check_end(source, detector, chosen.conv, task)
+        if total_weight == 0 or not np.isfinite(total_weight):
+            why = "0; no row counts" if total_weight == 0 else "more than the largest float"
+            raise InputError(f"{source.name}: the sample weights sum to {why}")
+        if top_by is not None and not_applicable_reason(top_by, chosen.conv.task):
+            raise UsageError(f"--top-by {top_by} does not apply to {chosen.conv.task} data")
     values: dict[str, float] = {}
     notes: dict[str, str] = {}
     not_applicable: dict[str, str] = {}
@@ -221,71 +304,23 @@ def evaluate_table(
             continue
         total = chosen.sums.get(name, 0.0)
         mean = reduction == "mean" or REGISTRY[name].always_mean
-        values[name] = total / n if mean else total
+        values[name] = total / total_weight if mean else total
         notes[name] = loss_note(name, chosen.conv, options, reduction)
+    metrics = finish_metrics(chosen.conv, chosen.sums, chosen.metric_sums, total_weight, labels)
     return LossReport(
         task=chosen.conv.task,
         pred_kind=chosen.conv.pred_kind,
         task_detected=task == "auto",
         kind_detected=pred_kind == "auto" and chosen.conv.task != REGRESSION,
-        labels=detector.labels(chosen.conv),
-        rows=n,
+        labels=source.coder.describe() if source.coder else detector.labels(chosen.conv),
+        rows=source.rows,
         dropped=source.dropped,
         reduction=reduction,
         values=values,
         not_applicable=not_applicable,
         notes=notes,
+        metrics=metrics,
+        weight=total_weight if weighted else None,
         top_by=chosen.rank_by if chosen.heap else None,
         top=sorted(((-line, v) for v, line in chosen.heap), key=lambda t: (-t[1], t[0])),
     )
-
-
-def run_loss(source: str, names: Sequence[str], *, dropna: bool = False, **kwargs) -> LossReport:
-    """Open ``source`` and evaluate; run a detection pass first when ``per_row`` needs it.
-
-    Parameters
-    ----------
-    source : str
-        Path or ``'-'``.
-    names : sequence of str
-        Canonical loss names.
-    dropna : bool
-        Skip rows with empty/NaN/infinite cells.
-    **kwargs
-        ``true``, ``pred``, ``chunk_bytes`` for the reader; the rest for
-        :func:`evaluate_table`.
-
-    Returns
-    -------
-    LossReport
-        The evaluation.
-    """
-    reader_keys = {"true", "pred", "chunk_bytes"}
-    rk = {k: v for k, v in kwargs.items() if k in reader_keys} | {"dropna": dropna}
-    ek = {k: v for k, v in kwargs.items() if k not in reader_keys}
-    if ek.get("per_row") is None:
-        return _evaluate_file(source, names, rk, ek)
-    spooled = spool_stdin() if source == "-" else None
-    path = spooled or source
-    try:
-        with contextlib.closing(TableReader(path, **rk)) as reader:
-            k = len(reader.columns.pred)
-        task, kind = ek.get("task", "auto"), ek.get("pred_kind", "auto")
-        if len(initial_conventions(task, kind, k)) == 1:
-            return _evaluate_file(path, names, rk, ek)
-        probe = {k: v for k, v in ek.items() if k not in ("per_row", "top", "top_by")}
-        found = _evaluate_file(path, (), rk, probe)
-        ek.update(task=found.task, pred_kind=found.pred_kind or "auto")
-        report = _evaluate_file(path, names, rk, ek)
-        return replace(report, task_detected=found.task_detected, kind_detected=found.kind_detected)
-    finally:
-        if spooled:
-            os.remove(spooled)
-
-
-def _evaluate_file(
-    path: str, names: Sequence[str], reader_args: dict, eval_args: dict
-) -> LossReport:
-    """Evaluate one pass over ``path``; the file is closed even when evaluation fails early."""
-    with contextlib.closing(TableReader(path, **reader_args)) as reader:
-        return evaluate_table(reader, names, **eval_args)

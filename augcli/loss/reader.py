@@ -1,10 +1,13 @@
-"""Streaming reading of numeric CSV tables (labels and model outputs) in bounded memory.
+"""Streaming reading of delimited tables (labels, model outputs, weights) in bounded memory.
 
-The file is read as bytes in chunks that end at a newline, each chunk is decoded as UTF-8
-and parsed with :func:`numpy.loadtxt` (the fastest correct parser measured for this job;
-see ``benchmarks/bench_loss.py``). A chunk that the fast path rejects (an empty cell, a
+The input (see :mod:`augcli.loss.source` for compression and the delimiter) is read as bytes
+in chunks that end at a newline, each chunk is decoded as UTF-8 and parsed with
+:func:`numpy.loadtxt` (the fastest correct parser measured for this job; see
+``benchmarks/bench_loss.py``). A chunk that the fast path rejects (an empty cell, a
 non-numeric value, a short row, a blank line) is parsed again line by line with the
-:mod:`csv` module, which finds the exact line, column and value to report. Memory is
+:mod:`csv` module, which finds the exact line, column and value to report. Labels are read
+as numbers, or as text coded by :class:`~augcli.loss.labels.LabelCoder` when they are not
+numbers or when ``--classes``, ``--pos-label`` or ``--pred-prefix`` names them. Memory is
 bounded by the chunk size plus the longest allowed line, whatever the row count.
 
 Every record must fit on one line (no newlines inside quoted fields). Fields after the
@@ -15,78 +18,64 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import BinaryIO
 
 import numpy as np
 
 from augcli.errors import InputError, UsageError
+from augcli.loss.chunk import Chunk, check_weights
 from augcli.loss.columns import select_columns
+from augcli.loss.labels import LabelCoder, make_coder
+from augcli.loss.source import (
+    DECOMPRESS_ERRORS,
+    decompress_message,
+    default_sep,
+    display_name,
+    open_source,
+)
 
 DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """A block of parsed rows.
-
-    Attributes
-    ----------
-    lines : ndarray of int64, shape (n,)
-        1-based line number of each row in the file (the header is line 1).
-    y : ndarray of float64, shape (n,)
-        Labels.
-    pred : ndarray of float64, shape (n, k)
-        Predictions, one column per selected prediction column.
-    """
-
-    lines: np.ndarray
-    y: np.ndarray
-    pred: np.ndarray
-
-
-def _display(source: str) -> str:
-    return "<stdin>" if source == "-" else source
-
-
-def _open(source: str) -> BinaryIO:
-    if source == "-":
-        return sys.stdin.buffer
-    try:
-        return open(source, "rb")  # noqa: SIM115 - closed by the reader
-    except OSError as exc:
-        raise InputError(f"cannot open {source}: {exc.strerror or exc}") from None
-
-
 class TableReader:
-    """Iterate over a CSV file in parsed chunks.
+    """Iterate over a delimited text file in parsed chunks.
 
     Parameters
     ----------
     source : str
-        A path, or ``'-'`` for standard input.
+        A path (``.gz``, ``.bz2``, ``.xz`` decompressed), or ``'-'`` for standard input.
     true : str
-        Label column name.
+        Label column name (a 0-based index when ``header`` is False).
     pred : sequence of str
-        Prediction column names or globs.
+        Prediction column names or globs, each possibly comma-separated.
+    weight : str, optional
+        Sample-weight column.
+    sep : str, optional
+        Delimiter; default tab for ``.tsv``, else comma.
+    header : bool
+        Whether the first line names the columns; without it columns are ``'0'``, ``'1'``, ...
+    pred_prefix : str, optional
+        Prediction columns are those starting with it; the rest of each name is its class.
+    classes : sequence of str, optional
+        The class of each prediction column (labels are then read as text).
+    pos_label : str, optional
+        The positive label of a binary column (labels are then read as text).
+    numeric_labels : bool
+        Labels must be numbers (regression): never read them as text.
+    name : str, optional
+        How messages name the input (default: the path, ``<stdin>`` for ``'-'``).
     dropna : bool
         Skip rows with an empty, NaN or infinite selected cell (counted in ``dropped``)
         instead of failing.
-    chunk_bytes : int
-        Target size of a chunk in bytes (a chunk always ends at a line end).
-    max_line_bytes : int
-        Longest line accepted; longer lines are an error (this bounds memory).
+    chunk_bytes, max_line_bytes : int
+        Target chunk size (a chunk ends at a line end); longest line accepted (bounds memory).
 
     Notes
     -----
-    Without ``dropna``, the first missing cell switches the reader to counting mode: the rest
-    of the file is scanned to report how many cells are missing, then :class:`InputError`
-    is raised. The header is read on construction, so column errors surface immediately.
+    Without ``dropna``, a missing cell switches to counting the rest, then raises
+    :class:`InputError`. The header is read on construction (column errors come first).
     """
 
     unit = "line"  # what the row numbers in :class:`Chunk` count
@@ -97,33 +86,71 @@ class TableReader:
         true: str = "y_true",
         pred: Sequence[str] = ("y_pred",),
         *,
+        weight: str | None = None,
+        sep: str | None = None,
+        header: bool = True,
+        pred_prefix: str | None = None,
+        classes: Sequence[str] | None = None,
+        pos_label: str | None = None,
+        numeric_labels: bool = False,
+        name: str | None = None,
         dropna: bool = False,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         max_line_bytes: int = MAX_LINE_BYTES,
     ) -> None:
         if chunk_bytes < 1:
             raise UsageError("chunk size must be at least 1 byte")
-        self.name = _display(source)
+        self.source = source
+        self.name = name or display_name(source)
+        self.sep = sep or default_sep(source)
         self.dropna = dropna
         self.dropped = 0
         self.rows = 0
+        self.coder: LabelCoder | None = None
         self._chunk_bytes = chunk_bytes
         self._max_line = max(max_line_bytes, 1)
-        self._stream = _open(source)
-        self._owns = source != "-"
         self._buffer = b""
         self._eof = False
         self._line = 1
+        self._stream, self._owns = open_source(source)
         try:
-            header_line = self._read_header()
-            self.columns = select_columns(header_line, true, pred)
+            fields = self._read_first_line(consume=header)
+            names = fields if header else [str(i) for i in range(len(fields))]
+            try:
+                self.columns = select_columns(
+                    names, true, pred, weight=weight, pred_prefix=pred_prefix
+                )
+            except InputError as exc:
+                where = "the header (line 1)" if header else "--no-header: columns are 0-based"
+                other = [d for d in ",\t;|" if d != self.sep and d in "".join(fields)]
+                hint = (
+                    f"; is the delimiter {other[0]!r}? (--sep)"
+                    if len(fields) == 1 and other
+                    else ""
+                )
+                raise InputError(f"{self.name}: {exc} [{where}]{hint}") from None
+            self._classes, self._pos_label = classes, pos_label
+            self._text_labels = bool(classes or pos_label or pred_prefix) or (
+                False if numeric_labels else None
+            )
+            if self._text_labels:
+                self.coder = make_coder(self.name, self.unit, self.columns, classes, pos_label)
         except BaseException:
             self.close()
             raise
-        self._usecols = (self.columns.true, *self.columns.pred)
-        self._needed = max(self._usecols) + 1
+        cols = self.columns
+        self._numeric = (*cols.pred, *(() if cols.weight is None else (cols.weight,)))
+        self._k = len(cols.pred)
+        self._needed = max(cols.true, *self._numeric) + 1
 
     # -- raw reading ---------------------------------------------------------------------
+    def _read(self, size: int) -> bytes:
+        try:
+            return self._stream.read(size)
+        except DECOMPRESS_ERRORS as exc:
+            line = self._line + self._buffer.count(b"\n")
+            raise InputError(decompress_message(self.name, self.source, line, exc)) from None
+
     def _fill(self) -> bytes | None:
         """Return the next block of complete lines (bytes), or None at the end."""
         while True:
@@ -141,32 +168,35 @@ class TableReader:
                 line = self._line + self._buffer.count(b"\n")
                 raise InputError(
                     f"{self.name}: line {line} is longer than {self._max_line} bytes; "
-                    "is this a CSV file?"
+                    "is this a delimited text file?"
                 )
-            data = self._stream.read(self._chunk_bytes)
+            data = self._read(self._chunk_bytes)
             if not data:
                 self._eof = True
             else:
                 self._buffer += data
 
-    def _decode(self, block: bytes) -> str:
+    def _decode(self, block: bytes, first_line: int | None = None) -> str:
         try:
             return block.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = self._line + block.count(b"\n", 0, exc.start)
+            line = (first_line or self._line) + block.count(b"\n", 0, exc.start)
             raise InputError(
                 f"{self.name}: line {line} is not valid UTF-8 (byte 0x{block[exc.start]:02x}); "
-                "save the file as UTF-8 text"
+                "save the file as UTF-8 text (.gz, .bz2 and .xz are decompressed by extension)"
             ) from None
 
-    def _read_header(self) -> list[str]:
+    def _split(self, text: str) -> list[str]:
+        return next(csv.reader([text], delimiter=self.sep), [])
+
+    def _read_first_line(self, consume: bool) -> list[str]:
         while self._buffer.find(b"\n") < 0 and not self._eof:
             if len(self._buffer) > self._max_line:
                 raise InputError(
-                    f"{self.name}: the header line is longer than {self._max_line} bytes; "
-                    "is this a CSV file?"
+                    f"{self.name}: the first line is longer than {self._max_line} bytes; "
+                    "is this a delimited text file?"
                 )
-            data = self._stream.read(4096)
+            data = self._read(4096)
             if not data:
                 self._eof = True
             self._buffer += data
@@ -176,38 +206,74 @@ class TableReader:
             raise InputError(f"{self.name} is empty; expected a header row such as y_true,y_pred")
         cut = self._buffer.find(b"\n")
         raw = self._buffer if cut < 0 else self._buffer[: cut + 1]
-        self._buffer = b"" if cut < 0 else self._buffer[cut + 1 :]
         text = self._decode(raw)
-        self._line = 2
+        if consume:
+            self._buffer = b"" if cut < 0 else self._buffer[cut + 1 :]
+            self._line = 2
         try:
-            fields = next(csv.reader([text.rstrip("\r\n")]), [])
+            fields = self._split(text.rstrip("\r\n"))
         except csv.Error as exc:
-            raise InputError(f"{self.name}: cannot parse the header line: {exc}") from None
+            raise InputError(f"{self.name}: cannot parse line 1: {exc}") from None
         return [f.strip() for f in fields]
 
+    # -- labels --------------------------------------------------------------------------
+    def _decide_labels(self, text: str) -> None:
+        """Read labels as text when the first data row's label is not a number."""
+        first = text.lstrip("\r\n").partition("\n")[0]
+        if not first.strip():
+            return  # only blank lines so far: decide on the next block
+        try:
+            fields = self._split(first.rstrip("\r"))
+        except csv.Error:
+            fields = []  # the parser reports it, with its line
+        cell = fields[self.columns.true].strip() if len(fields) > self.columns.true else "0"
+        try:
+            float(cell or "0")
+            self._text_labels = False
+        except ValueError:
+            self._text_labels = True
+        if self._text_labels:
+            self.coder = make_coder(
+                self.name, self.unit, self.columns, self._classes, self._pos_label
+            )
+
     # -- parsing -------------------------------------------------------------------------
-    def _parse_fast(self, text: str) -> np.ndarray | None:
+    def _loadtxt(self, text: str, cols: tuple[int, ...], dtype: type) -> np.ndarray:
+        return np.loadtxt(
+            io.StringIO(text),
+            delimiter=self.sep,
+            dtype=dtype,
+            comments=None,
+            quotechar='"',
+            usecols=cols,
+            ndmin=2,
+        )
+
+    def _parse_fast(self, text: str) -> tuple[np.ndarray, np.ndarray | None] | None:
         if "\n\n" in text or "\n\r\n" in text or text.startswith(("\n", "\r\n")) or "\0" in text:
             return None  # blank lines would shift line numbers; NUL confuses the parser
         try:
-            data = np.loadtxt(
-                io.StringIO(text),
-                delimiter=",",
-                dtype=np.float64,
-                comments=None,
-                quotechar='"',
-                usecols=self._usecols,
-                ndmin=2,
-            )
+            if self._text_labels:
+                data = self._loadtxt(text, self._numeric, np.float64)
+                labels = self._loadtxt(text, (self.columns.true,), str)[:, 0]
+            else:
+                data = self._loadtxt(text, (self.columns.true, *self._numeric), np.float64)
+                labels = None
         except (ValueError, TypeError):
             return None
         expected = text.count("\n") + (0 if text.endswith("\n") else 1)
-        return data if len(data) == expected else None
+        if len(data) != expected or (labels is not None and len(labels) != expected):
+            return None
+        return data, labels
 
-    def _parse_slow(self, text: str, first_line: int) -> tuple[np.ndarray, np.ndarray]:
+    def _parse_slow(
+        self, text: str, first_line: int
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """Parse line by line; raise InputError naming the line, column and value."""
-        names = (self.columns.true_name, *self.columns.pred_names)
+        header = self.columns.header
+        cols = self._numeric if self._text_labels else (self.columns.true, *self._numeric)
         rows: list[list[float]] = []
+        labels: list[str] = []
         lines: list[int] = []
         raw_lines = text.split("\n")
         if raw_lines and raw_lines[-1] == "":
@@ -218,17 +284,17 @@ class TableReader:
             if raw == "":
                 continue  # blank line
             try:
-                fields = next(csv.reader([raw]), [])
+                fields = self._split(raw)
             except csv.Error as exc:
                 raise InputError(f"{self.name}: line {line}: {exc}") from None
             if len(fields) < self._needed:
                 raise InputError(
                     f"{self.name}: line {line} has {len(fields)} field(s), but column "
-                    f"{names[self._usecols.index(max(self._usecols))]!r} is field "
-                    f"{self._needed} of the header"
+                    f"{header[self._needed - 1]!r} is field {self._needed}"
+                    + ("" if self.sep == "," else f" (delimiter {self.sep!r})")
                 )
             values: list[float] = []
-            for name, col in zip(names, self._usecols, strict=True):
+            for col in cols:
                 cell = fields[col].strip()
                 if cell == "":
                     values.append(np.nan)
@@ -240,12 +306,33 @@ class TableReader:
                 except ValueError:
                     shown = cell if len(cell) <= 40 else cell[:40] + "..."
                     raise InputError(
-                        f"{self.name}: line {line}, column {name!r}: {shown!r} is not a number"
+                        f"{self.name}: line {line}, column {header[col]!r}: {shown!r} is not "
+                        "a number"
                     ) from None
+            if self._text_labels:
+                labels.append(fields[self.columns.true])
             rows.append(values)
             lines.append(line)
-        data = np.array(rows, dtype=np.float64).reshape(len(rows), len(self._usecols))
-        return data, np.array(lines, dtype=np.int64)
+        data = np.array(rows, dtype=np.float64).reshape(len(rows), len(cols))
+        text_labels = np.array(labels, dtype=str) if self._text_labels else None
+        return data, text_labels, np.array(lines, dtype=np.int64)
+
+    def _parse(self, block: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Lines and values ``[y, pred..., weight]`` of a block of complete lines."""
+        first_line = self._line
+        text = self._decode(block, first_line)
+        self._line += block.count(b"\n")
+        if self._text_labels is None:
+            self._decide_labels(text)
+        fast = self._parse_fast(text)
+        if fast is not None:
+            data, labels = fast
+            lines = np.arange(first_line, first_line + len(data), dtype=np.int64)
+        else:
+            data, labels, lines = self._parse_slow(text, first_line)
+        if labels is not None and self.coder is not None:
+            data = np.column_stack([self.coder.code(labels, lines), data])
+        return lines, data
 
     def __iter__(self) -> Iterator[Chunk]:
         """Yield parsed chunks until the end of the file.
@@ -257,17 +344,11 @@ class TableReader:
         """
         missing = 0
         first_missing: tuple[int, str] | None = None
-        names = (self.columns.true_name, *self.columns.pred_names)
+        header = self.columns.header
+        names = [header[c] for c in (self.columns.true, *self._numeric)]
         try:
             while (block := self._fill()) is not None:
-                text = self._decode(block)
-                first_line = self._line
-                self._line += block.count(b"\n")
-                data = self._parse_fast(text)
-                if data is not None:
-                    lines = np.arange(first_line, first_line + len(data), dtype=np.int64)
-                else:
-                    data, lines = self._parse_slow(text, first_line)
+                lines, data = self._parse(block)
                 finite = np.isfinite(data)
                 if not finite.all():
                     bad_rows = ~finite.all(axis=1)
@@ -282,8 +363,12 @@ class TableReader:
                     data, lines = data[~bad_rows], lines[~bad_rows]
                 if first_missing is not None or len(data) == 0:
                     continue
+                weight = None if self.columns.weight is None else data[:, -1].copy()
+                if weight is not None:
+                    column = self.columns.header[self.columns.weight]
+                    check_weights(f"{self.name}: ", column, weight, lines)
                 self.rows += len(data)
-                yield Chunk(lines, data[:, 0].copy(), data[:, 1:])
+                yield Chunk(lines, data[:, 0].copy(), data[:, 1 : 1 + self._k], weight)
         finally:
             self.close()
         if first_missing is not None:
@@ -299,30 +384,10 @@ class TableReader:
                     "with empty, NaN or infinite cells"
                 )
             raise InputError(f"{self.name} has a header but no data rows")
+        if self.coder is not None:
+            self.coder.finish()
 
     def close(self) -> None:
         """Close the file (standard input is left open)."""
         if self._owns and not self._stream.closed:
             self._stream.close()
-
-
-def spool_stdin(chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> str:
-    """Copy standard input to a temporary file so it can be read twice.
-
-    Parameters
-    ----------
-    chunk_bytes : int
-        Copy buffer size.
-
-    Returns
-    -------
-    str
-        Path of the temporary file; the caller removes it.
-    """
-    import tempfile
-
-    fd, path = tempfile.mkstemp(prefix="augcli-stdin-", suffix=".csv")
-    with os.fdopen(fd, "wb") as out:
-        while data := sys.stdin.buffer.read(chunk_bytes):
-            out.write(data)
-    return path

@@ -2,7 +2,8 @@
 
 Infinite values are written ``inf`` (table, CSV) and as the string ``"inf"`` in JSON so the
 document stays strictly valid; losses that do not apply are ``n/a`` (table), ``null`` with a
-reason in ``not_applicable`` (JSON) or omitted (CSV).
+reason in ``not_applicable`` (JSON) or omitted (CSV). Companion metrics are kept apart from
+the losses: their own block (table), ``"metrics"`` (JSON), their own section (CSV).
 """
 
 from __future__ import annotations
@@ -10,11 +11,22 @@ from __future__ import annotations
 import numpy as np
 
 from augcli.loss.evaluate import LossReport
+from augcli.loss.metrics import METRICS
 from augcli.loss.registry import REGISTRY
 
 
 def _number(value: float) -> str:
     return "inf" if value == np.inf else f"{value:.10g}"
+
+
+def _json_number(value: float) -> float | str:
+    return value if np.isfinite(value) else str(value)  # "inf", "-inf": strict JSON
+
+
+def _aligned(rows: list[tuple[str, str, str]]) -> list[str]:
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    return [f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows]
 
 
 def summary_line(report: LossReport) -> str:
@@ -38,11 +50,13 @@ def summary_line(report: LossReport) -> str:
         kind_how = "detected" if report.kind_detected else "given"
         parts.append(f"predictions: {report.pred_kind} ({kind_how})")
     parts.append(f"reduction: {report.reduction}")
+    if report.weight is not None:
+        parts.append(f"weighted (weights sum to {report.weight:.10g})")
     return "; ".join(parts)
 
 
 def format_table(report: LossReport) -> str:
-    """An aligned ``loss value note`` table, the summary line and the top rows.
+    """Aligned ``loss value note`` and ``metric value definition`` blocks, summary, top rows.
 
     Parameters
     ----------
@@ -60,9 +74,11 @@ def format_table(report: LossReport) -> str:
             rows.append((name, _number(report.values[name]), report.notes[name]))
         elif name in report.not_applicable:
             rows.append((name, "n/a", "not applicable: " + report.not_applicable[name]))
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
-    lines = [f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows]
+    lines = _aligned(rows)
+    if report.metrics:
+        metrics = [("metric", "value", "definition")]
+        metrics += [(n, _number(v), METRICS[n].summary) for n, v in report.metrics.items()]
+        lines += ["", *_aligned(metrics), ""]
     lines.append(summary_line(report))
     if report.top:
         lines.append(f"top {len(report.top)} row(s) by {report.top_by} loss:")
@@ -86,8 +102,7 @@ def to_dict(report: LossReport) -> dict:
     losses: dict[str, float | str | None] = {}
     for name in REGISTRY:
         if name in report.values:
-            v = report.values[name]
-            losses[name] = "inf" if v == np.inf else v
+            losses[name] = _json_number(report.values[name])
         elif name in report.not_applicable:
             losses[name] = None
     doc: dict = {
@@ -101,17 +116,22 @@ def to_dict(report: LossReport) -> dict:
         "losses": losses,
         "not_applicable": dict(report.not_applicable),
         "notes": dict(report.notes),
+        "metrics": {n: _json_number(v) for n, v in report.metrics.items()},
+        "weight_sum": None if report.weight is None else _json_number(report.weight),
     }
     if report.top:
         doc["top"] = {
             "by": report.top_by,
-            "rows": [{"line": ln, "value": "inf" if v == np.inf else v} for ln, v in report.top],
+            "rows": [{"line": ln, "value": _json_number(v)} for ln, v in report.top],
         }
     return doc
 
 
 def format_csv(report: LossReport) -> str:
-    """``loss,value`` rows for the computed losses (``inf`` written as ``inf``).
+    """CSV sections separated by a blank line: losses, metrics, then the top rows if any.
+
+    ``loss,value`` rows for the computed losses, ``metric,value`` rows, and with ``--top``
+    ``line,<loss>`` rows (``inf`` written as ``inf``, numbers with full precision).
 
     Parameters
     ----------
@@ -121,8 +141,15 @@ def format_csv(report: LossReport) -> str:
     Returns
     -------
     str
-        CSV text with a header row.
+        CSV text; each section starts with its header row.
     """
-    lines = ["loss,value"]
-    lines.extend(f"{n},{'inf' if v == np.inf else repr(v)}" for n, v in report.values.items())
-    return "\n".join(lines) + "\n"
+
+    def cell(v: float) -> str:
+        return repr(v) if np.isfinite(v) else str(v)
+
+    sections = [["loss,value", *(f"{n},{cell(v)}" for n, v in report.values.items())]]
+    if report.metrics:
+        sections.append(["metric,value", *(f"{n},{cell(v)}" for n, v in report.metrics.items())])
+    if report.top:
+        sections.append([f"line,{report.top_by}", *(f"{ln},{cell(v)}" for ln, v in report.top)])
+    return "\n\n".join("\n".join(rows) for rows in sections) + "\n"

@@ -209,7 +209,7 @@ def test_table_and_csv_formats(tmp_path):
     assert any(ln.startswith("log ") and "n/a" in ln for ln in lines)
     assert "task: regression (detected, labels real); rows: 4" in table.output
     csv_out = CliRunner().invoke(cli, ["loss", path, "--format", "csv", "-l", "mae,mse"])
-    assert csv_out.stdout == "loss,value\nmae,0.5\nmse,0.375\n"
+    assert csv_out.stdout.startswith("loss,value\nmae,0.5\nmse,0.375\n\nmetric,value\nrmse,")
 
 
 def test_help_documents_conventions():
@@ -258,9 +258,9 @@ def test_bad_input_exit_2(tmp_path, content, args, message):
 
 
 def test_dropna_reports_count(tmp_path):
-    path = write(tmp_path, "y_true,y_pred\n1,0.5\n0,\n3,2\n")
+    path = write(tmp_path, "y_true,y_pred\n1.5,0.5\n0,\n3,2\n")
     doc = as_json(path, "--dropna", "-l", "mae")
-    assert doc["dropped_rows"] == 1 and doc["rows"] == 2 and doc["losses"]["mae"] == 0.75
+    assert doc["dropped_rows"] == 1 and doc["rows"] == 2 and doc["losses"]["mae"] == 1.0
     assert "dropped: 1 row(s)" in run(path, "--dropna").output
 
 
@@ -279,3 +279,189 @@ def test_loss_help_and_top_by_choices_come_from_the_registry():
     params = {p.name: p for p in loss_command.params}
     assert tuple(params["top_by"].type.choices) == LOSS_NAMES
     assert params["losses"].help.endswith("Names: " + ", ".join(LOSS_NAMES) + ", all.")
+
+
+# -- issue 15/11: bad inputs are one clear line; --format json is always one object -----------
+
+WEIGHTED = "y_true,y_pred,w\n1,0.9,1\n0,0.2,2\n1,0.6,0\n0,0.55,1.5\n"
+PETS = "y,p\ncat,0.9\ndog,0.2\ncat,0.6\n"
+NAMED = "y,cat,dog\ncat,0.9,0.1\ncow,0.2,0.8\n"
+
+
+def corrupt_gzip(tmp_path) -> str:
+    import gzip
+
+    body = "y_true,y_pred\n" + "".join(f"{i % 2},0.{i % 10}\n" for i in range(5000))
+    data = bytearray(gzip.compress(body.encode()))
+    data[len(data) // 2 : len(data) // 2 + 8] = b"\x00" * 8
+    return write(tmp_path, bytes(data), "bad.csv.gz")
+
+
+BAD_INPUTS = [
+    (WEIGHTED, "p.csv", ["--weight", "wt"], "column 'wt' not found"),
+    (WEIGHTED.replace("0,0.2,2", "0,0.2,-1"), "p.csv", ["--weight", "w"], "line 3, column 'w'"),
+    (
+        WEIGHTED.replace(",1\n", ",0\n").replace(",2\n", ",0\n").replace(",1.5\n", ",0\n"),
+        "p.csv",
+        ["--weight", "w"],
+        "weights sum to 0",
+    ),
+    (PETS, "p.csv", ["--true", "y", "--pred", "p"], "pass --pos-label cat or --pos-label dog"),
+    (
+        PETS,
+        "p.csv",
+        ["--true", "y", "--pred", "p", "--pos-label", "horse"],
+        "--pos-label 'horse' is not among the labels",
+    ),
+    (NAMED, "p.csv", ["--true", "y", "--pred", "cat,dog"], "line 3: label 'cow' is not one of"),
+    (
+        NAMED,
+        "p.csv",
+        ["--true", "y", "--pred", "cat,dog", "--classes", "a,b,c"],
+        "--classes names 3",
+    ),
+    ("y_true,y_pred\n1,0.5\n2,0.5\n", "p.csv", [], "--pos-label 2"),
+    (
+        PETS,
+        "p.csv",
+        ["--true", "y", "--pred", "p", "--task", "regression"],
+        "'cat' is not a number",
+    ),
+    (BINARY_PROB, "p.csv", ["--top-by", "log"], "give --top K as well"),
+    (BINARY_PROB, "p.csv", ["--no-header"], "--true 0 --pred 1"),
+    (BINARY_PROB, "p.csv", ["--sep", "ab"], "--sep 'ab'"),
+    (BINARY_PROB, "p.csv", ["--sep", ";"], "is the delimiter ','? (--sep)"),
+    (BINARY_PROB.replace(",", "\t"), "p.csv", [], "is the delimiter '\\t'? (--sep)"),
+    (BINARY_PROB, "p.csv.gz", [], "cannot read gzip data"),
+    (BINARY_PROB.replace("0,0.55", "0,abc"), "p.csv", ["--chunk-bytes", "8"], "line 5, column"),
+]
+
+
+@pytest.mark.parametrize(("content", "name", "args", "message"), BAD_INPUTS)
+def test_bad_inputs_exit_2_with_one_line_naming_the_file(tmp_path, content, name, args, message):
+    path = write(tmp_path, content, name)
+    result = run(path, *args)
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert path in lines[0] or lines[0].startswith("Error: --")  # the file, or the option
+
+
+def test_corrupt_gzip_exits_2_with_one_line(tmp_path):
+    path = corrupt_gzip(tmp_path)
+    result = run(path)
+    assert result.exit_code == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and path in lines[0] and "gzip" in lines[0], result.stderr
+
+
+@pytest.mark.parametrize(("content", "name", "args", "message"), BAD_INPUTS)
+def test_json_format_prints_one_object_for_every_error(tmp_path, content, name, args, message):
+    result = run(write(tmp_path, content, name), *args, "--format", "json")
+    doc = json.loads(result.stdout)  # exactly one object, nothing else on stdout
+    assert doc["exit_code"] == result.exit_code == 2 and message in doc["error"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--loss", "nope"], ["--top", "-1"], ["--bogus"], ["--per-row", "SELF"], ["--top", "2"]],
+)
+def test_json_format_prints_one_object_for_success_and_usage_errors(tmp_path, args):
+    path = write(tmp_path, BINARY_PROB)
+    args = [path if a == "SELF" else a for a in args]
+    result = run(path, *args, "--format", "json")
+    doc = json.loads(result.stdout)
+    assert ("error" in doc) == (result.exit_code != 0)
+    if result.exit_code:
+        assert doc["exit_code"] == result.exit_code == 2
+
+
+def test_per_row_refuses_the_input_itself_and_through_a_symlink(tmp_path):
+    path = write(tmp_path, BINARY_PROB)
+    link = tmp_path / "link.csv"
+    link.symlink_to(path)
+    for target in (path, str(link), str(tmp_path / "." / "p.csv")):
+        result = run(path, "--per-row", target)
+        assert result.exit_code == 2 and "never writes over its inputs" in result.stderr
+    assert (tmp_path / "p.csv").read_text() == BINARY_PROB  # untouched
+    assert sorted(os.listdir(tmp_path)) == ["link.csv", "p.csv"]  # nothing written
+
+
+def test_per_row_is_not_written_when_an_error_is_found_mid_stream(tmp_path):
+    path = write(tmp_path, BINARY_PROB + "1,oops\n")
+    out = tmp_path / "rows.csv"
+    result = run(
+        path,
+        "--per-row",
+        str(out),
+        "--task",
+        "binary",
+        "--pred-kind",
+        "probability",
+        "--chunk-bytes",
+        "8",
+    )
+    assert result.exit_code == 2 and "line 6" in result.stderr
+    assert not out.exists() and sorted(os.listdir(tmp_path)) == ["p.csv"]
+
+
+def test_top_rows_get_their_own_csv_section(tmp_path):
+    result = run(write(tmp_path, BINARY_PROB), "--format", "csv", "--top", "2", "-l", "log")
+    sections = result.stdout.strip().split("\n\n")
+    assert sections[0].splitlines()[0] == "loss,value"
+    assert sections[1].splitlines()[0] == "metric,value"
+    top = sections[2].splitlines()
+    assert top[0] == "line,log"
+    assert [int(r.split(",")[0]) for r in top[1:]] == [5, 4]  # y=0, p=0.55 then y=1, p=0.6
+    assert float(top[1].split(",")[1]) == pytest.approx(-np.log(0.45))
+
+
+def test_metrics_are_separate_from_losses_in_table_and_json(tmp_path):
+    path = write(tmp_path, BINARY_PROB)
+    doc = as_json(path)
+    assert set(doc["metrics"]) == {"accuracy", "brier"} and "accuracy" not in doc["losses"]
+    y, p = np.array([1, 0, 1, 0]), np.array([0.9, 0.2, 0.6, 0.55])
+    assert doc["metrics"]["brier"] == pytest.approx(np.mean((p - y) ** 2))
+    table = run(path).stdout
+    losses, metrics = table.split("\n\n")[:2]
+    assert "accuracy" not in losses and metrics.splitlines()[0].split() == [
+        "metric",
+        "value",
+        "definition",
+    ]
+
+
+def test_ctrl_c_prints_one_json_object_and_exits_130(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=root)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "augcli", "loss", "-", "--format", "json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+        env=env,
+    )
+    # more than a pipe buffer: once written, the child is inside the reader, waiting for more
+    proc.stdin.write(b"y_true,y_pred\n" + b"1,0.5\n" * 100_000)
+    proc.stdin.flush()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert json.loads(out) == {"error": "interrupted", "exit_code": 130, "interrupted": True}
+    assert b"Traceback" not in err and b"Interrupted." in err
+
+
+def test_huge_values_give_strict_json_and_huge_weights_exit_2(tmp_path):
+    doc = as_json(write(tmp_path, "y_true,y_pred\n1e300,0.5\n0,1e300\n1,-1e308\n"))
+    assert doc["losses"]["mse"] == "inf" and doc["metrics"]["rmse"] == "inf"
+    path = write(tmp_path, "y_true,y_pred,w\n1,0.5,1e308\n0,0.5,1e308\n1,0.2,1e308\n", "w.csv")
+    result = run(path, "--weight", "w", "--format", "json")
+    assert (
+        result.exit_code == 2
+        and "more than the largest float" in json.loads(result.stdout)["error"]
+    )

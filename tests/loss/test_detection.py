@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from augcli.errors import InputError, UsageError
+from augcli.loss.chunk import Chunk
 from augcli.loss.conventions import (
     BINARY_PROBABILITY,
     BINARY_SCORE,
@@ -14,7 +15,6 @@ from augcli.loss.conventions import (
     REAL,
 )
 from augcli.loss.detection import Detector, initial_conventions
-from augcli.loss.reader import Chunk
 
 
 def chunk(y, pred, first_line=2):

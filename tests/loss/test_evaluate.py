@@ -9,15 +9,15 @@ import pytest
 from sklearn.metrics import log_loss
 
 from augcli.errors import UsageError
+from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
 from augcli.loss.evaluate import evaluate_table
-from augcli.loss.reader import Chunk
 
 
 class Rows:
     """A RowSource over arrays, split into chunks of ``size`` rows (lines start at 2)."""
 
-    name, unit, dropped = "mem", "line", 0
+    name, unit, dropped, coder = "mem", "line", 0, None
 
     def __init__(self, y, pred, size):
         self.y, self.pred, self.size = np.asarray(y, float), np.asarray(pred, float), size

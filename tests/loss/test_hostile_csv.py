@@ -104,3 +104,46 @@ def test_huge_lines_exit_2_quickly(tmp_path, where):
 def test_missing_file_and_folder(tmp_path):
     assert run_loss(tmp_path / "missing.csv").exit_code == 2
     assert run_loss(tmp_path).exit_code == 2
+
+
+text_cells = st.one_of(
+    cells, st.sampled_from(["cat", "dog", "True", "yes", "pos", "a,b", "\t", "2", "1.0", "-"])
+)
+option_sets = st.sampled_from(
+    [
+        [],
+        ["--weight", "w"],
+        ["--pos-label", "cat"],
+        ["--pred", "y_pred,w", "--classes", "cat,dog"],
+        ["--pred-prefix", "y_"],
+        ["--sep", "tab"],
+        ["--task", "regression", "--weight", "w"],
+    ]
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.lists(text_cells, min_size=0, max_size=4), min_size=1, max_size=8),
+    option_sets,
+    st.sampled_from(["", ".gz", ".xz"]),
+)
+def test_text_labels_weights_and_options_ok_or_exit_2_with_one_json_object(
+    tmp_path, rows, options, ext
+):
+    import gzip
+    import json
+    import lzma
+
+    sep = "\t" if "--sep" in options else ","
+    text = sep.join(["y_true", "y_pred", "w"]) + "\n" + "\n".join(sep.join(r) for r in rows)
+    data = text.encode("utf-8", "surrogatepass")
+    data = {"": bytes, ".gz": gzip.compress, ".xz": lzma.compress}[ext](data)
+    path = tmp_path / f"p.csv{ext}"
+    path.write_bytes(data)
+    result = run_loss(path, *options)
+    assert result.exit_code in (0, 2), result.output
+    doc = json.loads(result.stdout)
+    assert ("error" in doc) == (result.exit_code == 2)

@@ -89,3 +89,63 @@ def test_all_rows_dropped(tmp_path):
 def test_missing_file():
     with pytest.raises(InputError, match="cannot open"):
         TableReader("/nonexistent/x.csv")
+
+
+TEXT = "id\tlabel\tp\tw\n1\tcat\t0.9\t1\n2\tdog\t0.2\t2.5\n\n3\t cat \t0.6\t0\n4\tdog\t0.55\t1\n"
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 11, 1 << 20])
+@pytest.mark.parametrize("ext", ["", ".gz", ".bz2", ".xz"])
+def test_text_labels_weights_tsv_any_chunking_and_compression(tmp_path, chunk, ext):
+    import bz2
+    import gzip
+    import lzma
+
+    pack = {"": bytes, ".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[ext]
+    path = write(tmp_path, pack(TEXT.encode()), "t.tsv" + ext)
+    reader = TableReader(path, "label", ["p"], weight="w", pos_label="cat", chunk_bytes=chunk)
+    chunks = list(reader)
+    assert np.concatenate([c.lines for c in chunks]).tolist() == [2, 3, 5, 6]
+    assert np.concatenate([c.y for c in chunks]).tolist() == [1, 0, 1, 0]  # cat is positive
+    assert np.concatenate([c.weight for c in chunks]).tolist() == [1, 2.5, 0, 1]
+    assert np.concatenate([c.pred for c in chunks])[:, 0].tolist() == [0.9, 0.2, 0.6, 0.55]
+
+
+def test_no_header_reads_the_first_line_as_data(tmp_path):
+    path = write(tmp_path, "1,0.5\n0,0.25\n")
+    reader, lines, y, pred = read_all(path, true="0", pred=["1"], header=False)
+    assert lines.tolist() == [1, 2] and y.tolist() == [1, 0] and reader.columns.header == ("0", "1")
+
+
+def test_class_names_become_column_indices(tmp_path):
+    from augcli.errors import UsageError
+
+    path = write(tmp_path, "y,p_b,p_a\na,0.1,0.9\nb,0.8,0.2\n")
+    with pytest.raises(UsageError, match="--classes names 3 class"):
+        TableReader(path, "y", [], pred_prefix="p_", classes=["b", "a", "c"])
+    _, _, y, _ = read_all(path, true="y", pred=[], pred_prefix="p_")
+    assert y.tolist() == [1, 0]  # classes b, a in column order
+    numeric = write(tmp_path, "y,s1,s2\n2,0.1,0.9\n1.0,0.8,0.2\n", "n.csv")
+    _, _, y, _ = read_all(numeric, true="y", pred=["s1,s2"], classes=["1", "2"])
+    assert y.tolist() == [1, 0]  # matched as numbers: 1.0 is class 1
+
+
+def test_missing_weight_cell_is_counted_like_other_cells(tmp_path):
+    path = write(tmp_path, "y_true,y_pred,w\n1,0.5,\n0,0.25,1\n")
+    with pytest.raises(InputError, match="line 2, column 'w'"):
+        read_all(path, weight="w")
+
+
+def test_gzip_named_csv_is_read_by_its_magic_bytes(tmp_path):
+    import gzip
+
+    path = write(tmp_path, gzip.compress(b"y_true,y_pred\n1,0.5\n"), "plain.csv")
+    _, lines, y, _ = read_all(path)
+    assert y.tolist() == [1] and lines.tolist() == [2]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 64])
+def test_text_labels_after_blank_lines_are_still_read_as_text(tmp_path, chunk):
+    path = write(tmp_path, "y,p\n\n\nyes,0.5\nno,0.25\n")
+    _, lines, y, _ = read_all(path, true="y", pred=["p"], chunk_bytes=chunk)
+    assert lines.tolist() == [4, 5] and y.tolist() == [1, 0]

@@ -56,5 +56,19 @@ def test_json_is_strict_with_inf_as_a_string_and_na_as_null():
     assert doc["detected"] == {"task": True, "pred_kind": False} and doc["dropped_rows"] == 1
 
 
-def test_csv_lists_computed_losses_only():
-    assert format_csv(REPORT) == "loss,value\nexponential,inf\nhinge,0.5\n"
+def test_csv_lists_computed_losses_then_the_top_rows_as_their_own_section():
+    assert format_csv(REPORT) == (
+        "loss,value\nexponential,inf\nhinge,0.5\n\nline,hinge\n4,inf\n2,0.25\n"
+    )
+
+
+def test_metrics_get_their_own_block_key_and_section():
+    from dataclasses import replace
+
+    report = replace(REPORT, metrics={"accuracy": 0.75, "brier": 0.125}, top=[], weight=2.5)
+    table = format_table(report)
+    assert "\n\nmetric    value  definition\naccuracy  0.75 " in table
+    assert "weighted (weights sum to 2.5)" in table
+    doc = to_dict(report)
+    assert doc["metrics"] == {"accuracy": 0.75, "brier": 0.125} and doc["weight_sum"] == 2.5
+    assert format_csv(report).endswith("\n\nmetric,value\naccuracy,0.75\nbrier,0.125\n")
