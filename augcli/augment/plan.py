@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from augcli.atomic import TEMP_PREFIX
-from augcli.augment.manifest import MANIFEST_NAME
 from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_extension, output_names
+from augcli.augment.shards import UNSHARDED, Shard, run_manifest_name
 from augcli.augment.walk import Folder, walk
 from augcli.errors import InputError, UsageError
 from augcli.formats import IMAGE_EXTENSIONS, format_can_hold
@@ -42,6 +42,7 @@ class AugmentOptions:
     manifest: bool = True
     fail_fast: bool = False
     max_pixels: int | None = DEFAULT_MAX_PIXELS
+    shard: Shard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,9 @@ class Task:
         Outputs that exist already and ``--resume`` keeps.
     copy_original : bool
         The original output keeps the input's extension, so it is the input's bytes.
+    temp_tag : str
+        What its temporary names carry after ``TEMP_PREFIX``: the run's shard (``"KofN-"``),
+        and for an executor that may run a task twice, a token unique to the attempt.
     """
 
     src: str
@@ -81,6 +85,7 @@ class Task:
     outputs: tuple[Output, ...]
     skipped: int = 0
     copy_original: bool = False
+    temp_tag: str = ""
 
     def final_path(self, output: Output) -> str:
         """Where ``output`` ends up."""
@@ -88,7 +93,7 @@ class Task:
 
     def temp_path(self, output: Output) -> str:
         """Where ``output`` is written before it is renamed into place."""
-        return str(Path(self.out_dir) / (TEMP_PREFIX + output.name))
+        return str(Path(self.out_dir) / (TEMP_PREFIX + self.temp_tag + output.name))
 
     def manifest_path(self, output: Output) -> str:
         """``output``'s path relative to DST (POSIX), as the manifest records it."""
@@ -104,6 +109,7 @@ class Plan:
     options: AugmentOptions
     tasks: list[Task] = field(default_factory=list)
     inputs: int = 0
+    all_inputs: int = 0
     outputs: int = 0
     existing: int = 0
     not_images: int = 0
@@ -113,8 +119,14 @@ class Plan:
 
     def to_text(self) -> str:
         """The ``--dry-run`` report."""
+        shard = self.options.shard
         lines = [
-            f"plan: {self.inputs} input image(s) in {len(self.folders) + self.more_folders} "
+            (
+                f"shard {shard.k}/{shard.n}: {self.inputs} of {self.all_inputs} inputs; "
+                if shard
+                else ""
+            )
+            + f"plan: {self.inputs} input image(s) in {len(self.folders) + self.more_folders} "
             f"folder(s) -> {self.outputs} output(s) under {self.dst}"
             + (f" ({self.existing} already exist)" if self.existing else "")
             + (f"; {self.not_images} other file(s) ignored" if self.not_images else "")
@@ -162,7 +174,9 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     Returns
     -------
     Plan
-        Every task in walk order (sorted), with the counts the dry run prints.
+        Every task in walk order (sorted), with the counts the dry run prints. With
+        ``options.shard``, the whole tree is still checked (names, collisions), but only the
+        shard's inputs are listed, probed and checked against existing outputs.
 
     Raises
     ------
@@ -175,31 +189,34 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     src, dst, exclude = resolve_paths(src, dst)
     plan = Plan(src, dst, options)
     resume = options.existing == "resume"
+    shard = options.shard
+    temp_tag = (shard or UNSHARDED).temp_tag
     cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):
         plan.not_images += folder.not_images
         if not folder.images:
             continue
-        if len(plan.folders) < max_listed:
-            plan.folders.append((folder.rel, len(folder.images)))
-        else:
-            plan.more_folders += 1
         out_dir = dst / folder.rel
-        present = _listing(out_dir)
+        present: set[str] | None = None
         claimed: dict[str, str] = {}
+        members = 0
         for name in folder.images:
+            plan.all_inputs += 1
+            key = _rel(folder, name)
+            names = _output_names(folder, name, options)
+            if shard is not None and not shard.owns(key):
+                for _copy, out in names:  # every shard refuses the same collisions
+                    _claim(claimed, folder, name, out)
+                continue
+            if present is None:
+                present = _listing(out_dir)
+            members += 1
             plan.inputs += 1
             outputs: list[Output] = []
             skipped = 0
-            for copy, out in _output_names(folder, name, options):
-                if out in claimed:
-                    raise UsageError(
-                        f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
-                        f"written to {_rel(folder, out)}; use --name with {{ext}} or another "
-                        "--format"
-                    )
-                claimed[out] = name
+            for copy, out in names:
+                _claim(claimed, folder, name, out)
                 plan.outputs += 1
                 if out in present:
                     plan.existing += 1
@@ -214,37 +231,45 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             plan.tasks.append(
                 Task(
                     str(folder.path / name),
-                    _rel(folder, name),
+                    key,
                     folder.rel,
                     str(out_dir),
                     tuple(outputs),
                     skipped,
                     same_ext,
+                    temp_tag,
                 )
             )
             if options.out_format in ("JPEG", "WEBP") and len(cannot_hold) < MAX_LISTED:
                 reason = _cannot_hold(folder.path / name, options.out_format)
                 if reason:
                     cannot_hold.append(f"  {_rel(folder, name)}: {reason}")
+        if not members:
+            continue
+        if len(plan.folders) < max_listed:
+            plan.folders.append((folder.rel, members))
+        else:
+            plan.more_folders += 1
     if cannot_hold:
         raise UsageError(
             f"--format {options.out_format.lower()} cannot hold some inputs:\n"
             + "\n".join(cannot_hold)
             + "\nchoose --format png or tiff, or leave --format at same"
         )
-    if plan.inputs == 0:
+    if plan.all_inputs == 0:
         others = f"; {plan.not_images} other file(s) ignored" if plan.not_images else ""
         raise UsageError(
             f"SRC {src}: no images found (extensions {', '.join(sorted(IMAGE_EXTENSIONS))}, "
             f"any case; hidden files skipped){others}"
         )
     if options.existing == "refuse":
-        manifest = options.manifest and (dst / MANIFEST_NAME).exists()
+        manifest_name = run_manifest_name(shard)
+        manifest = options.manifest and (dst / manifest_name).exists()
         if plan.existing or manifest:
             what = (
                 f"{plan.existing} of the {plan.outputs} outputs (e.g. {existing_example})"
                 if plan.existing
-                else f"a manifest ({MANIFEST_NAME}) from an earlier run"
+                else f"a manifest ({manifest_name}) from an earlier run"
             )
             raise UsageError(
                 f"DST {dst} already holds {what}; use --resume to skip existing outputs or "
@@ -266,6 +291,16 @@ def _output_names(
         options.out_format,
         options.include_original,
     )
+
+
+def _claim(claimed: dict[str, str], folder: Folder, name: str, out: str) -> None:
+    """Record that ``name`` writes ``out``; refuse a second input writing it."""
+    if out in claimed:
+        raise UsageError(
+            f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
+            f"written to {_rel(folder, out)}; use --name with {{ext}} or another --format"
+        )
+    claimed[out] = name
 
 
 def _listing(folder: Path) -> set[str]:

@@ -23,16 +23,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from augcli.atomic import TEMP_PREFIX
 from augcli.augment.config import PipelineSpec
-from augcli.augment.manifest import MANIFEST_NAME, ManifestWriter, read_entries, repair
+from augcli.augment.executors import Executor, Job
+from augcli.augment.executors.local import LocalExecutor
+from augcli.augment.manifest import ManifestWriter, read_entries, repair
 from augcli.augment.pipeline import Pipeline
-from augcli.augment.plan import AugmentOptions, Task, make_plan
+from augcli.augment.plan import AugmentOptions, Plan, Task, make_plan
+from augcli.augment.shards import run_manifest_name, temp_scope
 from augcli.augment.writer import Summary, TaskResult, Writer
 from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
 from augcli.imagefiles import read_image, write_image
 from augcli.progress import Reporter, SilentReporter
-from augcli.workers import deferred_interrupts, prepare_worker_process, run_in_process, run_pool
+from augcli.workers import deferred_interrupts, prepare_worker_process
 
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
 
@@ -107,7 +109,7 @@ def resolve_seed(
     if spec.seed is not None:
         return spec.seed, "config"
     if resume:
-        for entry in read_entries(dst / MANIFEST_NAME):
+        for entry in read_entries(dst / run_manifest_name(None)):
             if isinstance(entry.get("seed"), int):
                 return entry["seed"], "manifest"
     return None, "none"
@@ -119,6 +121,7 @@ def augment_tree(
     dst: str | Path,
     options: AugmentOptions,
     reporter: Reporter | None = None,
+    executor: Executor | None = None,
 ) -> Summary:
     """Augment every image under ``src`` into ``dst``; see the module docstring.
 
@@ -132,6 +135,8 @@ def augment_tree(
         Copies, seed, workers, formats, policies.
     reporter : Reporter, optional
         Progress and messages; silent by default.
+    executor : Executor, optional
+        What runs the tasks; default: the local pool of ``options.workers`` processes.
 
     Returns
     -------
@@ -151,41 +156,49 @@ def augment_tree(
     plan = make_plan(Path(src), Path(dst), options)
     dst = plan.dst
     _check_seed_matches(dst, options)
+    executor = executor or LocalExecutor(options.workers)
+    with executor:  # a cluster connection, before anything is written
+        return _execute(spec, plan, options, reporter, executor)
+
+
+def _execute(
+    spec: PipelineSpec,
+    plan: Plan,
+    options: AugmentOptions,
+    reporter: Reporter,
+    executor: Executor,
+) -> Summary:
+    dst = plan.dst
     summary = Summary(seed=options.seed, not_images=plan.not_images)
     start = time.perf_counter()
     try:
         dst.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create DST {dst}: {exc.strerror}") from None
-    manifest_path = dst / MANIFEST_NAME if options.manifest else None
+    manifest_path = dst / run_manifest_name(options.shard) if options.manifest else None
     if manifest_path is not None and options.existing == "resume":
         repair(manifest_path, dst)
     manifest = ManifestWriter(manifest_path, truncate=options.existing != "resume")
     writer = Writer(options, summary, manifest, reporter)
     touched: set[str] = set()
+    scope = temp_scope(options.shard)
+    job = Job(spec, options, _init_worker, process, _worker_died)
     reporter.start(plan.inputs)
     try:
         with deferred_interrupts() as stop:
-            todo = _to_run(plan.tasks, summary, touched, reporter)
-            if options.workers <= 1:
-                _init_worker(spec, options, in_process=True)
-                run_in_process(todo, process, writer.handle, stop)
-            else:
-                run_pool(
-                    todo, process, writer.handle, stop, options.workers,
-                    _init_worker, (spec, options), died=_worker_died,
-                )  # fmt: skip
+            todo = _to_run(plan.tasks, summary, touched, reporter, scope)
+            executor.run(job, todo, len(plan.tasks), writer.handle, stop)
     except (KeyboardInterrupt, AugcliError) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         summary.interrupted = interrupted
-        _clean_temps(dst, touched)
+        _clean_temps(touched, scope)
         summary.elapsed = time.perf_counter() - start
         raise RunAborted.of(exc, summary) from exc
     except BaseException:
-        _clean_temps(dst, touched)
+        _clean_temps(touched, scope)
         raise
     else:
-        _clean_temps(dst, touched)  # a worker killed mid-write leaves its temporary file
+        _clean_temps(touched, scope)  # a worker killed mid-write leaves its temporary file
     finally:
         manifest.close()
         reporter.close()
@@ -223,18 +236,19 @@ class RunAborted(AugcliError):
 def _check_seed_matches(dst: Path, options: AugmentOptions) -> None:
     if options.existing != "resume":
         return
-    for entry in read_entries(dst / MANIFEST_NAME):
+    manifest = dst / run_manifest_name(options.shard)
+    for entry in read_entries(manifest):
         seed = entry.get("seed")
         if isinstance(seed, int) and seed != options.seed:
             raise AugcliError(
-                f"--resume: {dst / MANIFEST_NAME} was written with seed {seed}, this run uses "
+                f"--resume: {manifest} was written with seed {seed}, this run uses "
                 f"{options.seed}; pass --seed {seed} to finish that run"
             )
         return
 
 
 def _to_run(
-    tasks: list[Task], summary: Summary, touched: set[str], reporter: Reporter
+    tasks: list[Task], summary: Summary, touched: set[str], reporter: Reporter, scope: str
 ) -> Iterator[Task]:
     """The plan's tasks with something to write, each folder made ready when first reached.
 
@@ -244,7 +258,7 @@ def _to_run(
     ready = None
     for task in tasks:
         if task.out_dir != ready:
-            _prepare_folder(task.out_dir)
+            _prepare_folder(task.out_dir, scope)
             touched.add(task.out_dir)
             ready = task.out_dir
         summary.inputs += 1
@@ -255,28 +269,27 @@ def _to_run(
         yield task
 
 
-def _prepare_folder(out_dir: str) -> None:
-    """Create a destination folder and remove temporary files an earlier, killed run left."""
+def _prepare_folder(out_dir: str, scope: str) -> None:
+    """Create a destination folder and remove the temporary files an earlier, killed run of
+    the same shard left (names starting with ``scope``; other shards' are left alone)."""
     try:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create folder {out_dir}: {exc.strerror}") from None
-    for name in os.listdir(out_dir):
-        if name.startswith(TEMP_PREFIX):
-            _unlink(os.path.join(out_dir, name))
+    _clean_temps({out_dir}, scope)
 
 
 def _worker_died(task: Task) -> TaskResult:
     return TaskResult(task, error=f"{task.src}: {WORKER_DIED}")
 
 
-def _clean_temps(dst: Path, touched: set[str]) -> None:
-    """Remove this run's temporary files from every destination folder it used."""
-    for folder in {*touched, str(dst)}:  # DST itself: the manifest's temporary file
+def _clean_temps(touched: set[str], scope: str) -> None:
+    """Remove this run's (this shard's) temporary files from every destination folder it used."""
+    for folder in touched:
         try:
             names = os.listdir(folder)
         except OSError:
             continue
         for name in names:
-            if name.startswith(TEMP_PREFIX):
+            if name.startswith(scope):
                 _unlink(os.path.join(folder, name))
