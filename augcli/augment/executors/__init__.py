@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from augcli.errors import UsageError
 
 if TYPE_CHECKING:
     from augcli.augment.config import PipelineSpec
@@ -64,3 +67,42 @@ class Executor(Protocol):
     ) -> None:
         """Run ``tasks`` (about ``total`` of them), ``handle`` each result, honour ``stop``."""
         ...
+
+
+def make_executor(
+    name: str,
+    workers: int,
+    scheduler: str | None = None,
+    scheduler_file: Path | None = None,
+) -> Executor:
+    """The executor ``--executor name`` asks for.
+
+    Parameters
+    ----------
+    name : {"local", "dask"}
+        Which executor.
+    workers : int
+        Local processes (``local``), or the LocalCluster's workers (``dask`` without a
+        scheduler).
+    scheduler, scheduler_file : optional
+        An existing Dask cluster's address or scheduler file (``dask`` only).
+
+    Raises
+    ------
+    UsageError
+        An unknown name, a scheduler without ``dask``, or ``dask`` without its extra.
+    """
+    if name not in EXECUTORS:
+        raise UsageError(f"--executor {name}: allowed: {', '.join(EXECUTORS)}")
+    if scheduler is not None and scheduler_file is not None:
+        raise UsageError("--scheduler and --scheduler-file exclude each other")
+    if name == "local":
+        if scheduler is not None or scheduler_file is not None:
+            flag = "--scheduler" if scheduler is not None else "--scheduler-file"
+            raise UsageError(f"{flag} needs --executor dask")
+        from augcli.augment.executors.local import LocalExecutor
+
+        return LocalExecutor(workers)
+    from augcli.augment.executors.dask import DaskExecutor
+
+    return DaskExecutor(workers, scheduler, scheduler_file)
