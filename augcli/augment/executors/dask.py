@@ -8,7 +8,9 @@ hold one input) and shrinks towards the end so the last ones finish together; at
 cluster's threads are in flight, re-read as workers join or leave. The job (pipeline spec and
 options) travels by value with every batch, as scattered data dies with its worker; each worker
 process keeps the Pipeline it built for a run. A batch that kills its worker (``KilledWorker``)
-is resubmitted one input at a time, and an input that kills a worker alone is reported failed.
+is resubmitted one input per task; an input whose task still comes back ``KilledWorker`` (it
+may only have been queued on a dying worker) runs once more with nothing else on the cluster,
+and if it kills its worker then, it is reported failed.
 Ctrl-C or SIGTERM stops submitting, waits for the batches in flight and hands their results to
 the writer (a second one cancels them), then raises KeyboardInterrupt.
 """
@@ -216,8 +218,9 @@ class _Driver:
         self.handle = handle
         self.stop = stop
         self.run_id = secrets.token_hex(8)
-        self.inflight: dict[Any, tuple[Task, ...]] = {}
-        self.suspects: deque[Task] = deque()
+        self.inflight: dict[Any, tuple[tuple[Task, ...], bool]] = {}
+        self.suspects: deque[Task] = deque()  # from batches that died: one input per task
+        self.culprits: deque[Task] = deque()  # died alone: once more, alone on the cluster
         self.exhausted = False
         self.per_task: float | None = None  # seconds per input, measured on the workers
         self.threads = 1
@@ -231,7 +234,7 @@ class _Driver:
                     raise KeyboardInterrupt
                 self._submit()
                 if not self.inflight:
-                    if self.exhausted and not self.suspects:
+                    if self.exhausted and not self.suspects and not self.culprits:
                         return
                     continue
                 for future in self._wait():
@@ -257,6 +260,10 @@ class _Driver:
         return max(1, min(size, tail))
 
     def _submit(self) -> None:
+        if self.culprits:  # nothing else in flight: a death now is this input's
+            if not self.inflight:
+                self._send((self.culprits.popleft(),), alone=True)
+            return
         threads = self._cluster_threads()
         while len(self.inflight) < 2 * threads:
             if self.suspects:  # one input at a time finds the one that kills its worker
@@ -271,9 +278,12 @@ class _Driver:
                 if not batch:
                     return
                 self.left -= len(batch)
-            payload = Batch(self.run_id, __version__, self.job, batch)
-            future = self.client.submit(run_batch, payload, pure=False, retries=0)
-            self.inflight[future] = batch
+            self._send(batch)
+
+    def _send(self, batch: tuple[Task, ...], alone: bool = False) -> None:
+        payload = Batch(self.run_id, __version__, self.job, batch)
+        future = self.client.submit(run_batch, payload, pure=False, retries=0)
+        self.inflight[future] = (batch, alone)
 
     def _wait(self, timeout: float = 0.2) -> list[Any]:
         try:
@@ -285,12 +295,14 @@ class _Driver:
         return list(done)
 
     def _collect(self, future: Any) -> None:
-        batch = self.inflight.pop(future)
+        batch, alone = self.inflight.pop(future)
         try:
             results, seconds = future.result()
         except self.executor.distributed.KilledWorker:
-            if len(batch) == 1:
+            if alone:
                 self.handle(self.job.died(batch[0]))
+            elif len(batch) == 1:
+                self.culprits.append(batch[0])
             else:
                 self.suspects.extend(batch)
             return
