@@ -166,7 +166,7 @@ def test_a_worker_killed_mid_run_costs_only_its_input_and_leaves_no_temporaries(
             summary = dask_run(cluster, killer_src, dst)
         finally:
             client.unregister_worker_plugin("exit-on-killer")
-    assert summary.failed == 1
+    assert summary.failed == 1, summary.failures
     [(path, reason)] = summary.failures
     assert Path(path).name == KILLER and WORKER_DIED in reason
     assert images(dst) == images(local_run)

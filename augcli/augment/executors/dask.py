@@ -285,14 +285,18 @@ class _Driver:
         future = self.client.submit(run_batch, payload, pure=False, retries=0)
         self.inflight[future] = (batch, alone)
 
-    def _wait(self, timeout: float = 0.2) -> list[Any]:
-        try:
-            done, _ = self.executor.distributed.wait(
-                list(self.inflight), timeout=timeout, return_when="FIRST_COMPLETED"
-            )
-        except TimeoutError:
-            return []
-        return list(done)
+    def _wait(self, timeout: float = 0.2, interval: float = 0.005) -> list[Any]:
+        """The futures in flight that are done, waiting up to ``timeout`` for one.
+
+        Polls ``Future.done()`` rather than calling ``distributed.wait``, which runs on the
+        process's default client: that may be another client (a caller's) on another loop.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            done = [future for future in self.inflight if future.done()]
+            if done or time.monotonic() > deadline:
+                return done
+            time.sleep(interval)
 
     def _collect(self, future: Any) -> None:
         batch, alone = self.inflight.pop(future)
