@@ -114,12 +114,14 @@ class DaskExecutor:
         scheduler: str | None = None,
         scheduler_file: Path | None = None,
         batch_seconds: float = 2.0,
+        connect_timeout: float = CONNECT_TIMEOUT_S,
     ) -> None:
         self.distributed = import_distributed()
         self.workers = workers
         self.scheduler = scheduler
         self.scheduler_file = scheduler_file
         self.batch_seconds = batch_seconds
+        self.connect_timeout = connect_timeout
         self.client: Any = None
         self.cluster: Any = None
 
@@ -129,10 +131,10 @@ class DaskExecutor:
         try:
             if self.scheduler_file is not None:
                 self.client = distributed.Client(
-                    scheduler_file=str(self.scheduler_file), timeout=CONNECT_TIMEOUT_S
+                    scheduler_file=str(self.scheduler_file), timeout=self.connect_timeout
                 )
             elif self.scheduler is not None:
-                self.client = distributed.Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
+                self.client = distributed.Client(self.scheduler, timeout=self.connect_timeout)
             else:
                 where = "a local cluster"
                 self.cluster = _local_cluster(distributed, self.workers)
