@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from augcli.atomic import TEMP_PREFIX
+from augcli.augment.manifest import read_entries
 from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_extension, output_names
 from augcli.augment.shards import UNSHARDED, Shard, run_manifest_name
 from augcli.augment.walk import Folder, walk
@@ -116,6 +117,7 @@ class Plan:
     folders: list[tuple[str, int]] = field(default_factory=list)
     more_folders: int = 0
     examples: list[str] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)
 
     def to_text(self) -> str:
         """The ``--dry-run`` report."""
@@ -191,6 +193,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     resume = options.existing == "resume"
     shard = options.shard
     temp_tag = (shard or UNSHARDED).temp_tag
+    recorded = _recorded_sizes(dst, options) if resume else None
     cannot_hold: list[str] = []
     existing_example = None
     for folder in walk(src, exclude):
@@ -223,8 +226,10 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     existing_example = existing_example or _rel(folder, out)
                 if len(plan.examples) < MAX_LISTED:
                     plan.examples.append(str(out_dir / out))
-                if resume and out in present:
+                if resume and out in present and _is_recorded(recorded, out_dir / out, folder, out):
                     skipped += 1
+                elif resume and out in present:
+                    plan.unproven.append(_rel(folder, out))
                 else:
                     outputs.append(Output(copy, out))
             same_ext = output_extension(name, options.out_format) == os.path.splitext(name)[1]
@@ -262,6 +267,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             f"SRC {src}: no images found (extensions {', '.join(sorted(IMAGE_EXTENSIONS))}, "
             f"any case; hidden files skipped){others}"
         )
+    if plan.unproven:
+        raise UsageError(_unproven_message(plan, dst, recorded is not None))
     if options.existing == "refuse":
         manifest_name = run_manifest_name(shard)
         manifest = options.manifest and (dst / manifest_name).exists()
@@ -301,6 +308,45 @@ def _claim(claimed: dict[str, str], folder: Folder, name: str, out: str) -> None
             f"written to {_rel(folder, out)}; use --name with {{ext}} or another --format"
         )
     claimed[out] = name
+
+
+def _recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | None:
+    """``--resume``: each output the manifest lists, with its recorded size (None: no manifest)."""
+    if not options.manifest:
+        raise UsageError(
+            "--resume needs the manifest to tell which outputs the earlier run wrote; "
+            "drop --no-manifest"
+        )
+    path = dst / run_manifest_name(options.shard)
+    if not path.is_file():
+        return None
+    return {entry["output"]: entry.get("size") for entry in read_entries(path)}
+
+
+def _is_recorded(recorded: dict[str, object] | None, path: Path, folder: Folder, out: str) -> bool:
+    """Whether an existing output is listed in the manifest with its current size."""
+    if recorded is None:
+        return False
+    size = recorded.get(_rel(folder, out), -1)
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _unproven_message(plan: Plan, dst: Path, has_manifest: bool) -> str:
+    n = len(plan.unproven)
+    listed = ", ".join(plan.unproven[:MAX_LISTED]) + (", ..." if n > MAX_LISTED else "")
+    why = (
+        "not listed in its manifest, or changed since (size differs)"
+        if has_manifest
+        else f"and there is no manifest ({run_manifest_name(plan.options.shard)}) to tell "
+        "which run wrote them"
+    )
+    return (
+        f"--resume: DST {dst} holds {n} output(s) that cannot be shown to come from this run "
+        f"({why}): {listed}; use --overwrite to replace them, or choose another DST"
+    )
 
 
 def _listing(folder: Path) -> set[str]:

@@ -19,23 +19,32 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from augcli.augment.config import PipelineSpec
+from augcli.augment.earlier import check_same_run, remove_stale
 from augcli.augment.executors import Executor, Job
 from augcli.augment.executors.local import LocalExecutor
-from augcli.augment.manifest import ManifestWriter, read_entries, repair
+from augcli.augment.identity import run_identity
+from augcli.augment.manifest import (
+    ManifestWriter,
+    file_digest,
+    read_entries,
+    repair,
+    rewrite_sorted,
+)
 from augcli.augment.pipeline import Pipeline
 from augcli.augment.plan import AugmentOptions, Plan, Task, make_plan
 from augcli.augment.shards import run_manifest_name, temp_scope
-from augcli.augment.writer import Summary, TaskResult, Writer
+from augcli.augment.writer import Summary, TaskResult, Writer, Written
 from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
 from augcli.imagefiles import read_image, write_image
 from augcli.progress import Reporter, SilentReporter
 from augcli.workers import deferred_interrupts, prepare_worker_process
 
+MAX_REPORTED_KEPT = 20
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
 
 
@@ -74,7 +83,7 @@ def process(task: Task) -> TaskResult:
                 image, recs = pipeline.run(data.array, options.seed, task.key, output.copy)
                 write_image(image, temp, mode=data.mode, quality=options.quality, atomic=False)
                 records = [r.to_dict() for r in recs]
-            result.written.append((output, records))
+            result.written.append(Written(output, records, *file_digest(temp)))
     except InputError as exc:
         result.error = str(exc)
     except OutputError as exc:
@@ -84,8 +93,8 @@ def process(task: Task) -> TaskResult:
     except Exception as exc:  # a bug must not take the run down: report the input
         result.error = f"{task.src}: internal error ({type(exc).__name__}: {exc})"
     if result.error or result.fatal:
-        for output, _ in result.written:
-            _unlink(task.temp_path(output))
+        for item in result.written:
+            _unlink(task.temp_path(item.output))
         result.written = []
     return result
 
@@ -155,35 +164,42 @@ def augment_tree(
     reporter = reporter or SilentReporter()
     plan = make_plan(Path(src), Path(dst), options)
     dst = plan.dst
-    _check_seed_matches(dst, options)
+    identity = run_identity(spec, options)
+    manifest_name = run_manifest_name(options.shard)
+    if options.existing == "resume":
+        check_same_run(dst, identity, options.seed, manifest_name)
     executor = executor or LocalExecutor(options.workers)
     with executor:  # a cluster connection, before anything is written
-        return _execute(spec, plan, options, reporter, executor)
+        return _execute(spec, plan, identity, reporter, executor)
 
 
 def _execute(
     spec: PipelineSpec,
     plan: Plan,
-    options: AugmentOptions,
+    identity: dict[str, Any],
     reporter: Reporter,
     executor: Executor,
 ) -> Summary:
-    dst = plan.dst
+    dst, options = plan.dst, plan.options
+    manifest_name = run_manifest_name(options.shard)
     summary = Summary(seed=options.seed, not_images=plan.not_images)
     start = time.perf_counter()
     try:
         dst.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create DST {dst}: {exc.strerror}") from None
-    manifest_path = dst / run_manifest_name(options.shard) if options.manifest else None
+    if options.existing == "overwrite":
+        _replace_earlier_run(plan, summary, reporter)
+    manifest_path = dst / manifest_name if options.manifest else None
     if manifest_path is not None and options.existing == "resume":
         repair(manifest_path, dst)
     manifest = ManifestWriter(manifest_path, truncate=options.existing != "resume")
-    writer = Writer(options, summary, manifest, reporter)
+    writer = Writer(options, summary, manifest, reporter, identity)
     touched: set[str] = set()
     scope = temp_scope(options.shard)
     job = Job(spec, options, _init_worker, process, _worker_died)
     reporter.start(plan.inputs)
+    ended = False
     try:
         with deferred_interrupts() as stop:
             todo = _to_run(plan.tasks, summary, touched, reporter, scope)
@@ -199,9 +215,11 @@ def _execute(
         raise
     else:
         _clean_temps(touched, scope)  # a worker killed mid-write leaves its temporary file
+        ended = True
     finally:
         manifest.close()
         reporter.close()
+        _sort_manifest(manifest_path, plan, summary, strict=ended)
     summary.elapsed = time.perf_counter() - start
     return summary
 
@@ -233,18 +251,49 @@ class RunAborted(AugcliError):
         return cls(str(cause), summary, code)
 
 
-def _check_seed_matches(dst: Path, options: AugmentOptions) -> None:
-    if options.existing != "resume":
+def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> None:
+    """``--overwrite``: remove the earlier run's outputs this run does not write (if provable)."""
+    writes = (t.manifest_path(o) for t in plan.tasks for o in t.outputs)
+    manifest_name = run_manifest_name(plan.options.shard)
+    cleanup = remove_stale(plan.dst, writes, manifest_name)
+    summary.stale_removed = cleanup.removed
+    summary.stale_kept = cleanup.kept
+    for output, reason in cleanup.kept[:MAX_REPORTED_KEPT]:
+        reporter.message(f"kept {plan.dst / output} from the earlier run: it {reason}")
+    if len(cleanup.kept) > MAX_REPORTED_KEPT:
+        reporter.message(f"... and {len(cleanup.kept) - MAX_REPORTED_KEPT} more kept")
+    if not plan.options.manifest:  # the earlier run's record would describe files now gone
+        _unlink(str(plan.dst / manifest_name))
+
+
+def _sort_manifest(path: Path | None, plan: Plan, summary: Summary, strict: bool) -> None:
+    """Rewrite the manifest in task order (same bytes for any workers); see the module doc.
+
+    A run that is already stopping keeps its manifest in completion order if this fails too
+    (every line is still valid); a run that ended stops here with its summary.
+    """
+    if path is None:
         return
-    manifest = dst / run_manifest_name(options.shard)
-    for entry in read_entries(manifest):
-        seed = entry.get("seed")
-        if isinstance(seed, int) and seed != options.seed:
-            raise AugcliError(
-                f"--resume: {manifest} was written with seed {seed}, this run uses "
-                f"{options.seed}; pass --seed {seed} to finish that run"
-            )
-        return
+    try:
+        rewrite_sorted(path, _task_order(plan))
+    except OutputError as exc:
+        if strict:
+            raise RunAborted.of(exc, summary) from None
+
+
+def _task_order(plan: Plan) -> Callable[[dict[str, Any]], tuple[int, int, str]]:
+    """Sort key of manifest lines: the plan's task order, the original before copy 0, 1, ..."""
+    index = {task.key: i for i, task in enumerate(plan.tasks)}
+
+    def key(entry: dict[str, Any]) -> tuple[int, int, str]:
+        copy = entry.get("copy")
+        return (
+            index.get(entry.get("source"), len(index)),  # type: ignore[arg-type]
+            copy if isinstance(copy, int) else -1,
+            entry["output"],
+        )
+
+    return key
 
 
 def _to_run(

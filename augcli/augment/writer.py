@@ -19,12 +19,22 @@ from augcli.progress import Reporter
 MAX_FAILURES_KEPT = 1000
 
 
+@dataclass(slots=True)
+class Written:
+    """One temporary file a worker wrote: its output, drawn ops, size and SHA-256 (hex)."""
+
+    output: Output
+    records: list[dict[str, Any]]
+    size: int
+    sha256: str
+
+
 @dataclass
 class TaskResult:
     """What a worker did: the written temporary files with their records, or why not."""
 
     task: Task
-    written: list[tuple[Output, list[dict[str, Any]]]] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)
     error: str | None = None
     fatal: str | None = None
     n_frames: int = 1
@@ -44,6 +54,8 @@ class Summary:
     animated: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
+    stale_removed: int = 0
+    stale_kept: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def images_per_second(self) -> float:
@@ -64,6 +76,8 @@ class Summary:
             "seed": self.seed,
             "interrupted": self.interrupted,
             "failures": [{"path": p, "reason": r} for p, r in self.failures],
+            "earlier_removed": self.stale_removed,
+            "earlier_kept": [{"path": p, "reason": r} for p, r in self.stale_kept],
         }
 
     def to_line(self) -> str:
@@ -72,6 +86,12 @@ class Summary:
             f"{self.inputs} inputs: {self.written} outputs written, {self.skipped} skipped, "
             f"{self.failed} failed, {self.not_images} not images; "
             f"{self.elapsed:.1f} s, {self.images_per_second:.1f} images/s (seed {self.seed})"
+            + (
+                f"; earlier run: {self.stale_removed} output(s) removed, "
+                f"{len(self.stale_kept)} kept"
+                if self.stale_removed or self.stale_kept
+                else ""
+            )
         )
 
 
@@ -84,8 +104,10 @@ class Writer:
         summary: Summary,
         manifest: ManifestWriter,
         reporter: Reporter,
+        run: dict[str, Any] | None = None,
     ) -> None:
         self.options = options
+        self.run = run or {}
         self.summary = summary
         self.manifest = manifest
         self.reporter = reporter
@@ -119,14 +141,18 @@ class Writer:
                     f"note: {task.src} has {result.n_frames} frames; animated images are "
                     "augmented from their first frame only (said once per run)"
                 )
-        for output, records in result.written:
+        for item in result.written:
+            output = item.output
             self.manifest.write(
                 {
                     "source": task.key,
                     "output": task.manifest_path(output),
                     "copy": output.copy,
                     "seed": self.options.seed,
-                    "ops": records,
+                    "ops": item.records,
+                    "size": item.size,
+                    "sha256": item.sha256,
+                    "run": self.run,
                     **({"original": True} if output.copy is None else {}),
                 }
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from augcli.augment.plan import AugmentOptions, make_plan
 from augcli.augment.preview import preview_sheet
 from augcli.augment.runner import RunAborted, augment_tree, resolve_seed
 from augcli.augment.shards import parse_shard
-from augcli.cli.options import config_option, json_option, seed_option
+from augcli.cli.options import PathParam, config_option, emit_json, json_option, seed_option
 from augcli.errors import EXIT_SOME_FAILED, UsageError
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, write_image
 from augcli.progress import TqdmReporter
@@ -24,8 +23,8 @@ from augcli.seeding import fresh_seed
 
 
 @click.command("augment")
-@click.argument("src", type=click.Path(path_type=Path))
-@click.argument("dst", type=click.Path(path_type=Path))
+@click.argument("src", type=PathParam(path_type=Path))
+@click.argument("dst", type=PathParam(path_type=Path))
 @config_option("(default: the built-in pipeline, see `augcli ops` and configs/default.yaml)")
 @click.option(
     "--copies",
@@ -60,7 +59,7 @@ from augcli.seeding import fresh_seed
 )
 @click.option(
     "--scheduler-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathParam(dir_okay=False, path_type=Path),
     help="Dask scheduler file (dask scheduler --scheduler-file, dask-jobqueue).",
 )
 @click.option("--include-original", is_flag=True, help="Also write each input unchanged.")
@@ -173,14 +172,14 @@ def augment_command(
             raise KeyboardInterrupt from None
         raise
     if as_json:
-        click.echo(json.dumps(summary.to_dict()))
+        emit_json(summary.to_dict())
     click.echo(summary.to_line(), err=True)
     if summary.failed:
         sys.exit(EXIT_SOME_FAILED)
 
 
 @click.command("preview")
-@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("image", type=PathParam(dir_okay=False, path_type=Path))
 @config_option("(default: the built-in pipeline)")
 @click.option(
     "-n",
@@ -194,7 +193,7 @@ def augment_command(
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathParam(dir_okay=False, path_type=Path),
     required=True,
     help="The sheet to write (.png, .jpg, ...).",
 )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from augcli.cli.options import PathParam, emit_json
 from augcli.loss.conventions import LossOptions
 from augcli.loss.evaluate import run_loss
 from augcli.loss.kernels import EPS
@@ -14,7 +13,9 @@ from augcli.loss.report import format_csv, format_table, summary_line, to_dict
 
 
 @click.command("loss")
-@click.argument("predictions", metavar="PREDICTIONS.csv")
+@click.argument(
+    "predictions", metavar="PREDICTIONS.csv", type=PathParam(dir_okay=False, allow_dash=True)
+)
 @click.option(
     "--loss",
     "-l",
@@ -80,7 +81,7 @@ from augcli.loss.report import format_csv, format_table, summary_line, to_dict
 )
 @click.option(
     "--per-row",
-    type=click.Path(dir_okay=False),
+    type=PathParam(dir_okay=False),
     metavar="FILE",
     help="Write each row's losses (line + one column per loss) to FILE.",
 )
@@ -161,7 +162,7 @@ def loss_command(
         options=LossOptions(threshold=threshold, tolerance=tolerance, eps=eps, delta=delta),
     )
     if fmt == "json":
-        click.echo(json.dumps(to_dict(report), allow_nan=False))
+        emit_json(to_dict(report))
     elif fmt == "csv":
         click.echo(format_csv(report), nl=False)
         click.echo(summary_line(report), err=True)

@@ -7,6 +7,7 @@ One thin function per command that parses options, calls the library and prints.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -15,23 +16,52 @@ from augcli import __version__
 from augcli.cli.augment import augment_command, preview_command
 from augcli.cli.loss import loss_command
 from augcli.cli.ops import ops_command, schema_command, validate_command
+from augcli.cli.options import JSON_PRINTED
 from augcli.cli.pool import pool_command
 from augcli.errors import EXIT_INTERRUPTED, AugcliError
 
 
+def _wants_json(args: list[str]) -> bool:
+    """Whether the command line asks for JSON on stdout (``--json``, or ``--format json``)."""
+    if "--json" in args or "--format=json" in args:
+        return True
+    return any(a == "--format" and b == "json" for a, b in zip(args, args[1:], strict=False))
+
+
 class _AugcliGroup(click.Group):
-    """A group that translates library errors and Ctrl-C into messages and exit codes."""
+    """A group that translates library errors and Ctrl-C into messages and exit codes.
+
+    For a ``--json`` invocation that fails before its command printed its own JSON object, it
+    also prints ``{"error": ..., "exit_code": ...}`` (and ``"interrupted": true`` for 130) on
+    stdout, so scripts always read exactly one object; the human message stays on stderr.
+    """
 
     def invoke(self, ctx: click.Context):  # noqa: D102 - Click hook
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
         except AugcliError as exc:
+            self._json_error(ctx, args, str(exc), exc.exit_code)
             error = click.ClickException(str(exc))
             error.exit_code = exc.exit_code
             raise error from None
+        except click.ClickException as exc:
+            self._json_error(ctx, args, exc.format_message(), exc.exit_code)
+            raise
         except KeyboardInterrupt:
+            self._json_error(ctx, args, "interrupted", EXIT_INTERRUPTED)
             click.echo("Interrupted.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+
+    @staticmethod
+    def _json_error(ctx: click.Context, args: list[str], message: str, code: int) -> None:
+        if not _wants_json(args) or ctx.meta.get(JSON_PRINTED):
+            return
+        payload: dict[str, object] = {"error": message, "exit_code": code}
+        if code == EXIT_INTERRUPTED:
+            payload["interrupted"] = True
+        click.echo(json.dumps(payload))
+        ctx.meta[JSON_PRINTED] = True
 
 
 @click.group(cls=_AugcliGroup, context_settings={"help_option_names": ["-h", "--help"]})

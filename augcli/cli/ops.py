@@ -10,7 +10,7 @@ from augcli.augment.config import load_pipeline
 from augcli.augment.ops import describe_ops
 from augcli.augment.pipeline import Pipeline
 from augcli.augment.schema import pipeline_schema
-from augcli.cli.options import json_option
+from augcli.cli.options import PathParam, json_option
 
 
 @click.command("ops")
@@ -53,7 +53,7 @@ def _echo_schema() -> None:
 
 
 @click.command("validate")
-@click.argument("config", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("config", type=PathParam(dir_okay=False, path_type=str))
 def validate_command(config: str) -> None:
     """Check a pipeline file: exit 0 with a summary, or every problem and exit 2."""
     spec = load_pipeline(config)

@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from augcli.cli.options import Decorator, seed_option
+from augcli.cli.options import Decorator, PathParam, seed_option
 from augcli.errors import EXIT_SOME_FAILED
 from augcli.pool.registry import METHODS, MethodOption, method_options
 
 _CLICK_TYPES: dict[str, Any] = {
     "float": float,
     "int": int,
-    "path": click.Path(path_type=Path, dir_okay=False),
+    "path": PathParam(path_type=Path, dir_okay=False),
 }
 
 
@@ -44,9 +44,9 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 
 
 @click.command("pool")
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=PathParam(path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="Image (grid), .npy, or folder."
+    "-o", "--output", type=PathParam(path_type=Path), help="Image (grid), .npy, or folder."
 )
 @click.option(
     "-m",

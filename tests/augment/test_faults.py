@@ -358,6 +358,7 @@ def test_disk_full_on_rename(tmp_path, monkeypatch):
     renames = []
 
     def replace(a, b, *args, **kwargs):
+        a, b = os.fspath(a), os.fspath(b)
         final = not os.path.basename(b).startswith(TEMP_PREFIX)
         if os.path.basename(a).startswith(TEMP_PREFIX) and final and b.endswith(".png"):
             renames.append(b)
@@ -384,11 +385,13 @@ def test_disk_full_on_manifest(tmp_path, monkeypatch):
     real_dumps = augcli.augment.manifest.json.dumps
     lines = []
 
-    def dumps(*args, **kwargs):
+    def dumps(obj, *args, **kwargs):
+        if not (isinstance(obj, dict) and "output" in obj):  # not a manifest line
+            return real_dumps(obj, *args, **kwargs)
         lines.append(1)
         if len(lines) > 2:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_dumps(*args, **kwargs)
+        return real_dumps(obj, *args, **kwargs)
 
     monkeypatch.setattr(augcli.augment.manifest.json, "dumps", dumps)
     result = run_in_process(src, dst, "--copies", "1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import pickle
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from PIL import Image
 
 from augcli.atomic import TEMP_PREFIX
+from augcli.augment.manifest import MANIFEST_NAME
 from augcli.augment.plan import AugmentOptions, Output, Task, make_plan
 from augcli.errors import UsageError
 
@@ -62,6 +64,12 @@ def test_resume_leaves_existing_outputs_out_of_the_tasks(tree, tmp_path):
     (dst / "cats" / "a_aug0.jpg").write_bytes(b"done")
     (dst / "b_aug0.png").write_bytes(b"done")
     (dst / "b_aug1.png").write_bytes(b"done")
+    with pytest.raises(UsageError, match="no manifest"):
+        make_plan(tree, dst, AugmentOptions(copies=2, existing="resume"))
+    listed = ("cats/a_aug0.jpg", "b_aug0.png", "b_aug1.png")
+    (dst / MANIFEST_NAME).write_text(
+        "".join(json.dumps({"output": name, "size": 4}) + "\n" for name in listed)
+    )
     plan = make_plan(tree, dst, AugmentOptions(copies=2, existing="resume"))
     b, a, c = plan.tasks
     assert (b.outputs, b.skipped) == ((), 2)
