@@ -31,7 +31,7 @@ from augcli import __version__
 from augcli.augment.executors import Job
 from augcli.augment.writer import TaskResult
 from augcli.errors import UsageError
-from augcli.workers import StopFlag
+from augcli.workers import StopFlag, keep_freed_memory
 
 if TYPE_CHECKING:
     from augcli.augment.plan import Task
@@ -71,6 +71,7 @@ def run_batch(batch: Batch) -> tuple[list[TaskResult], float]:
     job = batch.job
     if _RUN["id"] != batch.run_id:  # one Pipeline per worker process and run
         job.init(job.spec, job.options, True)
+        keep_freed_memory()  # as in local pool workers: page faults 25x fewer
         _RUN["id"] = batch.run_id
     start = time.perf_counter()
     token = secrets.token_hex(4)
