@@ -1,11 +1,13 @@
-"""Running an augment plan: its tasks -> worker pool (or in-process) -> one writer.
+"""Running an augment plan: its tasks -> an executor (local pool, in-process, Dask) -> one writer.
 
-The plan (:mod:`augcli.augment.plan`) lists every task; this module only executes them. A
-worker reads the input, runs the pipeline for every copy and writes each result to a temporary
-file (``TEMP_PREFIX`` + name) in its destination folder; the main process hands each result to
-one writer, which appends the output's manifest line and renames the file into place, so an
-output exists whole or not at all and always has its manifest line. Tasks are submitted a few
-at a time, so the images in memory stay bounded whatever the dataset size.
+The plan (:mod:`augcli.augment.plan`) lists every task; this module only executes them, through
+an executor (:mod:`augcli.augment.executors`). A worker reads the input, runs the pipeline for
+every copy and writes each result to a temporary file (``TEMP_PREFIX`` + the run's shard tag +
+name, see :mod:`augcli.augment.shards`) in its destination folder; the main process hands each
+result to one writer, which appends the output's manifest line and renames the file into place,
+so an output exists whole or not at all and always has its manifest line. Tasks are submitted
+a few at a time, so the images in memory stay bounded whatever the dataset size. A run removes
+only temporaries of its own shard.
 
 Faults: an unreadable input is a failed task (the run goes on; exit status 1). A worker that
 dies takes only its own task down: the tasks that were in flight are re-run one at a time in a
