@@ -52,7 +52,8 @@ def cluster():
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # its HTTP server on a free port (None: 8787, maybe taken)
+            scheduler_kwargs={"dashboard": False},
         ) as local:
             yield local
 
@@ -97,7 +98,9 @@ def temps(dst: Path) -> list[Path]:
 
 
 def dask_run(cluster, src: Path, dst: Path, reporter: Any = None, **options: Any):
-    executor = DaskExecutor(scheduler=cluster.scheduler_address, batch_seconds=0.5)
+    executor = DaskExecutor(
+        scheduler=cluster.scheduler_address, batch_seconds=0.5, no_workers_timeout=90
+    )
     opts = AugmentOptions(copies=2, seed=9, **options)
     return augment_tree(SPEC, src, dst, opts, reporter, executor)
 
@@ -247,3 +250,25 @@ def test_workers_with_another_augcli_version_are_refused_before_anything_is_writ
         finally:
             client.unregister_worker_plugin("other-version")
     assert not (tmp_path / "dst").exists()
+
+
+def test_a_shard_on_dask_writes_the_local_runs_bytes_for_its_inputs(
+    cluster, src, local_run, tmp_path
+):
+    from augcli.augment.shards import Shard
+
+    dst = tmp_path / "dst"
+    summary = dask_run(cluster, src, dst, shard=Shard(1, 2))
+    mine = {
+        rel: digest
+        for rel, digest in images(local_run).items()
+        if oracle_owner(rel.replace("_aug0", "").replace("_aug1", "")) == 1
+    }
+    assert summary.written == len(mine) > 0
+    assert images(dst) == mine
+    assert (dst / "augcli-manifest.1-of-2.jsonl").is_file() and temps(dst) == []
+
+
+def oracle_owner(key: str, n: int = 2) -> int:
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
+    return int.from_bytes(digest, "little") % n

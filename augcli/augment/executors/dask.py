@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from augcli import __version__
 from augcli.augment.executors import Job
 from augcli.augment.writer import TaskResult
-from augcli.errors import UsageError
+from augcli.errors import EXIT_SOME_FAILED, AugcliError, UsageError
 from augcli.workers import StopFlag, keep_freed_memory
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 INSTALL_HINT = 'pip install "augcli[dask]"'
 CONNECT_TIMEOUT_S = 30
 SIZE_REFRESH_S = 1.0
+NO_WORKERS_TIMEOUT_S = 600.0
 
 
 # -- the worker side -------------------------------------------------------------------------
@@ -58,6 +59,12 @@ class Batch:
 
 class VersionMismatch(Exception):
     """A worker's augcli is not the client's."""
+
+
+class ClusterLost(AugcliError):
+    """The cluster had no worker for too long while tasks were waiting (the run stops)."""
+
+    exit_code = EXIT_SOME_FAILED
 
 
 def run_batch(batch: Batch) -> tuple[list[TaskResult], float]:
@@ -116,6 +123,7 @@ class DaskExecutor:
         scheduler_file: Path | None = None,
         batch_seconds: float = 2.0,
         connect_timeout: float = CONNECT_TIMEOUT_S,
+        no_workers_timeout: float = NO_WORKERS_TIMEOUT_S,
     ) -> None:
         self.distributed = import_distributed()
         self.workers = workers
@@ -123,6 +131,7 @@ class DaskExecutor:
         self.scheduler_file = scheduler_file
         self.batch_seconds = batch_seconds
         self.connect_timeout = connect_timeout
+        self.no_workers_timeout = no_workers_timeout
         self.client: Any = None
         self.cluster: Any = None
 
@@ -194,7 +203,8 @@ def _local_cluster(distributed: Any, workers: int) -> Any:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # its HTTP server on a free port (None: 8787, maybe taken)
+            scheduler_kwargs={"dashboard": False},
         )
     finally:
         if main:
@@ -228,6 +238,7 @@ class _Driver:
         self.per_task: float | None = None  # seconds per input, measured on the workers
         self.threads = 1
         self.threads_read = 0.0
+        self.workers_seen = time.monotonic()  # when the cluster last had a worker
 
     def run(self) -> None:
         try:
@@ -253,6 +264,13 @@ class _Driver:
             workers = self.client.scheduler_info().get("workers", {})
             self.threads = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
             self.threads_read = now
+            if workers:
+                self.workers_seen = now
+            elif self.inflight and now - self.workers_seen > self.executor.no_workers_timeout:
+                raise ClusterLost(
+                    f"--executor dask: the cluster has had no worker for "
+                    f"{self.executor.no_workers_timeout:.0f} s; stopping (finish with --resume)"
+                )
         return self.threads
 
     def _batch_size(self, threads: int) -> int:
@@ -263,11 +281,11 @@ class _Driver:
         return max(1, min(size, tail))
 
     def _submit(self) -> None:
+        threads = self._cluster_threads()
         if self.culprits:  # nothing else in flight: a death now is this input's
             if not self.inflight:
                 self._send((self.culprits.popleft(),), alone=True)
             return
-        threads = self._cluster_threads()
         while len(self.inflight) < 2 * threads:
             if self.suspects:  # one input at a time finds the one that kills its worker
                 batch: tuple[Task, ...] = (self.suspects.popleft(),)
