@@ -33,8 +33,17 @@ def key_words(key: str) -> tuple[int, ...]:
         Four unsigned 32-bit integers from a BLAKE2b digest of the UTF-8 key. A file name that
         is not valid UTF-8 (decoded by Python with ``surrogateescape``) hashes its raw bytes.
     """
-    digest = hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+    digest = key_digest(key)
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
+
+
+def key_digest(key: str) -> bytes:
+    """The 16-byte BLAKE2b digest of a stable item key, the hash every key-derived value uses.
+
+    Seeds (:func:`key_words`) and shard membership (:mod:`augcli.augment.shards`) both come
+    from it, so neither depends on the process, the platform or the other items.
+    """
+    return hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
 def seed_sequence(seed: int, key: str, *indices: int) -> np.random.SeedSequence:

@@ -28,7 +28,7 @@ def prepare_worker_process() -> None:
     # flag: the pool could then not terminate a worker stuck after another one died.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
-    _keep_freed_memory()
+    keep_freed_memory()
 
 
 def _die_with_parent() -> None:
@@ -56,13 +56,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def _keep_freed_memory() -> None:
+def keep_freed_memory() -> None:
     """glibc: serve image-sized buffers from the heap and keep freed memory for reuse.
 
     Every output allocates a few arrays of 1-2 MB; by default glibc maps each one afresh and
     unmaps it when freed, so the worker pays a page fault per 4 KiB of every buffer (about 250
     per 512x512 output, measured). Keeping them on the heap makes later buffers reuse pages
-    that are already mapped (page faults 25x fewer). Worker processes only; elsewhere a no-op.
+    that are already mapped (page faults 25x fewer). For worker processes (of the local pool
+    and Dask workers), never the main process; a no-op off Linux.
     """
     if not sys.platform.startswith("linux"):
         return

@@ -28,15 +28,19 @@ class Cleanup:
     kept: list[tuple[str, str]] = field(default_factory=list)
 
 
-def check_same_run(dst: Path, identity: dict[str, Any], seed: int) -> None:
+def check_same_run(
+    dst: Path, identity: dict[str, Any], seed: int, manifest_name: str = MANIFEST_NAME
+) -> None:
     """Refuse ``--resume`` when the manifest in ``dst`` was written by another run.
+
+    ``manifest_name`` is the run's manifest (a shard's own, with ``--shard``).
 
     Raises
     ------
     UsageError
         Naming the manifest line and every key that differs, old vs new.
     """
-    path = dst / MANIFEST_NAME
+    path = dst / manifest_name
     for number, entry in enumerate(read_entries(path), 1):
         differences = identity_differences(entry.get("run"), identity)
         if entry.get("seed") != seed:
@@ -54,7 +58,7 @@ def check_same_run(dst: Path, identity: dict[str, Any], seed: int) -> None:
             )
 
 
-def remove_stale(dst: Path, writes: Iterable[str]) -> Cleanup:
+def remove_stale(dst: Path, writes: Iterable[str], manifest_name: str = MANIFEST_NAME) -> Cleanup:
     """Delete the earlier run's outputs that this run will not write, where provably augcli's.
 
     Parameters
@@ -63,6 +67,8 @@ def remove_stale(dst: Path, writes: Iterable[str]) -> Cleanup:
         The destination folder (its manifest is the earlier run's record).
     writes : iterable of str
         This run's outputs, relative to DST as the manifest records them.
+    manifest_name : str
+        The earlier run's manifest in ``dst`` (a shard's own, with ``--shard``).
 
     Returns
     -------
@@ -72,7 +78,7 @@ def remove_stale(dst: Path, writes: Iterable[str]) -> Cleanup:
     cleanup = Cleanup()
     new = set(writes)
     seen: set[str] = set()
-    for entry in read_entries(dst / MANIFEST_NAME):
+    for entry in read_entries(dst / manifest_name):
         output = entry["output"]
         if output in new or output in seen:
             continue

@@ -20,8 +20,9 @@ from pathlib import Path
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.labels.coco import CocoIndex, load_coco
 from augcli.augment.labels.files import LabelOptions, LabelPlanner, LabelTask, check_label_paths
-from augcli.augment.manifest import MANIFEST_NAME, read_entries
+from augcli.augment.manifest import read_entries
 from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_names, suggest_template
+from augcli.augment.shards import UNSHARDED, Shard, run_manifest_name
 from augcli.augment.targets import Targets
 from augcli.augment.walk import Folder, walk
 from augcli.errors import UsageError
@@ -49,6 +50,7 @@ class AugmentOptions:
     fail_fast: bool = False
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     labels: LabelOptions = LabelOptions()
+    shard: Shard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,9 @@ class Task:
         The original output keeps the input's extension, so it is the input's bytes.
     labels : LabelTask or None
         Its labels (masks, YOLO, COCO), when the run carries any.
+    temp_tag : str
+        What its temporary names carry after ``TEMP_PREFIX``: the run's shard (``"KofN-"``),
+        and for an executor that may run a task twice, a token unique to the attempt.
     """
 
     src: str
@@ -91,6 +96,7 @@ class Task:
     skipped: int = 0
     copy_original: bool = False
     labels: LabelTask | None = None
+    temp_tag: str = ""
 
     def final_path(self, output: Output) -> str:
         """Where ``output`` ends up."""
@@ -98,7 +104,7 @@ class Task:
 
     def temp_path(self, output: Output) -> str:
         """Where ``output`` is written before it is renamed into place."""
-        return str(Path(self.out_dir) / (TEMP_PREFIX + output.name))
+        return str(Path(self.out_dir) / (TEMP_PREFIX + self.temp_tag + output.name))
 
     def manifest_path(self, output: Output) -> str:
         """``output``'s path relative to DST (POSIX), as the manifest records it."""
@@ -114,6 +120,7 @@ class Plan:
     options: AugmentOptions
     tasks: list[Task] = field(default_factory=list)
     inputs: int = 0
+    all_inputs: int = 0
     outputs: int = 0
     existing: int = 0
     not_images: int = 0
@@ -141,6 +148,14 @@ class Plan:
             "src": str(self.src),
             "dst": str(self.dst),
             "inputs": self.inputs,
+            **(
+                {
+                    "shard": f"{self.options.shard.k}/{self.options.shard.n}",
+                    "all_inputs": self.all_inputs,
+                }
+                if self.options.shard
+                else {}
+            ),
             "outputs": self.outputs,
             "existing": self.existing,
             "folders": [{"folder": rel or ".", "images": n} for rel, n in self.folders],
@@ -153,8 +168,14 @@ class Plan:
 
     def to_text(self) -> str:
         """The ``--dry-run`` report."""
+        shard = self.options.shard
         lines = [
-            f"plan: {self.inputs} input image(s) in {len(self.folders) + self.more_folders} "
+            (
+                f"shard {shard.k}/{shard.n}: {self.inputs} of {self.all_inputs} inputs; "
+                if shard
+                else ""
+            )
+            + f"plan: {self.inputs} input image(s) in {len(self.folders) + self.more_folders} "
             f"folder(s) -> {self.outputs} output(s) under {self.dst}"
             + (f" ({self.existing} already exist)" if self.existing else "")
             + (f"; {self.not_images} other file(s) ignored" if self.not_images else "")
@@ -211,7 +232,9 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     Returns
     -------
     Plan
-        Every task in walk order (sorted), with the counts the dry run prints.
+        Every task in walk order (sorted), with the counts the dry run prints. With
+        ``options.shard``, the whole tree is still checked (names, collisions), but only the
+        shard's inputs are listed, probed and checked against existing outputs.
 
     Raises
     ------
@@ -225,6 +248,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     src, dst, exclude = resolve_paths(src, dst)
     plan = Plan(src, dst, options)
     resume = options.existing == "resume"
+    shard = options.shard
+    temp_tag = (shard or UNSHARDED).temp_tag
     recorded = _recorded_sizes(dst, options) if resume else None
     labelled = options.labels.any
     if labelled:
@@ -234,6 +259,11 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 "--coco with --resume needs the manifest (the earlier outputs' annotations "
                 "are kept there); leave out --no-manifest"
             )
+        if options.labels.coco is not None and shard is not None:
+            raise UsageError(
+                "--coco with --shard is not supported yet (each shard would write its own "
+                "COCO file); run --coco unsharded, or shard with --masks/--yolo"
+            )
         if options.labels.coco is not None:
             plan.coco = load_coco(options.labels.coco[0])
     planner = LabelPlanner(options.labels, plan.coco)
@@ -242,29 +272,31 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         _count_ignored(plan, folder)
         if not folder.images:
             continue
-        if len(plan.folders) < max_listed:
-            plan.folders.append((folder.rel, len(folder.images)))
-        else:
-            plan.more_folders += 1
         out_dir = dst / folder.rel
-        present = _listing(out_dir)
+        present: set[str] = set()
+        listed = False
         claimed: dict[str, str] = {}
         parent = folder.path.resolve().name  # {parent}: SRC's own name for files at its root
+        members = 0
         for name in folder.images:
+            plan.all_inputs += 1
+            key = _rel(folder, name)
+            if shard is not None and not shard.owns(key):
+                # Every shard refuses the same collisions; only members' headers are probed.
+                ext = targets.extension(folder.path / name, key, probe=False)
+                for _copy, out in _output_names(name, parent, ext, options):
+                    _claim(claimed, folder, name, out, options)
+                continue
+            if not listed:
+                present, listed = _listing(out_dir), True
+            members += 1
             plan.inputs += 1
-            labels = planner.task(folder.rel, name, _rel(folder, name)) if labelled else None
+            labels = planner.task(folder.rel, name, key) if labelled else None
             outputs: list[Output] = []
             skipped = 0
-            ext = targets.extension(folder.path / name, _rel(folder, name))
+            ext = targets.extension(folder.path / name, key)
             for copy, out in _output_names(name, parent, ext, options):
-                if out in claimed:
-                    raise UsageError(
-                        f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
-                        f"written to {_rel(folder, out)}; tell them apart with "
-                        f"--name '{suggest_template(options.name_template)}' "
-                        "({srcext} is the input's extension)"
-                    )
-                claimed[out] = name
+                _claim(claimed, folder, name, out, options)
                 plan.outputs += 1
                 some, every = out in present, out in present
                 if labels is not None:
@@ -288,18 +320,25 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             plan.tasks.append(
                 Task(
                     str(folder.path / name),
-                    _rel(folder, name),
+                    key,
                     folder.rel,
                     str(out_dir),
                     tuple(outputs),
                     skipped,
                     ext == os.path.splitext(name)[1],
                     labels,
+                    temp_tag,
                 )
             )
+        if not members:
+            continue
+        if len(plan.folders) < max_listed:
+            plan.folders.append((folder.rel, members))
+        else:
+            plan.more_folders += 1
     targets.refuse_if_any()
     plan.converted = targets.conversions()
-    if plan.inputs == 0:
+    if plan.all_inputs == 0:
         others = (
             f"; {plan.not_images} other file(s) ignored ("
             + ", ".join(
@@ -324,12 +363,13 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 f"--coco destination {coco_dst} already exists; use --resume to finish that "
                 "run or --overwrite to replace it"
             )
-        manifest = options.manifest and (dst / MANIFEST_NAME).exists()
+        manifest_name = run_manifest_name(shard)
+        manifest = options.manifest and (dst / manifest_name).exists()
         if plan.existing or manifest:
             what = (
                 f"{plan.existing} of the {plan.outputs} outputs (e.g. {existing_example})"
                 if plan.existing
-                else f"a manifest ({MANIFEST_NAME}) from an earlier run"
+                else f"a manifest ({manifest_name}) from an earlier run"
             )
             raise UsageError(
                 f"DST {dst} already holds {what}; use --resume to skip existing outputs or "
@@ -370,7 +410,7 @@ def _recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | N
             "--resume needs the manifest to tell which outputs the earlier run wrote; "
             "drop --no-manifest"
         )
-    path = dst / MANIFEST_NAME
+    path = dst / run_manifest_name(options.shard)
     if not path.is_file():
         return None
     return {entry["output"]: entry.get("size") for entry in read_entries(path)}
@@ -393,7 +433,8 @@ def _unproven_message(plan: Plan, dst: Path, has_manifest: bool) -> str:
     why = (
         "not listed in its manifest, or changed since (size differs)"
         if has_manifest
-        else f"and there is no manifest ({MANIFEST_NAME}) to tell which run wrote them"
+        else f"and there is no manifest ({run_manifest_name(plan.options.shard)}) to tell "
+        "which run wrote them"
     )
     return (
         f"--resume: DST {dst} holds {n} output(s) that cannot be shown to come from this run "
@@ -410,6 +451,20 @@ def _listing(folder: Path) -> set[str]:
 
 def _rel(folder: Folder, name: str) -> str:
     return f"{folder.rel}/{name}" if folder.rel else name
+
+
+def _claim(
+    claimed: dict[str, str], folder: Folder, name: str, out: str, options: AugmentOptions
+) -> None:
+    """Record that ``name`` writes ``out``; refuse a second input writing it."""
+    if out in claimed:
+        raise UsageError(
+            f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
+            f"written to {_rel(folder, out)}; tell them apart with "
+            f"--name '{suggest_template(options.name_template)}' "
+            "({srcext} is the input's extension)"
+        )
+    claimed[out] = name
 
 
 def _claim_stem(folder: Folder, name: str, out: str, claimed: dict[str, str]) -> None:

@@ -1,10 +1,11 @@
-"""Running an augment plan: its tasks -> worker pool (or in-process) -> one writer.
+"""Running an augment plan: its tasks -> an executor (local pool, in-process, Dask) -> one writer.
 
-The plan (:mod:`augcli.augment.plan`) lists every task; this module only executes them. A
-worker reads the input, runs the pipeline for every copy and writes each result to a temporary
-file (``TEMP_PREFIX`` + name) in its destination folder; the main process hands each result to
-one writer, which appends the output's manifest line and renames the file into place, so an
-output exists whole or not at all and always has its manifest line. The worker also hashes
+The plan (:mod:`augcli.augment.plan`) lists every task; this module only executes them, through
+an executor (:mod:`augcli.augment.executors`). A worker reads the input, runs the pipeline for
+every copy and writes each result to a temporary file (``TEMP_PREFIX`` + the run's shard tag +
+name, see :mod:`augcli.augment.shards`) in its destination folder; the main process hands each
+result to one writer, which appends the output's manifest line and renames the file into place,
+so an output exists whole or not at all and always has its manifest line. The worker also hashes
 each file it wrote (size and SHA-256 for the line), so the main process never reads images.
 Tasks are submitted a few at a time, so the images in memory stay bounded whatever the dataset
 size. Before the work, ``--resume`` checks that DST holds the same run and ``--overwrite``
@@ -28,15 +29,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from augcli.atomic import TEMP_PREFIX
 from augcli.augment.config import PipelineSpec
 from augcli.augment.earlier import check_same_run, remove_stale
+from augcli.augment.executors import Executor, Job
+from augcli.augment.executors.local import LocalExecutor
 from augcli.augment.identity import run_identity
 from augcli.augment.labels.apply import read_labels, write_labels
 from augcli.augment.labels.coco import write_coco
 from augcli.augment.labels.files import temp_path
 from augcli.augment.manifest import (
-    MANIFEST_NAME,
     ManifestWriter,
     file_digest,
     read_entries,
@@ -45,11 +46,12 @@ from augcli.augment.manifest import (
 )
 from augcli.augment.pipeline import Pipeline
 from augcli.augment.plan import AugmentOptions, Output, Plan, Task, make_plan
+from augcli.augment.shards import run_manifest_name, temp_scope
 from augcli.augment.writer import Summary, TaskResult, Writer, Written
 from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
 from augcli.imagefiles import EncodeError, read_image, write_image
 from augcli.progress import Reporter, SilentReporter
-from augcli.workers import deferred_interrupts, prepare_worker_process, run_in_process, run_pool
+from augcli.workers import deferred_interrupts, prepare_worker_process
 
 MAX_REPORTED_KEPT = 20
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
@@ -105,7 +107,7 @@ def process(task: Task) -> TaskResult:
             result.written.append(Written(output, records, *file_digest(temp)))
             if labels is not None and inputs is not None:
                 result.labels[output.name] = write_labels(
-                    labels, inputs, output.name, warps, shape, options.labels
+                    labels, inputs, output.name, warps, shape, options.labels, task.temp_tag
                 )
     except InputError as exc:
         result.error = _naming_source(task.src, str(exc))
@@ -121,7 +123,7 @@ def process(task: Task) -> TaskResult:
         if task.labels is not None:
             for output in task.outputs:
                 for final, _ in task.labels.outputs(output.name).values():
-                    _unlink(temp_path(final))
+                    _unlink(temp_path(final, task.temp_tag))
         result.written = []
         result.labels = {}
     return result
@@ -163,7 +165,7 @@ def resolve_seed(
     if spec.seed is not None:
         return spec.seed, "config"
     if resume:
-        for entry in read_entries(dst / MANIFEST_NAME):
+        for entry in read_entries(dst / run_manifest_name(None)):
             if isinstance(entry.get("seed"), int):
                 return entry["seed"], "manifest"
     return None, "none"
@@ -175,6 +177,7 @@ def augment_tree(
     dst: str | Path,
     options: AugmentOptions,
     reporter: Reporter | None = None,
+    executor: Executor | None = None,
 ) -> Summary:
     """Augment every image under ``src`` into ``dst``; see the module docstring.
 
@@ -188,6 +191,8 @@ def augment_tree(
         Copies, seed, workers, formats, policies.
     reporter : Reporter, optional
         Progress and messages; silent by default.
+    executor : Executor, optional
+        What runs the tasks; default: the local pool of ``options.workers`` processes.
 
     Returns
     -------
@@ -207,8 +212,23 @@ def augment_tree(
     plan = make_plan(Path(src), Path(dst), options)
     dst = plan.dst
     identity = run_identity(spec, options)
+    manifest_name = run_manifest_name(options.shard)
     if options.existing == "resume":
-        check_same_run(dst, identity, options.seed)
+        check_same_run(dst, identity, options.seed, manifest_name)
+    executor = executor or LocalExecutor(options.workers)
+    with executor:  # a cluster connection, before anything is written
+        return _execute(spec, plan, identity, reporter, executor)
+
+
+def _execute(
+    spec: PipelineSpec,
+    plan: Plan,
+    identity: dict[str, Any],
+    reporter: Reporter,
+    executor: Executor,
+) -> Summary:
+    dst, options = plan.dst, plan.options
+    manifest_name = run_manifest_name(options.shard)
     summary = Summary(
         seed=options.seed,
         not_images=plan.not_images,
@@ -226,7 +246,7 @@ def augment_tree(
         raise OutputError(f"cannot create DST {dst}: {exc.strerror}") from None
     if options.existing == "overwrite":
         _replace_earlier_run(plan, summary, reporter)
-    manifest_path = dst / MANIFEST_NAME if options.manifest else None
+    manifest_path = dst / manifest_name if options.manifest else None
     kept_entries: list[dict[str, Any]] = []
     if manifest_path is not None and options.existing == "resume":
         kept_entries = repair(manifest_path, dst)
@@ -238,30 +258,25 @@ def augment_tree(
             summary.labels["coco_unlisted_images"] = plan.unlisted
         writer.coco.update(coco_entries(kept_entries))
     touched: set[str] = set()
+    scope = temp_scope(options.shard)
+    job = Job(spec, options, _init_worker, process, _worker_died)
     reporter.start(plan.inputs)
     ended = False
     try:
         with deferred_interrupts() as stop:
-            todo = _to_run(plan.tasks, summary, touched, reporter)
-            if options.workers <= 1:
-                _init_worker(spec, options, in_process=True)
-                run_in_process(todo, process, writer.handle, stop)
-            else:
-                run_pool(
-                    todo, process, writer.handle, stop, options.workers,
-                    _init_worker, (spec, options), died=_worker_died,
-                )  # fmt: skip
+            todo = _to_run(plan.tasks, summary, touched, reporter, scope)
+            executor.run(job, todo, len(plan.tasks), writer.handle, stop)
     except (KeyboardInterrupt, AugcliError) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         summary.interrupted = interrupted
-        _clean_temps(dst, touched)
+        _clean_temps(touched, scope)
         summary.elapsed = time.perf_counter() - start
         raise RunAborted.of(exc, summary) from exc
     except BaseException:
-        _clean_temps(dst, touched)
+        _clean_temps(touched, scope)
         raise
     else:
-        _clean_temps(dst, touched)  # a worker killed mid-write leaves its temporary file
+        _clean_temps(touched, scope)  # a worker killed mid-write leaves its temporary file
         if plan.coco is not None and options.labels.coco is not None:
             write_coco(plan.coco.meta, writer.coco, options.labels.coco[1])
         ended = True
@@ -335,7 +350,8 @@ def _report_coco(plan, reporter: Reporter) -> None:
 def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> None:
     """``--overwrite``: remove the earlier run's outputs this run does not write (if provable)."""
     writes = (t.manifest_path(o) for t in plan.tasks for o in t.outputs)
-    cleanup = remove_stale(plan.dst, writes)
+    manifest_name = run_manifest_name(plan.options.shard)
+    cleanup = remove_stale(plan.dst, writes, manifest_name)
     summary.stale_removed = cleanup.removed
     summary.stale_kept = cleanup.kept
     for output, reason in cleanup.kept[:MAX_REPORTED_KEPT]:
@@ -343,7 +359,7 @@ def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> No
     if len(cleanup.kept) > MAX_REPORTED_KEPT:
         reporter.message(f"... and {len(cleanup.kept) - MAX_REPORTED_KEPT} more kept")
     if not plan.options.manifest:  # the earlier run's record would describe files now gone
-        _unlink(str(plan.dst / MANIFEST_NAME))
+        _unlink(str(plan.dst / manifest_name))
 
 
 def _sort_manifest(path: Path | None, plan: Plan, summary: Summary, strict: bool) -> None:
@@ -377,7 +393,7 @@ def _task_order(plan: Plan) -> Callable[[dict[str, Any]], tuple[int, int, str]]:
 
 
 def _to_run(
-    tasks: list[Task], summary: Summary, touched: set[str], reporter: Reporter
+    tasks: list[Task], summary: Summary, touched: set[str], reporter: Reporter, scope: str
 ) -> Iterator[Task]:
     """The plan's tasks with something to write, each folder made ready when first reached.
 
@@ -388,7 +404,7 @@ def _to_run(
     for task in tasks:
         if task.out_dir != ready:
             for folder in [task.out_dir, *(task.labels.folders() if task.labels else [])]:
-                _prepare_folder(folder)
+                _prepare_folder(folder, scope)
                 touched.add(folder)
             ready = task.out_dir
         summary.inputs += 1
@@ -399,28 +415,27 @@ def _to_run(
         yield task
 
 
-def _prepare_folder(out_dir: str) -> None:
-    """Create a destination folder and remove temporary files an earlier, killed run left."""
+def _prepare_folder(out_dir: str, scope: str) -> None:
+    """Create a destination folder and remove the temporary files an earlier, killed run of
+    the same shard left (names starting with ``scope``; other shards' are left alone)."""
     try:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create folder {out_dir}: {exc.strerror}") from None
-    for name in os.listdir(out_dir):
-        if name.startswith(TEMP_PREFIX):
-            _unlink(os.path.join(out_dir, name))
+    _clean_temps({out_dir}, scope)
 
 
 def _worker_died(task: Task) -> TaskResult:
     return TaskResult(task, error=f"{task.src}: {WORKER_DIED}")
 
 
-def _clean_temps(dst: Path, touched: set[str]) -> None:
-    """Remove this run's temporary files from every destination folder it used."""
-    for folder in {*touched, str(dst)}:  # DST itself: the manifest's temporary file
+def _clean_temps(touched: set[str], scope: str) -> None:
+    """Remove this run's (this shard's) temporary files from every destination folder it used."""
+    for folder in touched:
         try:
             names = os.listdir(folder)
         except OSError:
             continue
         for name in names:
-            if name.startswith(TEMP_PREFIX):
+            if name.startswith(scope):
                 _unlink(os.path.join(folder, name))

@@ -57,9 +57,17 @@ class Targets:
         self.refused = 0
         self.converted: Counter[tuple[str, str]] = Counter()
 
-    def extension(self, path: Path, shown: str) -> str:
-        """The output extension of the input at ``path`` (``shown``: its path for messages)."""
+    def extension(self, path: Path, shown: str, probe: bool = True) -> str:
+        """The output extension of the input at ``path`` (``shown``: its path for messages).
+
+        ``probe=False`` decides from the extension alone, opening no file and recording
+        nothing (another shard's input: only its name matters here).
+        """
         src_ext = os.path.splitext(path.name)[1]
+        if not probe:
+            if self.explicit is not None:
+                return self.explicit[1]
+            return same_format_extension(src_ext, None)[0]
         if self.explicit is not None:
             fmt, ext = self.explicit
             if needs_probe(src_ext, fmt, ext):

@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 
 from augcli.augment.config import MAX_COPIES, load_pipeline
+from augcli.augment.executors import EXECUTORS, make_executor
 from augcli.augment.labels.files import LabelOptions
 from augcli.augment.naming import DEFAULT_TEMPLATE
 from augcli.augment.plan import AugmentOptions, make_plan
 from augcli.augment.preview import preview_sheet
 from augcli.augment.runner import RunAborted, augment_tree, resolve_seed
+from augcli.augment.shards import parse_shard
 from augcli.cli.options import (
     PathParam,
     config_option,
@@ -22,7 +24,7 @@ from augcli.cli.options import (
     label_options,
     seed_option,
 )
-from augcli.errors import EXIT_SOME_FAILED
+from augcli.errors import EXIT_SOME_FAILED, UsageError
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, write_image
 from augcli.progress import TqdmReporter
 from augcli.seeding import fresh_seed
@@ -43,7 +45,30 @@ from augcli.seeding import fresh_seed
     type=click.IntRange(1, 512),
     default=os.cpu_count() or 1,
     show_default="number of CPUs",
-    help="Worker processes; 1 runs in-process.",
+    help="Worker processes; 1 runs in-process (with --executor dask: the local cluster's).",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Run only shard K (0-based) of N: inputs whose path hash is K mod N; "
+    "writes DST/augcli-manifest.K-of-N.jsonl (needs a seed).",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    default="local",
+    show_default=True,
+    help='Where tasks run: local processes, or a Dask cluster (pip install "augcli[dask]").',
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler to use, e.g. tcp://host:8786 (default: a local cluster).",
+)
+@click.option(
+    "--scheduler-file",
+    type=PathParam(dir_okay=False, path_type=Path),
+    help="Dask scheduler file (dask scheduler --scheduler-file, dask-jobqueue).",
 )
 @click.option("--include-original", is_flag=True, help="Also write each input unchanged.")
 @click.option(
@@ -102,6 +127,10 @@ def augment_command(
     copies: int | None,
     seed: int | None,
     workers: int,
+    shard: str | None,
+    executor: str,
+    scheduler: str | None,
+    scheduler_file: Path | None,
     include_original: bool,
     out_format: str,
     quality: int,
@@ -124,7 +153,8 @@ def augment_command(
 
     DST mirrors SRC's folders; each input gets --copies outputs named by --name, and
     DST/augcli-manifest.jsonl records each output's source, seed and drawn parameters.
-    Same seed and inputs give byte-identical outputs for any --workers.
+    Same seed and inputs give byte-identical outputs for any --workers, --shard or
+    --executor.
 
     Labels travel with the images: --masks, --yolo and --coco each take a source and a
     destination, and move with the same transforms (noise never touches them).
@@ -135,7 +165,13 @@ def augment_command(
     if overwrite and resume:
         raise click.UsageError("--overwrite and --resume exclude each other")
     spec = load_pipeline(config)
+    part = parse_shard(shard) if shard is not None else None
     seed, origin = resolve_seed(seed, spec, dst, resume)
+    if part is not None and origin not in ("--seed", "config"):
+        raise UsageError(
+            f"--shard {shard} needs an explicit seed (--seed N or the config's seed): "
+            "every shard of a run must use the same one"
+        )
     if seed is None:
         seed = fresh_seed()
         click.echo(f"seed {seed} (drawn; pass --seed {seed} to repeat this run)", err=True)
@@ -152,6 +188,7 @@ def augment_command(
         fail_fast=fail_fast,
         max_pixels=max_pixels,
         labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility),
+        shard=part,
     )
     if dry_run:
         plan = make_plan(src, dst, options)
@@ -160,8 +197,9 @@ def augment_command(
         else:
             click.echo(plan.to_text())
         return
+    runner = make_executor(executor, workers, scheduler, scheduler_file)
     try:
-        summary = augment_tree(spec, src, dst, options, TqdmReporter(quiet))
+        summary = augment_tree(spec, src, dst, options, TqdmReporter(quiet), runner)
     except RunAborted as exc:
         if as_json:
             emit_json({**exc.summary.to_dict(), "error": str(exc), "exit_code": exc.exit_code})

@@ -15,6 +15,7 @@ import click
 from augcli import __version__
 from augcli.cli.augment import augment_command, preview_command
 from augcli.cli.loss import loss_command
+from augcli.cli.manifest import manifest_group
 from augcli.cli.ops import ops_command, schema_command, validate_command
 from augcli.cli.options import JSON_PRINTED
 from augcli.cli.pool import pool_command
@@ -75,6 +76,8 @@ def cli() -> None:
     augcli ops                                list the ops and their parameters
     augcli schema                             JSON Schema of pipeline files
     augcli validate pipeline.yaml             check a pipeline file
+    augcli manifest merge DST                 merge the manifests of --shard runs
+    augcli manifest verify DST                check DST against its manifest
     augcli loss preds.csv                     evaluate losses on predictions
     augcli pool image.jpg --method all -o g.png   apply CNN pooling methods
 
@@ -89,6 +92,7 @@ for _command in (
     ops_command,
     schema_command,
     validate_command,
+    manifest_group,
     loss_command,
     pool_command,
 ):

@@ -40,7 +40,7 @@ def test_tasks_list_every_input_with_its_key_and_outputs_in_walk_order(tree, tmp
     assert a.outputs == (Output(0, "a_aug0.jpg"), Output(1, "a_aug1.jpg"))
     assert a.skipped == 0
     assert a.final_path(a.outputs[1]) == str(dst / "cats" / "a_aug1.jpg")
-    assert a.temp_path(a.outputs[1]) == str(dst / "cats" / (TEMP_PREFIX + "a_aug1.jpg"))
+    assert a.temp_path(a.outputs[1]) == str(dst / "cats" / (TEMP_PREFIX + "0of1-a_aug1.jpg"))
     assert a.manifest_path(a.outputs[1]) == "cats/a_aug1.jpg"
     assert plan.tasks[0].manifest_path(plan.tasks[0].outputs[0]) == "b_aug0.png"
     assert (plan.inputs, plan.outputs, plan.not_images) == (3, 6, 1)

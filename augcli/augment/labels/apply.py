@@ -80,8 +80,11 @@ def write_labels(
     warps: Sequence[Warp],
     out_size: tuple[int, int],
     options: LabelOptions,
+    tag: str = "",
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Move an input's labels for one output and write them to temporary files.
+
+    ``tag`` goes into the temporary names (the task's shard and attempt, see ``Task.temp_tag``).
 
     Returns
     -------
@@ -97,14 +100,14 @@ def write_labels(
     files: list[tuple[str, str]] = []
     if inputs.mask is not None:
         final, rel = finals["mask"]
-        temp = temp_path(final)
+        temp = temp_path(final, tag)
         files.append((temp, final))
         write_mask(warp_mask(inputs.mask, warps, options.mask_fill), temp)
         info["mask"] = {"file": rel}
     if inputs.yolo is not None:
         final, rel = finals["yolo"]
         lines, dropped = move_yolo(inputs.yolo, matrix, out_size, options.min_visibility)
-        temp = temp_path(final)
+        temp = temp_path(final, tag)
         files.append((temp, final))
         with open(temp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write("".join(line + "\n" for line in lines))

@@ -85,10 +85,13 @@ class LabelTask:
         return [d for d in (self.mask_dir, self.yolo_dir) if d is not None]
 
 
-def temp_path(final: str) -> str:
-    """Where a label file is written before it is renamed to ``final``."""
+def temp_path(final: str, tag: str = "") -> str:
+    """Where a label file is written before it is renamed to ``final``.
+
+    ``tag`` is the task's ``temp_tag`` (shard and attempt), as for its image's temporary file.
+    """
     head, tail = os.path.split(final)
-    return os.path.join(head, TEMP_PREFIX + tail)
+    return os.path.join(head, TEMP_PREFIX + tag + tail)
 
 
 def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
