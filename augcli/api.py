@@ -15,8 +15,8 @@ import numpy as np
 
 from augcli.augment.config import PipelineSpec, load_pipeline
 from augcli.augment.pipeline import Pipeline
-from augcli.augment.plan import AugmentOptions
 from augcli.augment.runner import augment_tree as _run_tree
+from augcli.augment.tasks import AugmentOptions
 from augcli.augment.writer import Summary
 from augcli.pool.geometry import Geometry
 from augcli.pool.registry import pool as _pool

@@ -46,7 +46,8 @@ from augcli.augment.config import load_pipeline  # noqa: E402
 from augcli.augment.kernels import noise as noise_kernels  # noqa: E402
 from augcli.augment.kernels import warp as geometry  # noqa: E402
 from augcli.augment.ops import noise as noise_ops  # noqa: E402
-from augcli.augment.plan import AugmentOptions, Task, make_plan  # noqa: E402
+from augcli.augment.plan import make_plan  # noqa: E402
+from augcli.augment.tasks import AugmentOptions, Task  # noqa: E402
 
 # (label, label it is usually called from): the rows printed, in order. Each row is the label's
 # own time: its calls minus the timed calls nested in them (measured, whatever the nesting).

@@ -17,7 +17,11 @@ from typing import Any
 
 from augcli.augment.identity import identity_differences
 from augcli.augment.manifest import MANIFEST_NAME, read_entries, unproven
+from augcli.augment.shards import run_manifest_name
+from augcli.augment.tasks import AugmentOptions
 from augcli.errors import UsageError
+
+MAX_LISTED = 5
 
 
 @dataclass
@@ -95,3 +99,44 @@ def remove_stale(dst: Path, writes: Iterable[str], manifest_name: str = MANIFEST
                 reason = f"cannot be removed ({exc.strerror})"
         cleanup.kept.append((output, reason))
     return cleanup
+
+
+def recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | None:
+    """``--resume``: each output the manifest lists, with its recorded size (None: no manifest)."""
+    if not options.manifest:
+        raise UsageError(
+            "--resume needs the manifest to tell which outputs the earlier run wrote; "
+            "drop --no-manifest"
+        )
+    path = dst / run_manifest_name(options.shard)
+    if not path.is_file():
+        return None
+    return {entry["output"]: entry.get("size") for entry in read_entries(path)}
+
+
+def is_recorded(recorded: dict[str, object] | None, path: Path, rel: str) -> bool:
+    """Whether the existing output at ``path`` (``rel`` in DST) is listed with its current size."""
+    if recorded is None:
+        return False
+    try:
+        return path.stat().st_size == recorded.get(rel, -1)
+    except OSError:
+        return False
+
+
+def unproven_message(
+    unproven: list[str], dst: Path, options: AugmentOptions, has_manifest: bool
+) -> str:
+    """The ``--resume`` refusal for outputs no manifest vouches for."""
+    n = len(unproven)
+    listed = ", ".join(unproven[:MAX_LISTED]) + (", ..." if n > MAX_LISTED else "")
+    why = (
+        "not listed in its manifest, or changed since (size differs)"
+        if has_manifest
+        else f"and there is no manifest ({run_manifest_name(options.shard)}) to tell "
+        "which run wrote them"
+    )
+    return (
+        f"--resume: DST {dst} holds {n} output(s) that cannot be shown to come from this run "
+        f"({why}): {listed}; use --overwrite to replace them, or choose another DST"
+    )

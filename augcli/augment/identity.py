@@ -15,7 +15,7 @@ from typing import Any
 
 from augcli import __version__
 from augcli.augment.config import PipelineSpec
-from augcli.augment.plan import AugmentOptions
+from augcli.augment.tasks import AugmentOptions
 
 
 def _plain(value: Any) -> Any:

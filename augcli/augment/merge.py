@@ -20,8 +20,9 @@ from typing import Any
 from augcli.augment.config import PipelineSpec
 from augcli.augment.identity import identity_differences, pipeline_digest
 from augcli.augment.manifest import MANIFEST_NAME, read_entries, write_entries
-from augcli.augment.plan import AugmentOptions, make_plan
+from augcli.augment.plan import make_plan
 from augcli.augment.shards import SHARD_MANIFEST, Shard, shard_manifest_name
+from augcli.augment.tasks import AugmentOptions
 from augcli.errors import UsageError
 
 MAX_LISTED = 10

@@ -17,98 +17,20 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from augcli.atomic import TEMP_PREFIX
+from augcli.augment.earlier import is_recorded, recorded_sizes, unproven_message
 from augcli.augment.labels.coco import CocoIndex, load_coco
-from augcli.augment.labels.files import LabelOptions, LabelPlanner, LabelTask, check_label_paths
-from augcli.augment.manifest import read_entries
-from augcli.augment.naming import DEFAULT_TEMPLATE, check_template, output_names, suggest_template
-from augcli.augment.shards import UNSHARDED, Shard, run_manifest_name
+from augcli.augment.labels.files import LabelPlanner, check_label_paths
+from augcli.augment.naming import check_template, output_names, suggest_template
+from augcli.augment.shards import UNSHARDED, run_manifest_name
 from augcli.augment.targets import Targets
+from augcli.augment.tasks import AugmentOptions, Output, Task
 from augcli.augment.walk import Folder, walk
 from augcli.errors import UsageError
 from augcli.formats import IMAGE_EXTENSIONS
-from augcli.imagefiles import DEFAULT_MAX_PIXELS
 
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
 MAX_LISTED = 5
 MAX_IGNORED_EXAMPLES = 3
-
-
-@dataclass(frozen=True)
-class AugmentOptions:
-    """How to run ``augcli augment`` (the CLI's options, resolved)."""
-
-    copies: int = 4
-    seed: int = 0
-    workers: int = 1
-    include_original: bool = False
-    out_format: str = "same"
-    quality: int = 95
-    name_template: str = DEFAULT_TEMPLATE
-    existing: str = "refuse"
-    manifest: bool = True
-    fail_fast: bool = False
-    max_pixels: int | None = DEFAULT_MAX_PIXELS
-    labels: LabelOptions = LabelOptions()
-    shard: Shard | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """One file a task writes: which copy (None for the original) and its name in the folder."""
-
-    copy: int | None
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One input and everything to write for it: the unit an executor runs (small, picklable).
-
-    Attributes
-    ----------
-    src : str
-        The input file.
-    key : str
-        Its path relative to SRC (POSIX): the seeding key and the manifest's ``source``.
-    rel : str
-        Its folder relative to SRC (POSIX, ``""`` for SRC), mirrored under DST.
-    out_dir : str
-        The destination folder of its outputs.
-    outputs : tuple of Output
-        The outputs to write, in order (those ``--resume`` keeps are left out).
-    skipped : int
-        Outputs that exist already and ``--resume`` keeps.
-    copy_original : bool
-        The original output keeps the input's extension, so it is the input's bytes.
-    labels : LabelTask or None
-        Its labels (masks, YOLO, COCO), when the run carries any.
-    temp_tag : str
-        What its temporary names carry after ``TEMP_PREFIX``: the run's shard (``"KofN-"``),
-        and for an executor that may run a task twice, a token unique to the attempt.
-    """
-
-    src: str
-    key: str
-    rel: str
-    out_dir: str
-    outputs: tuple[Output, ...]
-    skipped: int = 0
-    copy_original: bool = False
-    labels: LabelTask | None = None
-    temp_tag: str = ""
-
-    def final_path(self, output: Output) -> str:
-        """Where ``output`` ends up."""
-        return str(Path(self.out_dir) / output.name)
-
-    def temp_path(self, output: Output) -> str:
-        """Where ``output`` is written before it is renamed into place."""
-        return str(Path(self.out_dir) / (TEMP_PREFIX + self.temp_tag + output.name))
-
-    def manifest_path(self, output: Output) -> str:
-        """``output``'s path relative to DST (POSIX), as the manifest records it."""
-        return f"{self.rel}/{output.name}" if self.rel else output.name
 
 
 @dataclass
@@ -250,7 +172,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     resume = options.existing == "resume"
     shard = options.shard
     temp_tag = (shard or UNSHARDED).temp_tag
-    recorded = _recorded_sizes(dst, options) if resume else None
+    recorded = recorded_sizes(dst, options) if resume else None
     labelled = options.labels.any
     if labelled:
         check_label_paths(options.labels, src, dst)
@@ -309,7 +231,9 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 if len(plan.examples) < MAX_LISTED:
                     plan.examples.append(str(out_dir / out))
                 proven = (
-                    resume and out in present and _is_recorded(recorded, out_dir / out, folder, out)
+                    resume
+                    and out in present
+                    and is_recorded(recorded, out_dir / out, _rel(folder, out))
                 )
                 if proven and every:
                     skipped += 1  # image and every label file exist: --resume keeps them
@@ -354,7 +278,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             f"hidden files skipped){others}"
         )
     if plan.unproven:
-        raise UsageError(_unproven_message(plan, dst, recorded is not None))
+        raise UsageError(unproven_message(plan.unproven, dst, options, recorded is not None))
     plan.unlisted = planner.unlisted
     if options.existing == "refuse":
         coco_dst = options.labels.coco[1] if options.labels.coco else None
@@ -401,45 +325,6 @@ def _count_ignored(plan: Plan, folder: Folder) -> None:
         examples = plan.ignored.setdefault(ext, [])
         if len(examples) < MAX_IGNORED_EXAMPLES:
             examples.append(_rel(folder, name))
-
-
-def _recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | None:
-    """``--resume``: each output the manifest lists, with its recorded size (None: no manifest)."""
-    if not options.manifest:
-        raise UsageError(
-            "--resume needs the manifest to tell which outputs the earlier run wrote; "
-            "drop --no-manifest"
-        )
-    path = dst / run_manifest_name(options.shard)
-    if not path.is_file():
-        return None
-    return {entry["output"]: entry.get("size") for entry in read_entries(path)}
-
-
-def _is_recorded(recorded: dict[str, object] | None, path: Path, folder: Folder, out: str) -> bool:
-    """Whether an existing output is listed in the manifest with its current size."""
-    if recorded is None:
-        return False
-    size = recorded.get(_rel(folder, out), -1)
-    try:
-        return path.stat().st_size == size
-    except OSError:
-        return False
-
-
-def _unproven_message(plan: Plan, dst: Path, has_manifest: bool) -> str:
-    n = len(plan.unproven)
-    listed = ", ".join(plan.unproven[:MAX_LISTED]) + (", ..." if n > MAX_LISTED else "")
-    why = (
-        "not listed in its manifest, or changed since (size differs)"
-        if has_manifest
-        else f"and there is no manifest ({run_manifest_name(plan.options.shard)}) to tell "
-        "which run wrote them"
-    )
-    return (
-        f"--resume: DST {dst} holds {n} output(s) that cannot be shown to come from this run "
-        f"({why}): {listed}; use --overwrite to replace them, or choose another DST"
-    )
 
 
 def _listing(folder: Path) -> set[str]:

@@ -45,8 +45,9 @@ from augcli.augment.manifest import (
     rewrite_sorted,
 )
 from augcli.augment.pipeline import Pipeline
-from augcli.augment.plan import AugmentOptions, Output, Plan, Task, make_plan
+from augcli.augment.plan import Plan, make_plan
 from augcli.augment.shards import run_manifest_name, temp_scope
+from augcli.augment.tasks import AugmentOptions, Output, Task
 from augcli.augment.writer import Summary, TaskResult, Writer, Written
 from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
 from augcli.imagefiles import EncodeError, read_image, write_image

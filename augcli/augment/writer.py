@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augcli.augment.manifest import ManifestWriter
-from augcli.augment.plan import AugmentOptions, Output, Task
+from augcli.augment.tasks import AugmentOptions, Output, Task
 from augcli.errors import EXIT_SOME_FAILED, AugcliError, OutputError
 from augcli.progress import Reporter
 

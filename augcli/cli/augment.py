@@ -12,10 +12,11 @@ from augcli.augment.config import MAX_COPIES, load_pipeline
 from augcli.augment.executors import EXECUTORS, make_executor
 from augcli.augment.labels.files import LabelOptions
 from augcli.augment.naming import DEFAULT_TEMPLATE
-from augcli.augment.plan import AugmentOptions, make_plan
+from augcli.augment.plan import make_plan
 from augcli.augment.preview import preview_sheet
 from augcli.augment.runner import RunAborted, augment_tree, resolve_seed
 from augcli.augment.shards import parse_shard
+from augcli.augment.tasks import AugmentOptions
 from augcli.cli.options import (
     PathParam,
     config_option,

@@ -28,8 +28,8 @@ from augcli.atomic import TEMP_PREFIX  # noqa: E402
 from augcli.augment.config import parse_pipeline  # noqa: E402
 from augcli.augment.executors.dask import DaskExecutor  # noqa: E402
 from augcli.augment.manifest import MANIFEST_NAME  # noqa: E402
-from augcli.augment.plan import AugmentOptions  # noqa: E402
 from augcli.augment.runner import WORKER_DIED, RunAborted, augment_tree  # noqa: E402
+from augcli.augment.tasks import AugmentOptions  # noqa: E402
 from augcli.cli import cli  # noqa: E402
 from augcli.errors import UsageError  # noqa: E402
 

@@ -61,8 +61,8 @@ def test_an_unreachable_scheduler_exits_2_before_anything_is_written(src, tmp_pa
     pytest.importorskip("distributed", reason='Dask is not installed (pip install "augcli[dask]")')
     from augcli.augment.config import parse_pipeline
     from augcli.augment.executors.dask import DaskExecutor
-    from augcli.augment.plan import AugmentOptions
     from augcli.augment.runner import augment_tree
+    from augcli.augment.tasks import AugmentOptions
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
@@ -136,7 +136,7 @@ def drive(monkeypatch, n: int, threads: list[int], kills=(), bystanders=()):
 
     import augcli.augment.executors.dask as module
     from augcli.augment.executors import Job
-    from augcli.augment.plan import AugmentOptions, Output, Task
+    from augcli.augment.tasks import AugmentOptions, Output, Task
     from augcli.augment.writer import TaskResult
     from augcli.workers import StopFlag
 
@@ -195,7 +195,7 @@ def test_dask_stops_when_the_cluster_has_no_worker_for_too_long(monkeypatch):
     from types import SimpleNamespace
 
     import augcli.augment.executors.dask as module
-    from augcli.augment.plan import Output, Task
+    from augcli.augment.tasks import Output, Task
     from augcli.workers import StopFlag
 
     monkeypatch.setattr(module, "SIZE_REFRESH_S", 0.0)

@@ -13,7 +13,8 @@ from PIL import Image
 
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.manifest import MANIFEST_NAME
-from augcli.augment.plan import AugmentOptions, Output, Task, make_plan
+from augcli.augment.plan import make_plan
+from augcli.augment.tasks import AugmentOptions, Output, Task
 from augcli.errors import UsageError
 
 

@@ -15,8 +15,8 @@ from augcli.atomic import TEMP_PREFIX
 from augcli.augment.config import parse_pipeline
 from augcli.augment.manifest import MANIFEST_NAME
 from augcli.augment.pipeline import Pipeline
-from augcli.augment.plan import AugmentOptions
 from augcli.augment.runner import RunAborted, augment_tree
+from augcli.augment.tasks import AugmentOptions
 from augcli.cli import cli
 from augcli.imagefiles import read_image
 from tests import imagefactory as factory

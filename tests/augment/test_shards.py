@@ -21,8 +21,9 @@ from PIL import Image
 
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.manifest import MANIFEST_NAME
-from augcli.augment.plan import AugmentOptions, make_plan
+from augcli.augment.plan import make_plan
 from augcli.augment.shards import Shard, parse_shard
+from augcli.augment.tasks import AugmentOptions
 from augcli.cli import cli
 from augcli.errors import UsageError
 

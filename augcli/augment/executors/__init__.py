@@ -18,7 +18,7 @@ from augcli.errors import UsageError
 
 if TYPE_CHECKING:
     from augcli.augment.config import PipelineSpec
-    from augcli.augment.plan import AugmentOptions, Task
+    from augcli.augment.tasks import AugmentOptions, Task
     from augcli.augment.writer import TaskResult
     from augcli.workers import StopFlag
 

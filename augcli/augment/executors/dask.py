@@ -34,7 +34,7 @@ from augcli.errors import EXIT_SOME_FAILED, AugcliError, UsageError
 from augcli.workers import StopFlag, keep_freed_memory
 
 if TYPE_CHECKING:
-    from augcli.augment.plan import Task
+    from augcli.augment.tasks import Task
 
 INSTALL_HINT = 'pip install "augcli[dask]"'
 CONNECT_TIMEOUT_S = 30

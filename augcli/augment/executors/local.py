@@ -9,7 +9,7 @@ from augcli.augment.executors import Job
 from augcli.workers import StopFlag, run_in_process, run_pool
 
 if TYPE_CHECKING:
-    from augcli.augment.plan import Task
+    from augcli.augment.tasks import Task
     from augcli.augment.writer import TaskResult
 
 

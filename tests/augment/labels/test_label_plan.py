@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from augcli.augment.labels.files import LabelOptions
-from augcli.augment.plan import AugmentOptions, make_plan
+from augcli.augment.plan import make_plan
+from augcli.augment.tasks import AugmentOptions
 from augcli.errors import UsageError
 
 
