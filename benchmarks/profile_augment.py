@@ -5,7 +5,7 @@ Usage (from the repository root; makes the dataset of bench_augment.py if needed
     python benchmarks/profile_augment.py [--pipeline geometric_noise] [--images 240]
                                          [--clock cpu|wall] [--pyinstrument]
 
-Runs the worker function itself (:func:`augcli.augment.runner.process`, the code a pool
+Runs the worker function itself (:func:`augcli.augment.processing.process`, the code a pool
 worker runs for one input) in this process on every image, after wrapping the functions it
 calls with timers:
 decode (Pillow's ``ImageFile.load``), the rest of ``read_image``, the seeding generators, the
@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE))
 from bench_augment import QUALITY, make_dataset  # noqa: E402
 
 from augcli.augment import pipeline as pipeline_mod  # noqa: E402
-from augcli.augment import runner  # noqa: E402
+from augcli.augment import processing as runner  # noqa: E402
 from augcli.augment.config import load_pipeline  # noqa: E402
 from augcli.augment.kernels import noise as noise_kernels  # noqa: E402
 from augcli.augment.kernels import warp as geometry  # noqa: E402
@@ -199,7 +199,7 @@ def main() -> None:
     src = make_dataset(args.images)
     spec = load_pipeline(HERE / f"{args.pipeline}.yaml")
     options = AugmentOptions(copies=args.copies, seed=1, workers=1, quality=QUALITY)
-    runner._init_worker(spec, options, in_process=True)
+    runner.init_worker(spec, options, in_process=True)
     out = Path(tempfile.mkdtemp(prefix="augcli-profile-"))
     try:
         todo = tasks(src, out, options)[: args.limit]

@@ -23,7 +23,6 @@ part-way raises :class:`RunAborted` with the partial summary and the exit code.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,124 +33,23 @@ from augcli.augment.earlier import check_same_run, remove_stale
 from augcli.augment.executors import Executor, Job
 from augcli.augment.executors.local import LocalExecutor
 from augcli.augment.identity import run_identity
-from augcli.augment.labels.apply import read_labels, write_labels
 from augcli.augment.labels.coco import write_coco
-from augcli.augment.labels.files import temp_path
 from augcli.augment.manifest import (
     ManifestWriter,
-    file_digest,
     read_entries,
     repair,
     rewrite_sorted,
 )
-from augcli.augment.pipeline import Pipeline
 from augcli.augment.plan import Plan, make_plan
+from augcli.augment.processing import init_worker, process, unlink, worker_died
 from augcli.augment.shards import run_manifest_name, temp_scope
-from augcli.augment.tasks import AugmentOptions, Output, Task
-from augcli.augment.writer import Summary, TaskResult, Writer, Written
-from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
-from augcli.imagefiles import EncodeError, read_image, write_image
+from augcli.augment.tasks import AugmentOptions, Task
+from augcli.augment.writer import Summary, Writer
+from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, OutputError
 from augcli.progress import Reporter, SilentReporter
-from augcli.workers import deferred_interrupts, prepare_worker_process
+from augcli.workers import deferred_interrupts
 
 MAX_REPORTED_KEPT = 20
-WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
-
-
-# -- the worker side -------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool = False) -> None:
-    """Per-process state: the pipeline and options (set once, not sent with every task)."""
-    _WORKER["pipeline"] = Pipeline(spec)
-    _WORKER["options"] = options
-    if not in_process:
-        prepare_worker_process()
-
-
-def process(task: Task) -> TaskResult:
-    """Read one input, augment every copy and write each to its temporary file.
-
-    Every problem of this input (unreadable, a step it does not fit, an encoder that refuses
-    it) fails the task with a reason naming its source; only a destination problem is fatal.
-    """
-    pipeline: Pipeline = _WORKER["pipeline"]
-    options: AugmentOptions = _WORKER["options"]
-    result = TaskResult(task)
-    try:
-        data = read_image(task.src, max_pixels=options.max_pixels)
-        result.n_frames = data.n_frames
-        result.notes = data.notes
-        labels = task.labels
-        inputs = None
-        if labels is not None:
-            inputs = read_labels(labels, data.array.shape[:2], options.max_pixels)
-        for output in task.outputs:
-            temp = task.temp_path(output)
-            warps: list = []
-            shape = data.array.shape[:2]
-            if output.copy is None:
-                if task.copy_original and not data.transposed:
-                    shutil.copyfile(task.src, temp)
-                else:  # another format, or EXIF-rotated: written upright like the copies
-                    _encode(data.array, temp, data.mode, options, task, output)
-                records: list[dict[str, Any]] = []
-            else:
-                image, recs, warps = pipeline.run_traced(
-                    data.array, options.seed, task.key, output.copy
-                )
-                _encode(image, temp, data.mode, options, task, output)
-                records = [r.to_dict() for r in recs]
-                shape = image.shape[:2]
-            result.written.append(Written(output, records, *file_digest(temp)))
-            if labels is not None and inputs is not None:
-                result.labels[output.name] = write_labels(
-                    labels, inputs, output.name, warps, shape, options.labels, task.temp_tag
-                )
-    except InputError as exc:
-        result.error = _naming_source(task.src, str(exc))
-    except OutputError as exc:
-        result.fatal = str(exc)
-    except OSError as exc:  # copyfile
-        result.fatal = f"cannot write {exc.filename}: {exc.strerror}"
-    except Exception as exc:  # a bug must not take the run down: report the input
-        result.error = f"{task.src}: internal error ({type(exc).__name__}: {exc})"
-    if result.error or result.fatal:
-        for item in result.written:
-            _unlink(task.temp_path(item.output))
-        if task.labels is not None:
-            for output in task.outputs:
-                for final, _ in task.labels.outputs(output.name).values():
-                    _unlink(temp_path(final, task.temp_tag))
-        result.written = []
-        result.labels = {}
-    return result
-
-
-def _encode(
-    image: Any, temp: str, mode: str, options: AugmentOptions, task: Task, output: Output
-) -> None:
-    """Write one output's temporary file; an encoder refusal fails the input, named."""
-    try:
-        write_image(image, temp, mode=mode, quality=options.quality, atomic=False)
-    except EncodeError as exc:
-        raise InputError(
-            f"{task.src}: cannot write {task.final_path(output)}: {exc.reason}"
-        ) from None
-
-
-def _naming_source(src: str, message: str) -> str:
-    """``message`` with the input's path in front unless it names it already."""
-    return message if src in message else f"{src}: {message}"
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 # -- the main side ---------------------------------------------------------------------------
@@ -260,7 +158,7 @@ def _execute(
         writer.coco.update(coco_entries(kept_entries))
     touched: set[str] = set()
     scope = temp_scope(options.shard)
-    job = Job(spec, options, _init_worker, process, _worker_died)
+    job = Job(spec, options, init_worker, process, worker_died)
     reporter.start(plan.inputs)
     ended = False
     try:
@@ -360,7 +258,7 @@ def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> No
     if len(cleanup.kept) > MAX_REPORTED_KEPT:
         reporter.message(f"... and {len(cleanup.kept) - MAX_REPORTED_KEPT} more kept")
     if not plan.options.manifest:  # the earlier run's record would describe files now gone
-        _unlink(str(plan.dst / manifest_name))
+        unlink(str(plan.dst / manifest_name))
 
 
 def _sort_manifest(path: Path | None, plan: Plan, summary: Summary, strict: bool) -> None:
@@ -426,10 +324,6 @@ def _prepare_folder(out_dir: str, scope: str) -> None:
     _clean_temps({out_dir}, scope)
 
 
-def _worker_died(task: Task) -> TaskResult:
-    return TaskResult(task, error=f"{task.src}: {WORKER_DIED}")
-
-
 def _clean_temps(touched: set[str], scope: str) -> None:
     """Remove this run's (this shard's) temporary files from every destination folder it used."""
     for folder in touched:
@@ -439,4 +333,4 @@ def _clean_temps(touched: set[str], scope: str) -> None:
             continue
         for name in names:
             if name.startswith(scope):
-                _unlink(os.path.join(folder, name))
+                unlink(os.path.join(folder, name))

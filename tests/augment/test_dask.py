@@ -28,7 +28,8 @@ from augcli.atomic import TEMP_PREFIX  # noqa: E402
 from augcli.augment.config import parse_pipeline  # noqa: E402
 from augcli.augment.executors.dask import DaskExecutor  # noqa: E402
 from augcli.augment.manifest import MANIFEST_NAME  # noqa: E402
-from augcli.augment.runner import WORKER_DIED, RunAborted, augment_tree  # noqa: E402
+from augcli.augment.processing import WORKER_DIED  # noqa: E402
+from augcli.augment.runner import RunAborted, augment_tree  # noqa: E402
 from augcli.augment.tasks import AugmentOptions  # noqa: E402
 from augcli.cli import cli  # noqa: E402
 from augcli.errors import UsageError  # noqa: E402
@@ -137,7 +138,7 @@ class ExitOnKiller(distributed.WorkerPlugin):
     """In the worker process: reading the file named KILLER ends the process (os._exit)."""
 
     def setup(self, worker: Any) -> None:
-        import augcli.augment.runner as runner
+        import augcli.augment.processing as runner
 
         original = runner.read_image
 

@@ -28,7 +28,7 @@ import augcli.atomic
 import augcli.imagefiles
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.manifest import MANIFEST_NAME
-from augcli.augment.runner import WORKER_DIED
+from augcli.augment.processing import WORKER_DIED
 from augcli.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
