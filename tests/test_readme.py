@@ -44,3 +44,15 @@ def test_pool_pictures_are_made_by_the_commands_readme_shows():
         target = command.split(" -o ")[1]
         assert f"]({target})" in README
         assert (root / target).stat().st_size < 300_000, target  # README pictures stay small
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_every_readme_anchor_link_points_at_a_heading():
+    anchors = {_slug(h) for h in re.findall(r"^#{1,4} (.+)$", README, re.M)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", README))
+    assert links and links <= anchors, sorted(links - anchors)
