@@ -26,7 +26,7 @@ import pytest
 import skimage.transform
 
 from augcli.augment.kernels import affine
-from augcli.augment.kernels import warp as warp_module
+from augcli.augment.kernels import pillow as pillow_module
 from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS, fill_period, warp
 from tests.conftest import DTYPES, FULL, image_shape, random_image
 
@@ -476,7 +476,7 @@ def test_far_reaching_fallback_matches_the_pillow_path(monkeypatch, mode, interp
     image = random_image((H, W, 3), np.uint16, seed=7)
     t = TRANSFORMS["group"]()
     near = warp(image, t, mode, 0, interpolation)
-    monkeypatch.setattr(warp_module, "_MAX_PAD_FACTOR", 0)  # force the coordinate-folding fallback
+    monkeypatch.setattr(pillow_module, "MAX_PAD_FACTOR", 0)  # force the coordinate-folding fallback
     far = warp(image, t, mode, 0, interpolation)
     assert far.dtype == np.uint16
     same = np.abs(far.astype(np.int64) - near) <= 1
