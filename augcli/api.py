@@ -80,7 +80,8 @@ def replay(
     manifest_line : str or mapping
         One line of ``augcli-manifest.jsonl`` (text or parsed).
     pipeline : PipelineSpec, str or pathlib.Path, optional
-        The pipeline of that run; default: the built-in pipeline.
+        The pipeline of that run; default: the built-in pipeline. The line's ``resampler``,
+        when it has one, replaces the pipeline's.
 
     Returns
     -------
@@ -93,7 +94,10 @@ def replay(
         The line's ops do not match the pipeline's steps.
     """
     line = json.loads(manifest_line) if isinstance(manifest_line, str) else manifest_line
-    out, _ = Pipeline(_spec(pipeline)).replay(image, list(line["ops"]))
+    spec = _spec(pipeline)
+    if line.get("resampler", spec.resampler) != spec.resampler:  # the run's resampler
+        spec = dataclasses.replace(spec, resampler=line["resampler"])
+    out, _ = Pipeline(spec).replay(image, list(line["ops"]))
     return out
 
 

@@ -42,14 +42,18 @@ def main() -> None:
     configs = sorted((REPO / "configs").glob("*.yaml")) + sorted(
         (REPO / "benchmarks").glob("*.yaml")
     )
-    images = sorted(
-        p for p in (REPO / "sample_images").rglob("*") if p.suffix in (".jpg", ".png")
-    )
-    arrays = [(p.relative_to(REPO / "sample_images").as_posix(), read_image(p).array) for p in images]
+    images = sorted(p for p in (REPO / "sample_images").rglob("*") if p.suffix in (".jpg", ".png"))
+    arrays = [
+        (p.relative_to(REPO / "sample_images").as_posix(), read_image(p).array) for p in images
+    ]
     total = hashlib.sha256()
     for config in configs:
         spec = load_pipeline(config)
-        spec = dataclasses.replace(spec, resampler=args.resampler) if args.resampler != "pillow" else spec
+        spec = (
+            dataclasses.replace(spec, resampler=args.resampler)
+            if args.resampler != "pillow"
+            else spec
+        )
         pipe = Pipeline(spec)
         digest = hashlib.sha256()
         for key, array in arrays:

@@ -26,10 +26,17 @@ from typing import Any
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.config import PipelineSpec
 from augcli.augment.manifest import MANIFEST_NAME, ManifestWriter, read_entries, repair
-from augcli.augment.pipeline import Pipeline
+from augcli.augment.pipeline import Pipeline, check_resampler
 from augcli.augment.plan import AugmentOptions, Task, make_plan
 from augcli.augment.writer import Summary, TaskResult, Writer
-from augcli.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, InputError, OutputError
+from augcli.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_SOME_FAILED,
+    AugcliError,
+    InputError,
+    OutputError,
+    UsageError,
+)
 from augcli.imagefiles import read_image, write_image
 from augcli.progress import Reporter, SilentReporter
 from augcli.workers import deferred_interrupts, prepare_worker_process, run_in_process, run_pool
@@ -148,9 +155,11 @@ def augment_tree(
         ``fail_fast`` at a failed input (temporary files removed; partial summary attached).
     """
     reporter = reporter or SilentReporter()
+    check_resampler(spec.resampler)
     plan = make_plan(Path(src), Path(dst), options)
     dst = plan.dst
     _check_seed_matches(dst, options)
+    _check_resampler_matches(dst, options, spec.resampler)
     summary = Summary(seed=options.seed, not_images=plan.not_images)
     start = time.perf_counter()
     try:
@@ -161,7 +170,7 @@ def augment_tree(
     if manifest_path is not None and options.existing == "resume":
         repair(manifest_path, dst)
     manifest = ManifestWriter(manifest_path, truncate=options.existing != "resume")
-    writer = Writer(options, summary, manifest, reporter)
+    writer = Writer(options, summary, manifest, reporter, spec.resampler)
     touched: set[str] = set()
     reporter.start(plan.inputs)
     try:
@@ -229,6 +238,20 @@ def _check_seed_matches(dst: Path, options: AugmentOptions) -> None:
             raise AugcliError(
                 f"--resume: {dst / MANIFEST_NAME} was written with seed {seed}, this run uses "
                 f"{options.seed}; pass --seed {seed} to finish that run"
+            )
+        return
+
+
+def _check_resampler_matches(dst: Path, options: AugmentOptions, resampler: str) -> None:
+    """--resume: the manifest's resampler must be this run's (lines without one: pillow)."""
+    if options.existing != "resume":
+        return
+    for entry in read_entries(dst / MANIFEST_NAME):
+        earlier = entry.get("resampler", "pillow")
+        if earlier != resampler:
+            raise UsageError(
+                f"--resume: {dst / MANIFEST_NAME} was written with resampler {earlier}, this run "
+                f"uses {resampler}; pass --resampler {earlier} to finish that run"
             )
         return
 

@@ -84,7 +84,9 @@ class Writer:
         summary: Summary,
         manifest: ManifestWriter,
         reporter: Reporter,
+        resampler: str = "pillow",
     ) -> None:
+        self.resampler = resampler
         self.options = options
         self.summary = summary
         self.manifest = manifest
@@ -126,6 +128,7 @@ class Writer:
                     "output": task.manifest_path(output),
                     "copy": output.copy,
                     "seed": self.options.seed,
+                    "resampler": self.resampler,
                     "ops": records,
                     **({"original": True} if output.copy is None else {}),
                 }

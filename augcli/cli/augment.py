@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -9,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from augcli.augment.config import MAX_COPIES, load_pipeline
+from augcli.augment.config import MAX_COPIES, PipelineSpec, load_pipeline
 from augcli.augment.naming import DEFAULT_TEMPLATE
 from augcli.augment.plan import AugmentOptions, make_plan
 from augcli.augment.preview import preview_sheet
 from augcli.augment.runner import RunAborted, augment_tree, resolve_seed
-from augcli.cli.options import config_option, json_option, seed_option
+from augcli.cli.options import config_option, json_option, resampler_option, seed_option
 from augcli.errors import EXIT_SOME_FAILED
 from augcli.imagefiles import DEFAULT_MAX_PIXELS, write_image
 from augcli.progress import TqdmReporter
@@ -74,6 +75,7 @@ from augcli.seeding import fresh_seed
     show_default=True,
     help="Refuse larger images (decompression bombs).",
 )
+@resampler_option()
 @json_option("Print the summary as JSON on stdout.")
 def augment_command(
     src: Path,
@@ -93,6 +95,7 @@ def augment_command(
     quiet: bool,
     fail_fast: bool,
     max_pixels: int,
+    resampler: str | None,
     as_json: bool,
 ) -> None:
     """Augment every image under SRC (a folder or one image) into DST.
@@ -106,7 +109,7 @@ def augment_command(
     """
     if overwrite and resume:
         raise click.UsageError("--overwrite and --resume exclude each other")
-    spec = load_pipeline(config)
+    spec = _with_resampler(load_pipeline(config), resampler)
     seed, origin = resolve_seed(seed, spec, dst, resume)
     if seed is None:
         seed = fresh_seed()
@@ -160,15 +163,26 @@ def augment_command(
     required=True,
     help="The sheet to write (.png, .jpg, ...).",
 )
+@resampler_option()
 def preview_command(
-    image: Path, config: Path | None, count: int, seed: int | None, output: Path
+    image: Path,
+    config: Path | None,
+    count: int,
+    seed: int | None,
+    output: Path,
+    resampler: str | None,
 ) -> None:
     """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
 
     Each sample is labelled with the ops that applied and their key values; sample #i is
     copy i of what `augcli augment` with the same seed makes of a file of that name.
     """
-    spec = load_pipeline(config)
+    spec = _with_resampler(load_pipeline(config), resampler)
     seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
     write_image(preview_sheet(spec, image, count, seed), output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")
+
+
+def _with_resampler(spec: PipelineSpec, resampler: str | None) -> PipelineSpec:
+    """The pipeline with ``--resampler`` (when given) in place of the file's."""
+    return spec if resampler is None else dataclasses.replace(spec, resampler=resampler)
