@@ -44,7 +44,6 @@ _BORDERS = {
 }
 _FLAGS = {"nearest": "INTER_NEAREST", "bilinear": "INTER_LINEAR", "bicubic": "INTER_CUBIC"}
 _MAX_SIDE = 32766  # OpenCV's remap refuses sides of SHRT_MAX and more
-_MAX_CHANNELS = 4  # channels per warpAffine call
 # Source coordinates beyond this many image sizes outside: the coordinate-folding fallback.
 _MAX_REACH = 16
 _CV2: list[ModuleType] = []
@@ -133,7 +132,12 @@ def _warp_affine(
     border: int,
     fills: np.ndarray,
 ) -> np.ndarray:
-    """warpAffine on groups of up to four channels; uint16 through float32 and back."""
+    """warpAffine on groups of 4, 3 or 1 channels; uint16 through float32 and back.
+
+    OpenCV's exact (float-weight) paths take 1, 3 or 4 channels; 2 channels would go through
+    its older fixed-point path (1/32-pixel weights, measured 4 levels off in 8-bit), so other
+    counts are split into such groups.
+    """
     ow, oh = size
     channels = image.shape[2]
     work = np.float32 if image.dtype == np.uint16 else image.dtype
@@ -147,10 +151,27 @@ def _warp_affine(
         ).reshape(oh, ow, hi - lo)
         return cast_to(res, image.dtype) if work != image.dtype else res
 
-    if channels <= _MAX_CHANNELS:
+    groups = channel_groups(channels)
+    if len(groups) == 1:
         return one(0, channels)
     out = np.empty((oh, ow, channels), dtype=image.dtype)
-    for lo in range(0, channels, _MAX_CHANNELS):
-        hi = min(lo + _MAX_CHANNELS, channels)
+    for lo, hi in groups:
         out[..., lo:hi] = one(lo, hi)
     return out
+
+
+def channel_groups(channels: int) -> list[tuple[int, int]]:
+    """Channel ranges of 4, 3 or 1 channels covering ``channels`` (OpenCV's exact paths).
+
+    Examples
+    --------
+    >>> channel_groups(2), channel_groups(7)
+    ([(0, 1), (1, 2)], [(0, 4), (4, 7)])
+    """
+    groups, lo = [], 0
+    while lo < channels:
+        left = channels - lo
+        size = 4 if left >= 4 else 3 if left == 3 else 1
+        groups.append((lo, lo + size))
+        lo += size
+    return groups
