@@ -23,7 +23,7 @@ For each size, one command does everything:
 
 The machine may be shared: ratios between contenders of one run are what to compare (they ran
 interleaved, under the same load); absolute times are not. The load average is printed per run.
-Raw numbers: ``_out/results.json``.
+Raw numbers: ``_out/results_<sizes>.json``.
 """
 
 from __future__ import annotations
@@ -232,8 +232,9 @@ def main() -> None:
         ]
     print(f"\nload average at the end {_load()}\n")
     print("\n\n".join(tables))
-    (OUT / "results.json").write_text(json.dumps(results, indent=1))
-    print(f"\nraw numbers: {OUT / 'results.json'}")
+    path = OUT / f"results_{'_'.join(args.sizes)}.json"
+    path.write_text(json.dumps(results, indent=1))
+    print(f"\nraw numbers: {path}")
 
 
 if __name__ == "__main__":

@@ -179,6 +179,7 @@ def _pil_affine(
             buf = _padded(image[..., lo:hi], windows, fill, cvals[lo:hi], np.uint8, depth)
             if mode == "RGB":  # unpacked to Pillow's 4 bytes per pixel: its fastest copy
                 src = Image.fromarray(buf)
+                buf = None  # Pillow holds its own copy: keep one source in memory, not two
             else:  # Pillow reads the buffer itself
                 src = Image.frombuffer(mode, buf.shape[1::-1], buf, "raw", mode, 0, 1)
             colour = [int(v) for v in fills[lo:hi]] + [0] * (4 - k)
@@ -189,7 +190,7 @@ def _pil_affine(
                 resample,
                 fillcolor=colour[0] if k == 1 else tuple(colour),
             )
-            del src, buf
+            src = buf = None  # before the output is copied out: the peak is the output's copies
             raw = "RGBX" if mode == "RGBX" else mode
             data = np.frombuffer(res.tobytes("raw", raw), np.uint8)
             out[..., lo:hi] = data.reshape(oh, ow, -1)[..., :k]
