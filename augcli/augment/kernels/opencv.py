@@ -21,6 +21,9 @@ skimage's warp), uint16 and float32 in its float32 path (uint16 rounded back). S
 coordinates are float32 inside OpenCV: on a 4000-pixel image they carry up to ~2e-4 px of
 rounding. Bicubic is OpenCV's cubic convolution with a = -0.75 (Pillow's is a = -1).
 OpenCV runs single-threaded (``cv2.setNumThreads(1)``): the parallelism is augcli's workers.
+
+OpenCV 5 or later is required: its warpAffine computes in floating point (1, 3 or 4 channels
+per call; other counts are split), where 4.x rounds source coordinates to 1/32 pixel.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from augcli.augment.kernels.warp import FillMode, Interpolation, fill_period, fi
 from augcli.dtypes import cast_to
 
 INSTALL_COMMAND = 'pip install "augcli[opencv]"'
+MIN_VERSION = 5  # OpenCV 4.x's warpAffine rounds coordinates to 1/32 pixel (up to ~8 levels off)
 _BORDERS = {
     "constant": "BORDER_CONSTANT",
     "edge": "BORDER_REPLICATE",
@@ -55,7 +59,7 @@ def load() -> ModuleType:
     Raises
     ------
     ImportError
-        OpenCV is not installed; the message gives the install command.
+        OpenCV is not installed, or older than 5.0; the message gives the install command.
     """
     if not _CV2:
         try:
@@ -64,6 +68,13 @@ def load() -> ModuleType:
             raise ImportError(
                 f"the opencv resampler needs OpenCV, which is not installed: {INSTALL_COMMAND}"
             ) from exc
+        major = int(cv2.__version__.split(".")[0])
+        if major < MIN_VERSION:
+            raise ImportError(
+                f"the opencv resampler needs OpenCV {MIN_VERSION} or later (found "
+                f"{cv2.__version__}, whose warpAffine rounds coordinates to 1/32 pixel): "
+                f"pip install -U {INSTALL_COMMAND.split(' ', 2)[2]}"
+            )
         cv2.setNumThreads(1)
         _CV2.append(cv2)
     return _CV2[0]

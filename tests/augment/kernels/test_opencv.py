@@ -5,7 +5,8 @@
 * exact paths (flips, right angles, whole-pixel shifts, crops without resize) give the same
   bytes as the Pillow resampler;
 * channel counts OpenCV's exact paths do not take (2, 5) match skimage as 1, 3 and 4 do;
-* OpenCV runs single-threaded once loaded; without OpenCV the import error names the extra.
+* OpenCV runs single-threaded once loaded; without OpenCV (or with OpenCV 4.x, whose
+  warpAffine rounds coordinates to 1/32 pixel) the import error gives the install command.
 """
 
 from __future__ import annotations
@@ -129,3 +130,12 @@ def test_without_opencv_the_import_error_gives_the_install_command(monkeypatch):
     # Exact paths need no resampler at all.
     flipped = warp(np.eye(3, dtype=np.uint8), affine.flip("horizontal", (3, 3)), resampler="opencv")
     np.testing.assert_array_equal(flipped, np.eye(3, dtype=np.uint8)[:, ::-1])
+
+
+def test_opencv_older_than_5_is_refused_with_the_upgrade_command(monkeypatch):
+    monkeypatch.setattr(opencv_kernels, "_CV2", [])
+    monkeypatch.setattr(cv2, "__version__", "4.10.0")
+    with pytest.raises(
+        ImportError, match=r'OpenCV 5 or later \(found 4.10.0.*pip install -U "augcli\[opencv\]"'
+    ):
+        opencv_kernels.load()
