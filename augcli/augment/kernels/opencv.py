@@ -115,11 +115,15 @@ def resample(
     if max(h, w, oh, ow) > _MAX_SIDE:
         return None
     m = transform.matrix[:2].copy()
-    for axis, n in ((0, w), (1, h)):  # whole periods of a periodic fill change nothing
+    corners = np.array([[0, 0, 1], [ow - 1, 0, 1], [0, oh - 1, 1], [ow - 1, oh - 1, 1]])
+    centre = (corners @ m.T).mean(axis=0)
+    for axis, n in ((0, w), (1, h)):
+        # Whole periods of a periodic fill change nothing: move the map's centre to the period
+        # nearest the image (huge shifts become small; ordinary maps are left as they are,
+        # since OpenCV is much slower on pixels it reads through its border modes).
         period = fill_period(fill, n)
         if period is not None:
-            m[axis, 2] = np.mod(m[axis, 2], period)
-    corners = np.array([[0, 0, 1], [ow - 1, 0, 1], [0, oh - 1, 1], [ow - 1, oh - 1, 1]])
+            m[axis, 2] -= period * round((centre[axis] - (n - 1) / 2) / period)
     reach = corners @ m.T
     lo, hi = reach.min(axis=0), reach.max(axis=0)
     if fill == "constant" and ((hi < -2).any() or lo[0] > w + 1 or lo[1] > h + 1):
