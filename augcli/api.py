@@ -80,7 +80,8 @@ def replay(
     manifest_line : str or mapping
         One line of ``augcli-manifest.jsonl`` (text or parsed).
     pipeline : PipelineSpec, str or pathlib.Path, optional
-        The pipeline of that run; default: the built-in pipeline.
+        The pipeline of that run; default: the built-in pipeline. The resampler the line's
+        run recorded (``run.resampler``), when it has one, replaces the pipeline's.
 
     Returns
     -------
@@ -93,7 +94,12 @@ def replay(
         The line's ops do not match the pipeline's steps.
     """
     line = json.loads(manifest_line) if isinstance(manifest_line, str) else manifest_line
-    out, _ = Pipeline(_spec(pipeline)).replay(image, list(line["ops"]))
+    spec = _spec(pipeline)
+    run = line.get("run")
+    recorded = run.get("resampler") if isinstance(run, dict) else None
+    if recorded is not None and recorded != spec.resampler:  # the run's resampler
+        spec = dataclasses.replace(spec, resampler=recorded)
+    out, _ = Pipeline(spec).replay(image, list(line["ops"]))
     return out
 
 

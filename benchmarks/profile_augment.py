@@ -4,13 +4,17 @@ Usage (from the repository root; makes the dataset of bench_augment.py if needed
 
     python benchmarks/profile_augment.py [--pipeline geometric_noise] [--images 240]
                                          [--clock cpu|wall] [--pyinstrument]
+                                         [--resampler pillow|opencv] [--large]
+
+``--large`` profiles the 12 MP set of bench_data.py instead of the 512x512 one.
 
 Runs the worker function itself (:func:`augcli.augment.processing.process`, the code a pool
 worker runs for one input) in this process on every image, after wrapping the functions it
 calls with timers:
 decode (Pillow's ``ImageFile.load``), the rest of ``read_image``, the seeding generators, the
-geometric ops' sampling and composition, the warp (split into ``np.pad``, Pillow's AFFINE
-``Image.transform`` and the rest), each noise op (split into drawing its random bytes and its
+geometric ops' sampling and composition, the warp (split into building Pillow's padded source,
+Pillow's AFFINE ``Image.transform``, its output to an array, or OpenCV's warpAffine, and the
+rest), each noise op (split into drawing its random bytes and its
 kernel), the JPEG encode (``Image.save``) and the rest of ``write_image``; "other" is what is
 left of ``process``. Nested timers are subtracted, so the rows add up to the whole.
 
@@ -22,6 +26,7 @@ shared machine, and nothing here runs on other threads); ``--clock wall`` with p
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import sys
 import tempfile
@@ -31,19 +36,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image, ImageFile
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_augment import QUALITY, make_dataset  # noqa: E402
+from bench_data import QUALITY, make_dataset, make_large_dataset  # noqa: E402
 
 from augcli.augment import pipeline as pipeline_mod  # noqa: E402
 from augcli.augment import processing as runner  # noqa: E402
 from augcli.augment.config import load_pipeline  # noqa: E402
 from augcli.augment.kernels import noise as noise_kernels  # noqa: E402
+from augcli.augment.kernels import opencv as opencv_kernels  # noqa: E402
+from augcli.augment.kernels import pillow as pillow_kernels  # noqa: E402
 from augcli.augment.kernels import warp as geometry  # noqa: E402
 from augcli.augment.ops import noise as noise_ops  # noqa: E402
 from augcli.augment.plan import make_plan  # noqa: E402
@@ -59,8 +65,10 @@ ROWS = [
     ("seeding generators", "pipeline.run or geometry group"),
     ("geometry group", "pipeline.run"),
     ("warp", "geometry group"),
-    ("np.pad", "warp"),
+    ("padded source (Pillow)", "warp"),
     ("Pillow AFFINE transform", "warp"),
+    ("Pillow output to array", "warp"),
+    ("OpenCV warpAffine", "warp"),
     ("gaussian_noise op", "pipeline.run"),
     ("gaussian_noise kernel", "gaussian_noise op"),
     ("salt_and_pepper op", "pipeline.run"),
@@ -119,22 +127,8 @@ class Timers:
         self.saved.clear()
 
 
-class _NumpyWithTimedPad:
-    """Stands in for ``numpy`` inside augcli.augment.kernels.warp so its np.pad can be timed."""
-
-    def __init__(self) -> None:
-        self.pad = np.pad
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(np, name)
-
-
 def instrument(timers: Timers) -> None:
     """Wrap every function of the split (see ROWS)."""
-    proxy = _NumpyWithTimedPad()
-    timers.saved.append((geometry, "np", geometry.np))
-    geometry.np = proxy
-    timers.wrap(proxy, "pad", "np.pad")
     timers.wrap(runner, "process", "process")
     timers.wrap(runner, "read_image", "read_image")
     timers.wrap(ImageFile.ImageFile, "load", "decode (ImageFile.load)")
@@ -142,7 +136,10 @@ def instrument(timers: Timers) -> None:
     timers.wrap(pipeline_mod, "generator", "seeding generators")
     timers.wrap(pipeline_mod.Pipeline, "_run_group", "geometry group")
     timers.wrap(geometry, "warp", "warp")
+    timers.wrap(pillow_kernels, "_padded", "padded source (Pillow)")
     timers.wrap(Image.Image, "transform", "Pillow AFFINE transform")
+    timers.wrap(Image.Image, "tobytes", "Pillow output to array")
+    timers.wrap(opencv_kernels, "_warp_affine", "OpenCV warpAffine")
     timers.wrap(noise_ops.GaussianNoise, "apply", "gaussian_noise op")
     timers.wrap(noise_kernels, "gaussian_noise", "gaussian_noise kernel")
     timers.wrap(noise_ops.SaltAndPepper, "apply", "salt_and_pepper op")
@@ -194,10 +191,13 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--resampler", choices=("pillow", "opencv"), default="pillow")
+    parser.add_argument("--large", action="store_true", help="the 12 MP set (24 images)")
     args = parser.parse_args()
 
-    src = make_dataset(args.images)
+    src = make_large_dataset(24) if args.large else make_dataset(args.images)
     spec = load_pipeline(HERE / f"{args.pipeline}.yaml")
+    spec = dataclasses.replace(spec, resampler=args.resampler)
     options = AugmentOptions(copies=args.copies, seed=1, workers=1, quality=QUALITY)
     runner.init_worker(spec, options, in_process=True)
     out = Path(tempfile.mkdtemp(prefix="augcli-profile-"))

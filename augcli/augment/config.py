@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from augcli.augment.kernels.warp import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.augment.ops import OPS, Op
 from augcli.augment.ops.base import REQUIRED, Choice, Fixed, Param, Uniform, Value, fields_of
 from augcli.errors import ConfigError
@@ -27,7 +28,7 @@ MAX_CONFIG_BYTES = 64 << 10  # a pipeline is a few hundred bytes; bounds YAML pa
 MAX_NODES = 20_000
 MAX_COPIES = 100_000
 MAX_REPORTED = 20
-TOP_KEYS = ("seed", "copies", "pipeline")
+TOP_KEYS = ("seed", "copies", "resampler", "pipeline")
 RESAMPLE_KEYS = ("fill", "cval", "interpolation")
 DEFAULT_NAME = "default.yaml"
 _FLOAT_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
@@ -51,6 +52,7 @@ class PipelineSpec:
     seed: int | None = None
     copies: int | None = None
     source: str = "<string>"
+    resampler: str = DEFAULT_RESAMPLER
 
 
 class _Problems:
@@ -140,9 +142,14 @@ def parse_pipeline(text: str, source: str = "<string>") -> PipelineSpec:
             )
     seed = _top_int(data, "seed", 0, MAX_SEED, problems)
     copies = _top_int(data, "copies", 1, MAX_COPIES, problems)
+    resampler = data.get("resampler")
+    resampler = DEFAULT_RESAMPLER if resampler is None else resampler
+    if resampler not in RESAMPLERS:
+        allowed = f"allowed: {', '.join(RESAMPLERS)} (opencv needs the extra augcli[opencv])"
+        problems.add(("resampler",), f"resampler: got {_shown(resampler)}; {allowed}")
     steps = _steps(data.get("pipeline", REQUIRED), problems)
     problems.raise_if_any()
-    return PipelineSpec(tuple(steps), seed, copies, source)
+    return PipelineSpec(tuple(steps), seed, copies, source, resampler)
 
 
 # -- YAML plumbing ---------------------------------------------------------------------------

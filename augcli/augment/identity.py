@@ -72,7 +72,7 @@ def run_identity(spec: PipelineSpec, options: AugmentOptions) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"pipeline", "copies", "name", "format", "quality", "augcli"}``.
+        ``{"pipeline", "copies", "name", "format", "quality", "resampler", "augcli"}``.
     """
     return {
         "pipeline": pipeline_digest(spec),
@@ -80,6 +80,7 @@ def run_identity(spec: PipelineSpec, options: AugmentOptions) -> dict[str, Any]:
         "name": options.name_template,
         "format": options.out_format,
         "quality": options.quality,
+        "resampler": spec.resampler,
         "augcli": __version__,
     }
 

@@ -27,7 +27,7 @@ from augcli.augment.kernels.warp import channel_cvals
 from augcli.augment.labels.geometry import Warp
 from augcli.augment.ops.base import DrawnParams
 from augcli.augment.ops.geometric import FillKey, GeometricOp, default_fill_key, warp_with
-from augcli.errors import InputError
+from augcli.errors import ConfigError, InputError
 from augcli.seeding import generator
 
 SUPPORTED_DTYPES = (np.uint8, np.uint16, np.float32)
@@ -105,6 +105,7 @@ class Pipeline:
     """
 
     def __init__(self, spec: PipelineSpec) -> None:
+        check_resampler(spec.resampler)
         self.spec = spec
         self.segments = segment(spec.steps)
 
@@ -231,7 +232,24 @@ class Pipeline:
             return image
         if warps is not None:
             warps.append(Warp(total, fill_key[0], image.shape[:2]))
-        return warp_with(image, total, fill_key)
+        return warp_with(image, total, fill_key, self.spec.resampler)
+
+
+def check_resampler(resampler: str) -> None:
+    """Refuse a resampler that cannot run here (exit status 2, before any work).
+
+    Raises
+    ------
+    ConfigError
+        ``opencv`` without OpenCV installed (the message gives the install command).
+    """
+    if resampler == "opencv":
+        from augcli.augment.kernels import opencv
+
+        try:
+            opencv.load()  # also makes OpenCV single-threaded in this process
+        except ImportError as exc:
+            raise ConfigError(f"resampler opencv: {exc}") from None
 
 
 def _check_image(image: np.ndarray) -> None:

@@ -40,6 +40,7 @@ from augcli.augment.manifest import (
     repair,
     rewrite_sorted,
 )
+from augcli.augment.pipeline import check_resampler
 from augcli.augment.plan import Plan, make_plan
 from augcli.augment.processing import init_worker, process, unlink, worker_died
 from augcli.augment.shards import run_manifest_name, temp_scope
@@ -108,6 +109,7 @@ def augment_tree(
         ``fail_fast`` at a failed input (temporary files removed; partial summary attached).
     """
     reporter = reporter or SilentReporter()
+    check_resampler(spec.resampler)
     plan = make_plan(Path(src), Path(dst), options)
     dst = plan.dst
     identity = run_identity(spec, options)

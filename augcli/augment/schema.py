@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from augcli.augment.config import MAX_COPIES
+from augcli.augment.kernels.warp import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.augment.ops import OPS
 from augcli.augment.ops.base import REQUIRED, Param, fields_of
 from augcli.seeding import MAX_SEED
@@ -36,7 +37,8 @@ def pipeline_schema() -> dict[str, Any]:
     Returns
     -------
     dict
-        A draft 2020-12 schema: a mapping with ``seed``, ``copies`` and ``pipeline``, each
+        A draft 2020-12 schema: a mapping with ``seed``, ``copies``, ``resampler`` and
+        ``pipeline``, each
         step a one-key mapping from an op name to that op's parameters (``$defs`` holds one
         definition per op).
 
@@ -75,6 +77,12 @@ def pipeline_schema() -> dict[str, Any]:
                 "type": ["integer", "null"],
                 "minimum": 1,
                 "maximum": MAX_COPIES,
+            },
+            "resampler": {
+                "description": "who resamples geometric ops (the CLI's --resampler overrides; "
+                'opencv needs pip install "augcli[opencv]")',
+                "enum": [*RESAMPLERS, None],
+                "default": DEFAULT_RESAMPLER,
             },
             "pipeline": {
                 "description": "the steps, applied in order",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from augcli.augment.config import MAX_COPIES, load_pipeline
+from augcli.augment.config import MAX_COPIES, PipelineSpec, load_pipeline
 from augcli.augment.executors import EXECUTORS, make_executor
 from augcli.augment.labels.files import LabelOptions
 from augcli.augment.naming import DEFAULT_TEMPLATE
@@ -23,6 +24,7 @@ from augcli.cli.options import (
     emit_json,
     json_option,
     label_options,
+    resampler_option,
     seed_option,
 )
 from augcli.errors import EXIT_SOME_FAILED, UsageError
@@ -120,6 +122,7 @@ from augcli.seeding import fresh_seed
     help="Refuse larger images (decompression bombs).",
 )
 @label_options()
+@resampler_option()
 @json_option("Print one JSON object on stdout whatever happens (summary, plan or error).")
 def augment_command(
     src: Path,
@@ -148,6 +151,7 @@ def augment_command(
     coco: tuple[str, str] | None,
     mask_fill: int,
     min_visibility: float,
+    resampler: str | None,
     as_json: bool,
 ) -> None:
     """Augment every image under SRC (a folder or one image) into DST.
@@ -165,7 +169,7 @@ def augment_command(
     """
     if overwrite and resume:
         raise click.UsageError("--overwrite and --resume exclude each other")
-    spec = load_pipeline(config)
+    spec = _with_resampler(load_pipeline(config), resampler)
     part = parse_shard(shard) if shard is not None else None
     seed, origin = resolve_seed(seed, spec, dst, resume)
     if part is not None and origin not in ("--seed", "config"):
@@ -236,6 +240,7 @@ def augment_command(
     help="The sheet to write (.png, .jpg, ...).",
 )
 @label_options(preview=True)
+@resampler_option()
 def preview_command(
     image: Path,
     config: Path | None,
@@ -247,6 +252,7 @@ def preview_command(
     coco: str | None,
     mask_fill: int,
     min_visibility: float,
+    resampler: str | None,
 ) -> None:
     """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
 
@@ -254,7 +260,7 @@ def preview_command(
     copy i of what `augcli augment` with the same seed makes of a file of that name.
     With --masks, --yolo or --coco the labels are drawn moved with each sample.
     """
-    spec = load_pipeline(config)
+    spec = _with_resampler(load_pipeline(config), resampler)
     seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
     labels = LabelOptions(
         (masks,) if masks else None,  # type: ignore[arg-type]
@@ -265,3 +271,8 @@ def preview_command(
     )
     write_image(preview_sheet(spec, image, count, seed, labels=labels), output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")
+
+
+def _with_resampler(spec: PipelineSpec, resampler: str | None) -> PipelineSpec:
+    """The pipeline with ``--resampler`` (when given) in place of the file's."""
+    return spec if resampler is None else dataclasses.replace(spec, resampler=resampler)

@@ -1,4 +1,4 @@
-"""What several commands share, written once: -c/--config, --seed, --json, path checks, JSON."""
+"""What several commands share, written once: -c/--config, --seed, --resampler, --json, paths."""
 
 from __future__ import annotations
 
@@ -53,6 +53,16 @@ def config_option(default_note: str) -> Decorator:
 def seed_option(help_text: str) -> Decorator:
     """``--seed N``: a run seed in [0, 2**64 - 1]."""
     return click.option("--seed", type=click.IntRange(0, MAX_SEED), help=help_text)
+
+
+def resampler_option() -> Decorator:
+    """``--resampler pillow|opencv``: overrides the pipeline file's ``resampler``."""
+    return click.option(
+        "--resampler",
+        type=click.Choice(["pillow", "opencv"]),
+        help="Who resamples geometric ops (overrides the config's; default pillow; opencv "
+        'needs pip install "augcli[opencv]").',
+    )
 
 
 def json_option(help_text: str) -> Decorator:

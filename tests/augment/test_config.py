@@ -155,7 +155,7 @@ EXACT = [
         "unknown top-level key",
         "seed: 1\npipelines: [flip]\n",
         "cfg.yaml:2: unknown top-level key 'pipelines' (did you mean 'pipeline'?); "
-        "allowed: seed, copies, pipeline\n"
+        "allowed: seed, copies, resampler, pipeline\n"
         "cfg.yaml: missing 'pipeline': a list of steps such as '- flip: {p: 0.5}'",
     ),
     (

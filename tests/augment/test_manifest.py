@@ -82,7 +82,8 @@ def test_every_line_records_the_outputs_size_sha256_and_the_run(src, pipe, tmp_p
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert entry["run"] == {
             "pipeline": digest, "copies": 2, "name": "{stem}_aug{index}{ext}",
-            "format": "same", "quality": 95, "augcli": entry["run"]["augcli"],
+            "format": "same", "quality": 95, "resampler": "pillow",
+            "augcli": entry["run"]["augcli"],
         }  # fmt: skip
         assert entry["seed"] == 5
 

@@ -127,9 +127,10 @@ def augcli_accepts(text: str) -> bool:
     return True
 
 
-def test_schema_declares_draft_2020_12_and_the_three_top_level_keys():
+def test_schema_declares_draft_2020_12_and_the_four_top_level_keys():
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert set(SCHEMA["properties"]) == {"seed", "copies", "pipeline"}
+    assert set(SCHEMA["properties"]) == {"seed", "copies", "resampler", "pipeline"}
+    assert SCHEMA["properties"]["resampler"]["enum"] == ["pillow", "opencv", None]
     assert SCHEMA["required"] == ["pipeline"] and SCHEMA["additionalProperties"] is False
     seed, copies = SCHEMA["properties"]["seed"], SCHEMA["properties"]["copies"]
     assert (seed["minimum"], seed["maximum"]) == (0, 2**64 - 1)

@@ -7,20 +7,23 @@ there.
 :func:`warp` picks the cheapest exact way to apply a transform:
 
 * the linear part is a signed permutation (flips, right-angle rotations, their products) and
-  the shift is integral: an exact re-indexing (numpy.pad plus slicing; no resampling);
-* otherwise one Pillow ``Image.transform`` (AFFINE) on a source padded with the fill mode by
-  only as much as the map reaches (plus the interpolation's support), so Pillow's own border
-  handling is never used and the result matches ``skimage.transform.warp`` with the same mode.
+  the shift is integral: an exact re-indexing (folded indices, no resampling), the same
+  whatever the resampler;
+* otherwise one resampling by the chosen resampler: ``pillow`` (the core,
+  :mod:`augcli.augment.kernels.pillow`) or ``opencv`` (the optional extra,
+  :mod:`augcli.augment.kernels.opencv`, imported only when chosen). Both agree with
+  ``skimage.transform.warp`` on the same matrix and mode (bilinear: within 1 level for
+  integers, 1e-5 for float32);
+* maps reaching so far outside the image that no padded source would fit in memory (huge
+  shifts, extreme zoom-out) with a non-constant fill: skimage's warp on folded coordinates.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from PIL import Image
 
 from augcli.augment.kernels.affine import EXACT_TOL, Transform
 from augcli.augment.kernels.channels import channel_count, preserve_channel_dim
@@ -28,18 +31,11 @@ from augcli.dtypes import cast_to
 
 FillMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
 Interpolation = Literal["nearest", "bilinear", "bicubic"]
+Resampler = Literal["pillow", "opencv"]
 FILL_MODES: tuple[str, ...] = ("constant", "edge", "reflect", "symmetric", "wrap")
 INTERPOLATIONS: tuple[str, ...] = ("nearest", "bilinear", "bicubic")
-
-_PIL_FILTER = {
-    "nearest": Image.Resampling.NEAREST,
-    "bilinear": Image.Resampling.BILINEAR,
-    "bicubic": Image.Resampling.BICUBIC,
-}
-# How far (in source pixels) each filter reads beyond the mapped point.
-_SUPPORT = {"nearest": 1, "bilinear": 1, "bicubic": 2}
-# A padded source larger than this many times (input + output area) is not built.
-_MAX_PAD_FACTOR = 16
+RESAMPLERS: tuple[str, ...] = ("pillow", "opencv")
+DEFAULT_RESAMPLER: Resampler = "pillow"
 
 
 def warp(
@@ -48,6 +44,7 @@ def warp(
     fill: FillMode = "constant",
     cval: float | Sequence[float] = 0.0,
     interpolation: Interpolation = "bilinear",
+    resampler: Resampler = DEFAULT_RESAMPLER,
 ) -> np.ndarray:
     """Apply ``transform`` to ``image`` with at most one resampling.
 
@@ -63,21 +60,40 @@ def warp(
         Constant fill value, one for all channels or one per channel (in the image's units).
     interpolation : {"nearest", "bilinear", "bicubic"}
         Resampling filter when the map is not an exact re-indexing.
+    resampler : {"pillow", "opencv"}
+        Who resamples. Exact re-indexings give the same bytes with either.
 
     Returns
     -------
     numpy.ndarray
-        New array of shape ``transform.out_shape (+ C)`` and the input's dtype. uint8 is
-        resampled in Pillow's 8-bit arithmetic (truncating: within 1 level of exact); uint16
-        and float32 channel by channel in float32, integers rounded and clipped back.
+        New array of shape ``transform.out_shape (+ C)`` and the input's dtype. With Pillow,
+        uint8 is resampled in Pillow's 8-bit arithmetic (truncating: within 1 level of
+        exact); with OpenCV, uint8 is rounded. uint16 and float32 are resampled in float32,
+        integers rounded and clipped back.
+
+    Raises
+    ------
+    ValueError
+        ``cval`` does not fit the channels, or ``resampler`` is unknown.
+    ImportError
+        ``resampler="opencv"`` without OpenCV installed.
     """
     cvals = channel_cvals(cval, channel_count(image))
+    if resampler not in RESAMPLERS:
+        raise ValueError(f"resampler {resampler!r}: allowed: {', '.join(RESAMPLERS)}")
     if transform.is_identity(image.shape[:2]):
         return image.copy()
     exact = _exact_reindex(image, transform, fill, cvals)
     if exact is not None:
         return exact
-    return _resample(image, transform, fill, cvals, interpolation)
+    if resampler == "opencv":
+        from augcli.augment.kernels import opencv as chosen
+    else:
+        from augcli.augment.kernels import pillow as chosen
+    out = chosen.resample(image, transform, fill, cvals, interpolation)
+    if out is None:  # the map reaches too far outside the image for the resampler
+        out = _resample_far(image, transform, fill, cvals, interpolation)
+    return out
 
 
 def channel_cvals(cval: float | Sequence[float], channels: int) -> np.ndarray:
@@ -146,18 +162,18 @@ def _shift(
     hs, ws = src.shape[:2]
     if fill == "constant":
         out = np.empty((oh, ow) + src.shape[2:], dtype=src.dtype)
-        _fill(out, cvals)
+        fill_with(out, cvals)
         y0, y1 = max(0, -ty), min(oh, hs - ty)
         x0, x1 = max(0, -tx), min(ow, ws - tx)
         if y0 < y1 and x0 < x1:
             out[y0:y1, x0:x1] = src[y0 + ty : y1 + ty, x0 + tx : x1 + tx]
         return out
-    rows = _fold_range(ty, oh, hs, fill)
-    cols = _fold_range(tx, ow, ws, fill)
+    rows = fold_range(ty, oh, hs, fill)
+    cols = fold_range(tx, ow, ws, fill)
     return src[rows[:, None], cols]
 
 
-def _fold_range(start: int, count: int, n: int, fill: FillMode) -> np.ndarray:
+def fold_range(start: int, count: int, n: int, fill: FillMode) -> np.ndarray:
     """Indices into an axis of length ``n`` that numpy.pad's ``fill`` puts at
     ``start .. start + count - 1`` (any size of shift; no padded copy is made)."""
     period = fill_period(fill, n)
@@ -174,68 +190,6 @@ def _fold_range(start: int, count: int, n: int, fill: FillMode) -> np.ndarray:
     if fill == "symmetric":
         return np.where(k < n, k, period - 1 - k)
     return k
-
-
-def _axis_window(
-    lo: float, hi: float, n: int, margin: int, fill: FillMode
-) -> tuple[int, int, int, int] | None:
-    """Source rows (or columns) to keep and pad for a map reaching ``[lo, hi]``.
-
-    Returns ``(start, stop, pad_before, pad_after)``; None when the map never touches the
-    image and the fill is constant (the result is all fill).
-    """
-    r0, r1 = math.floor(lo) - margin, math.ceil(hi) + margin
-    if fill == "constant":
-        start, stop = max(r0, 0), min(r1, n - 1) + 1
-        if start >= stop:
-            return None
-        # A band of cval as wide as the filter's support; Pillow's fill colour does the rest.
-        return start, stop, margin + 1 if r0 < 0 else 0, margin + 1 if r1 > n - 1 else 0
-    before, after = max(0, -r0), max(0, r1 - (n - 1))
-    if before or after:  # numpy.pad must see the true border: keep the whole axis
-        return 0, n, before, after
-    return r0, r1 + 1, 0, 0
-
-
-def _resample(
-    image: np.ndarray,
-    transform: Transform,
-    fill: FillMode,
-    cvals: np.ndarray,
-    interpolation: Interpolation,
-) -> np.ndarray:
-    oh, ow = transform.out_shape
-    m = transform.matrix
-    # Where the output's pixel area lands in the source.
-    corners = np.array(
-        [[-0.5, -0.5, 1], [ow - 0.5, -0.5, 1], [-0.5, oh - 0.5, 1], [ow - 0.5, oh - 0.5, 1]]
-    )
-    reach = corners @ m[:2].T
-    margin = _SUPPORT[interpolation]
-    h, w = image.shape[:2]
-    win_y = _axis_window(reach[:, 1].min(), reach[:, 1].max(), h, margin, fill)
-    win_x = _axis_window(reach[:, 0].min(), reach[:, 0].max(), w, margin, fill)
-    if win_y is None or win_x is None:
-        return _filled((oh, ow), image, cvals)
-    y0, y1, pyb, pya = win_y
-    x0, x1, pxb, pxa = win_x
-    padded_area = (y1 - y0 + pyb + pya) * (x1 - x0 + pxb + pxa)
-    if padded_area > _MAX_PAD_FACTOR * (h * w + oh * ow):
-        return _resample_far(image, transform, fill, cvals, interpolation)
-    src = image[y0:y1, x0:x1]
-    if pyb or pya or pxb or pxa:
-        pads = ((pyb, pya), (pxb, pxa)) + ((0, 0),) * (image.ndim - 2)
-        if fill == "constant":
-            src = _pad_constant(src, pads, cvals)
-        else:
-            src = np.pad(src, pads, mode=fill)
-    # Source coordinates of the padded window, then Pillow's pixel-corner convention.
-    offset = np.array([[1.0, 0.0, -(x0 - pxb)], [0.0, 1.0, -(y0 - pyb)], [0.0, 0.0, 1.0]])
-    local = offset @ m
-    half = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
-    corner = half @ local @ np.linalg.inv(half)
-    coeffs = tuple(float(v) for v in corner[:2].ravel())
-    return _pil_affine(src, (ow, oh), coeffs, _PIL_FILTER[interpolation], cvals)
 
 
 @preserve_channel_dim
@@ -285,13 +239,14 @@ def _resample_far(
     return cast_to(out, image.dtype)
 
 
-def _filled(shape: tuple[int, int], image: np.ndarray, cvals: np.ndarray) -> np.ndarray:
+def filled(shape: tuple[int, int], image: np.ndarray, cvals: np.ndarray) -> np.ndarray:
+    """A new array of ``shape`` (+ the image's channels) holding the per-channel ``cvals``."""
     out = np.empty(shape + image.shape[2:], dtype=image.dtype)
-    _fill(out, cvals)
+    fill_with(out, cvals)
     return out
 
 
-def _fill(out: np.ndarray, cvals: np.ndarray) -> None:
+def fill_with(out: np.ndarray, cvals: np.ndarray) -> None:
     """Set every pixel of ``out`` to the per-channel ``cvals`` (a plain fill when they agree:
     broadcasting a 3-vector over a large array is several times slower)."""
     values = cast_to(cvals, out.dtype)
@@ -299,55 +254,3 @@ def _fill(out: np.ndarray, cvals: np.ndarray) -> None:
         out.fill(values[0])
     else:
         out[...] = values
-
-
-def _pad_constant(src: np.ndarray, pads, cvals: np.ndarray) -> np.ndarray:
-    """``src`` with bands of cval around it; only the bands are filled."""
-    (pyb, pya), (pxb, pxa) = pads[0], pads[1]
-    h, w = src.shape[:2]
-    out = np.empty((h + pyb + pya, w + pxb + pxa) + src.shape[2:], dtype=src.dtype)
-    out[pyb : pyb + h, pxb : pxb + w] = src
-    for band in (out[:pyb], out[pyb + h :], out[:, :pxb], out[:, pxb + w :]):
-        if band.size:
-            _fill(band, cvals)
-    return out
-
-
-@preserve_channel_dim
-def _pil_affine(
-    src: np.ndarray, size: tuple[int, int], coeffs: tuple[float, ...], resample, cvals: np.ndarray
-) -> np.ndarray:
-    """One Pillow AFFINE transform per 8-bit colour group, or per float32 channel.
-
-    uint8 runs in Pillow's 8-bit modes (L, RGB: one pass for three channels, the fastest
-    resampling the dependencies offer). Pillow's 8-bit filters truncate instead of rounding,
-    so each pixel is within 1 level of the exact value and 0.5 level darker on average; alpha
-    goes through its own L pass, never through Pillow's premultiplied RGBa (which posterises
-    translucent colours). uint16 and float32 run per channel in mode F and are rounded back.
-    """
-    if src.dtype == np.uint8:
-        fills = cast_to(cvals, np.uint8)
-        outs = []
-        for lo, hi in _uint8_groups(src.shape[2]):
-            part = src[..., lo:hi] if hi - lo == 3 else src[..., lo]
-            fill = tuple(int(v) for v in fills[lo:hi]) if hi - lo == 3 else int(fills[lo])
-            pil = Image.fromarray(np.ascontiguousarray(part))
-            out = pil.transform(size, Image.Transform.AFFINE, coeffs, resample, fillcolor=fill)
-            outs.append(np.asarray(out))
-        return np.concatenate([o if o.ndim == 3 else o[..., None] for o in outs], axis=-1)
-    results = []
-    for c in range(src.shape[2]):
-        plane = np.ascontiguousarray(src[..., c], dtype=np.float32)
-        pil = Image.fromarray(plane, mode="F")
-        out = pil.transform(
-            size, Image.Transform.AFFINE, coeffs, resample, fillcolor=float(cvals[c])
-        )
-        results.append(np.asarray(out))
-    return cast_to(np.stack(results, axis=-1), src.dtype)
-
-
-def _uint8_groups(channels: int) -> list[tuple[int, int]]:
-    """Channel ranges resampled together: RGB as one Pillow image, everything else alone."""
-    if channels in (3, 4):
-        return [(0, 3)] + ([(3, 4)] if channels == 4 else [])
-    return [(c, c + 1) for c in range(channels)]

@@ -84,11 +84,13 @@ class GeometricOp(Op):
         return warp_with(image, self.transform(params, image.shape), key)
 
 
-def warp_with(image: np.ndarray, transform: Transform, key: FillKey) -> np.ndarray:
+def warp_with(
+    image: np.ndarray, transform: Transform, key: FillKey, resampler: str = "pillow"
+) -> np.ndarray:
     """Warp with a ``(fill, cval fraction(s), interpolation)`` key; cval scaled to the dtype."""
     fill, cval, interpolation = key
     values = np.asarray(cval, dtype=np.float64) * full_scale(image.dtype)
-    return warp.warp(image, transform, fill, values, interpolation)
+    return warp.warp(image, transform, fill, values, interpolation, resampler)
 
 
 # -- flip ------------------------------------------------------------------------------------

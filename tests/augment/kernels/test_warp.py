@@ -21,18 +21,35 @@ also reproduce a linear ramp (an analytic oracle).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import skimage.transform
 
 from augcli.augment.kernels import affine
-from augcli.augment.kernels import warp as warp_module
-from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS, fill_period, warp
+from augcli.augment.kernels import pillow as pillow_module
+from augcli.augment.kernels import warp as warp_kernels
+from augcli.augment.kernels.warp import (
+    FILL_MODES,
+    INTERPOLATIONS,
+    RESAMPLERS,
+    fill_period,
+    warp,
+)
 from tests.conftest import DTYPES, FULL, image_shape, random_image
 
 # In the image's own units: 1 level for integers, 1e-5 for float32 (measured <= 3.6e-6).
 TOLERANCE = {np.uint8: 1.0, np.uint16: 1.0, np.float32: 1e-5}
 H, W = 23, 31
+
+
+@pytest.fixture(params=RESAMPLERS)
+def resampler(request) -> str:
+    """Each test taking it runs once per resampler (opencv: skipped without OpenCV)."""
+    if request.param == "opencv":
+        pytest.importorskip("cv2")
+    return request.param
 
 
 def _pad_shift(image, dx, dy, mode, cval):
@@ -53,7 +70,8 @@ def _pad_shift(image, dx, dy, mode, cval):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [None, 1, 3, 4])
 @pytest.mark.parametrize("mode", FILL_MODES)
-def test_integer_translation_equals_numpy_pad(dtype, channels, mode):
+def test_integer_translation_equals_numpy_pad(dtype, channels, mode, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image(image_shape(5, 7, channels), dtype)
     cval = 0.25 * FULL[dtype] if dtype == np.float32 else 7
     # Includes zero, shifts within the image, and shifts larger than the image (|dx| > W).
@@ -66,7 +84,8 @@ def test_integer_translation_equals_numpy_pad(dtype, channels, mode):
 
 
 @pytest.mark.parametrize("mode", FILL_MODES)
-def test_integer_translation_of_single_pixel_and_single_row(mode):
+def test_integer_translation_of_single_pixel_and_single_row(mode, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     for shape in [(1, 1), (1, 5), (4, 1, 2)]:
         image = random_image(shape, np.uint8, seed=3)
         for dx, dy in [(2, 0), (-3, 1), (0, -4), (5, 5)]:
@@ -76,7 +95,8 @@ def test_integer_translation_of_single_pixel_and_single_row(mode):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [None, 3, 4])
-def test_right_angle_rotation_with_expand_equals_rot90(dtype, channels):
+def test_right_angle_rotation_with_expand_equals_rot90(dtype, channels, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image(image_shape(4, 7, channels), dtype)
     for angle, k in [(0, 0), (90, 1), (180, 2), (270, 3), (-90, 3), (-270, 1), (450, 1)]:
         out = warp(image, affine.rotate(angle, (4, 7), expand=True), "constant", 0)
@@ -109,14 +129,16 @@ def test_positive_angle_is_counter_clockwise():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [None, 2, 3])
-def test_flips_equal_np_flip(dtype, channels):
+def test_flips_equal_np_flip(dtype, channels, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image(image_shape(4, 6, channels), dtype)
     for direction, axes in [("horizontal", 1), ("vertical", 0), ("both", (0, 1))]:
         out = warp(image, affine.flip(direction, (4, 6)), "constant", 0)
         np.testing.assert_array_equal(out, np.flip(image, axes))
 
 
-def test_flip_then_integer_translation_equals_flip_then_pad():
+def test_flip_then_integer_translation_equals_flip_then_pad(resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((5, 8, 3), np.uint8)
     t = affine.flip("horizontal", (5, 8)).then(affine.translate(3, -2, (5, 8)))
     for mode in FILL_MODES:
@@ -125,7 +147,8 @@ def test_flip_then_integer_translation_equals_flip_then_pad():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_identity_returns_equal_copy(dtype):
+def test_identity_returns_equal_copy(dtype, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((5, 6, 3), dtype)
     for t in [
         affine.identity((5, 6)),
@@ -141,13 +164,15 @@ def test_identity_returns_equal_copy(dtype):
         np.testing.assert_array_equal(out, image)
 
 
-def test_crop_without_resize_is_slicing():
+def test_crop_without_resize_is_slicing(resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((9, 11, 3), np.uint8)
     out = warp(image, affine.crop((2, 3, 4, 5), (4, 5)), "constant", 0)
     np.testing.assert_array_equal(out, image[2:6, 3:8])
 
 
-def test_crop_box_reaching_outside_uses_fill_like_numpy_pad():
+def test_crop_box_reaching_outside_uses_fill_like_numpy_pad(resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((6, 7), np.uint8)
     for mode in FILL_MODES:
         out = warp(image, affine.crop((-2, -3, 8, 9), (8, 9)), mode, 5)
@@ -236,9 +261,10 @@ FAST_PATHS = {
 
 @pytest.mark.parametrize("mode", FILL_MODES)
 @pytest.mark.parametrize("name", sorted(FAST_PATHS))
-def test_every_exact_fast_path_equals_the_skimage_reference(name, mode):
+def test_every_exact_fast_path_equals_the_skimage_reference(name, mode, resampler):
     """The re-indexing fast paths give exactly what skimage's warp gives for the same matrix
     and mode (whole-pixel maps: interpolation reads source pixels as they are)."""
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     t = FAST_PATHS[name]()
     image = random_image((H, W, 3), np.uint8, seed=21)
     got = warp(image, t, mode, 7, "bilinear")
@@ -249,7 +275,8 @@ def test_every_exact_fast_path_equals_the_skimage_reference(name, mode):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [None, 2, 3, 4])
 @pytest.mark.parametrize("name", sorted(TRANSFORMS))
-def test_bilinear_resampling_matches_skimage(dtype, channels, name):
+def test_bilinear_resampling_matches_skimage(dtype, channels, name, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     t = TRANSFORMS[name]()
     image = random_image(image_shape(H, W, channels), dtype, seed=len(name))
     n = 1 if channels is None else channels
@@ -293,7 +320,8 @@ def test_integer_resampling_rounds_uint16_and_truncates_uint8(dtype):
         assert abs(diff.mean()) < 0.05
 
 
-def test_constant_fill_region_is_exactly_cval():
+def test_constant_fill_region_is_exactly_cval(resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((H, W, 3), np.uint16)
     t = affine.rotate(40, (H, W))
     _, fill = _regions(t, (H, W))
@@ -303,7 +331,8 @@ def test_constant_fill_region_is_exactly_cval():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_nearest_picks_source_values_and_matches_skimage_away_from_ties(dtype):
+def test_nearest_picks_source_values_and_matches_skimage_away_from_ties(dtype, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((H, W, 3), dtype, seed=5)
     cval = FULL[dtype]
     t = affine.rotate(17, (H, W))  # an irrational map: no exact half-pixel ties
@@ -379,13 +408,15 @@ def test_bicubic_is_cubic_convolution_with_a_minus_one(dtype):
 
 @pytest.mark.parametrize("interpolation", INTERPOLATIONS)
 @pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
-def test_constant_image_stays_constant_with_non_constant_fill(interpolation, mode):
+def test_constant_image_stays_constant_with_non_constant_fill(interpolation, mode, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = np.full((H, W, 3), 77, np.uint8)
     out = warp(image, TRANSFORMS["group"](), mode, 0, interpolation)
     assert np.all(out == 77)
 
 
-def test_map_entirely_outside_gives_all_fill():
+def test_map_entirely_outside_gives_all_fill(resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((6, 6, 3), np.uint8)
     out = warp(image, affine.translate(100.5, 0, (6, 6)), "constant", [1, 2, 3])
     np.testing.assert_array_equal(out, np.broadcast_to([1, 2, 3], (6, 6, 3)))
@@ -415,7 +446,8 @@ def test_fill_period_is_the_smallest_period_of_numpy_pad(mode, n):
     "name",
     ["identity", "translate-int", "rot90", "flip", "rotate17", "crop-padded-resize", "group"],
 )
-def test_warp_does_not_modify_input_and_keeps_dtype(dtype, channels, name):
+def test_warp_does_not_modify_input_and_keeps_dtype(dtype, channels, name, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     extra = {
         "identity": lambda: affine.identity((H, W)),
         "translate-int": lambda: affine.translate(-4, 3, (H, W)),
@@ -434,7 +466,8 @@ def test_warp_does_not_modify_input_and_keeps_dtype(dtype, channels, name):
     np.testing.assert_array_equal(image, before)
 
 
-def test_non_contiguous_input_is_handled():
+def test_non_contiguous_input_is_handled(resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     base = random_image((H, 2 * W, 3), np.uint8)
     view = base[:, ::2]
     t = affine.rotate(17, (H, W))
@@ -444,7 +477,8 @@ def test_non_contiguous_input_is_handled():
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-def test_fractional_cval_rounds_the_same_on_exact_and_resampling_paths(dtype):
+def test_fractional_cval_rounds_the_same_on_exact_and_resampling_paths(dtype, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     cval = 0.5 * FULL[dtype]  # 127.5 / 32767.5: rounds (half to even) to 128 / 32768
     image = random_image((6, 6, 3), dtype)
     exact = warp(image, affine.translate(6, 0, (6, 6)), "constant", cval)
@@ -458,7 +492,8 @@ def test_fractional_cval_rounds_the_same_on_exact_and_resampling_paths(dtype):
 
 
 @pytest.mark.parametrize("mode", FILL_MODES)
-def test_huge_integer_shift_is_exact_and_cheap(mode):
+def test_huge_integer_shift_is_exact_and_cheap(mode, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((5, 7, 3), np.uint8)
     period = {"wrap": 7, "reflect": 12, "symmetric": 14}.get(mode)
     for dx in (2.0**66 + 2.0**14, -(2.0**60), 1e20):  # floats, as ops pass them
@@ -476,7 +511,7 @@ def test_far_reaching_fallback_matches_the_pillow_path(monkeypatch, mode, interp
     image = random_image((H, W, 3), np.uint16, seed=7)
     t = TRANSFORMS["group"]()
     near = warp(image, t, mode, 0, interpolation)
-    monkeypatch.setattr(warp_module, "_MAX_PAD_FACTOR", 0)  # force the coordinate-folding fallback
+    monkeypatch.setattr(pillow_module, "MAX_PAD_FACTOR", 0)  # force the coordinate-folding fallback
     far = warp(image, t, mode, 0, interpolation)
     assert far.dtype == np.uint16
     same = np.abs(far.astype(np.int64) - near) <= 1
@@ -485,7 +520,8 @@ def test_far_reaching_fallback_matches_the_pillow_path(monkeypatch, mode, interp
 
 
 @pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
-def test_huge_fractional_shift_and_extreme_zoom_out_do_not_blow_up(mode):
+def test_huge_fractional_shift_and_extreme_zoom_out_do_not_blow_up(mode, resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((H, W, 3), np.uint8)
     period = {"wrap": W, "reflect": 2 * W - 2, "symmetric": 2 * W}.get(mode)
     big = 1e7 + 0.5
@@ -498,7 +534,8 @@ def test_huge_fractional_shift_and_extreme_zoom_out_do_not_blow_up(mode):
         assert zoomed.shape == image.shape and zoomed.dtype == np.uint8
 
 
-def test_nearly_integral_is_not_integral_at_large_offsets():
+def test_nearly_integral_is_not_integral_at_large_offsets(resampler):
+    warp = functools.partial(warp_kernels.warp, resampler=resampler)
     image = random_image((H, W), np.uint8)
     # 1e5 + 0.5 px wrapped is 0.5 px plus whole periods: must not be rounded to whole pixels.
     shifted = warp(image, affine.translate(W * 10**4 + 0.5, 0, (H, W)), "wrap", 0)
