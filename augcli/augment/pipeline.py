@@ -26,7 +26,7 @@ from augcli.augment.kernels.channels import channel_count
 from augcli.augment.kernels.warp import channel_cvals
 from augcli.augment.labels.geometry import Warp
 from augcli.augment.ops.base import DrawnParams
-from augcli.augment.ops.geometric import FillKey, GeometricOp, default_fill_key, warp_with
+from augcli.augment.ops.resample import FillKey, GeometricOp, default_fill_key, warp_with
 from augcli.errors import ConfigError, InputError
 from augcli.seeding import generator
 

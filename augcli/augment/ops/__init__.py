@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from augcli.augment.ops.base import REQUIRED, Op, fields_of
-from augcli.augment.ops.geometric import Crop, Flip, GeometricOp, Rotate, Scale, Translate
+from augcli.augment.ops.geometric import Crop, Flip, Rotate, Scale, Translate
 from augcli.augment.ops.noise import GaussianNoise, SaltAndPepper
+from augcli.augment.ops.resample import GeometricOp
 
 OPS: dict[str, type[Op]] = {
     cls.name: cls for cls in (Flip, Rotate, Scale, Crop, Translate, GaussianNoise, SaltAndPepper)

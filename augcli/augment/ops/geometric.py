@@ -8,90 +8,20 @@ once. ``apply`` (one op on its own) is the same warp with this op's transform al
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
 
 import numpy as np
 
-from augcli.augment.kernels import affine, warp
+from augcli.augment.kernels import affine
 from augcli.augment.kernels.affine import Transform
-from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
-from augcli.augment.ops.base import DrawnParams, Fixed, Op, Value, param
-from augcli.dtypes import full_scale
-
-FillKey = tuple[str, tuple[float, ...], str]
-"""``(fill mode, cval fraction(s), interpolation)``: ops with equal keys resample together."""
-DEFAULT_FILL = "constant"
-DEFAULT_CVAL = 0.0
-MAX_PIXELS_SIDE = 100_000
-"""Bound of pixel counts and shifts in a pipeline file (crop height/width, translate x/y)."""
-MAX_PADDING = 1024
-"""Bound of crop padding: it enlarges what a window may cover, and so the output."""
-DEFAULT_INTERPOLATION = "bilinear"
-
-
-def default_fill_key(interpolation: str = DEFAULT_INTERPOLATION) -> FillKey:
-    """The key of a warp whose ops expose no outside pixels: the default fill and cval."""
-    return (DEFAULT_FILL, (DEFAULT_CVAL,), interpolation)
-
-
-def _shape2(shape: tuple[int, ...]) -> tuple[int, int]:
-    return int(shape[0]), int(shape[1])
-
-
-@dataclass(frozen=True, kw_only=True)
-class ResampleConfig:
-    """Keys shared by the ops that can expose pixels from outside the image."""
-
-    fill: str = param(
-        "enum",
-        "what fills pixels that come from outside the image",
-        DEFAULT_FILL,
-        choices=FILL_MODES,
-    )
-    cval: Any = param(
-        "cval",
-        "constant fill, a fraction of full intensity (1.0 = 255 in 8-bit), or one per channel",
-        DEFAULT_CVAL,
-        low=0.0,
-        high=1.0,
-    )
-    interpolation: str = param(
-        "enum", "resampling filter", DEFAULT_INTERPOLATION, choices=INTERPOLATIONS
-    )
-
-
-class GeometricOp(Op):
-    """An op that moves pixels: ``transform(params, shape)`` plus a shared ``apply``."""
-
-    geometric: ClassVar[bool] = True
-
-    def transform(self, params: Any, shape: tuple[int, ...]) -> Transform:
-        """The output-to-input map of drawn ``params`` on an image of ``shape``."""
-        raise NotImplementedError
-
-    def fill_key(self) -> FillKey | None:
-        """``(fill, cval, interpolation)`` when this op can expose outside pixels, else None."""
-        cfg = self.config
-        return (cfg.fill, tuple(np.atleast_1d(cfg.cval).tolist()), cfg.interpolation)
-
-    def interpolation(self) -> str:
-        """The filter this op resamples with on its own."""
-        return getattr(self.config, "interpolation", DEFAULT_INTERPOLATION)
-
-    def apply(self, image: np.ndarray, params: Any) -> np.ndarray:
-        """Warp ``image`` with this op's transform alone."""
-        key = self.fill_key() or default_fill_key(self.interpolation())
-        return warp_with(image, self.transform(params, image.shape), key)
-
-
-def warp_with(
-    image: np.ndarray, transform: Transform, key: FillKey, resampler: str = "pillow"
-) -> np.ndarray:
-    """Warp with a ``(fill, cval fraction(s), interpolation)`` key; cval scaled to the dtype."""
-    fill, cval, interpolation = key
-    values = np.asarray(cval, dtype=np.float64) * full_scale(image.dtype)
-    return warp.warp(image, transform, fill, values, interpolation, resampler)
-
+from augcli.augment.ops.base import DrawnParams, Fixed, Value, param
+from augcli.augment.ops.resample import (
+    MAX_PADDING,
+    MAX_PIXELS_SIDE,
+    FillKey,
+    GeometricOp,
+    ResampleConfig,
+    shape2,
+)
 
 # -- flip ------------------------------------------------------------------------------------
 
@@ -137,7 +67,7 @@ class Flip(GeometricOp):
         return FlipParams(self.config.direction)
 
     def transform(self, params: FlipParams, shape: tuple[int, ...]) -> Transform:
-        return affine.flip(params.direction, _shape2(shape))
+        return affine.flip(params.direction, shape2(shape))
 
 
 # -- rotate ----------------------------------------------------------------------------------
@@ -183,7 +113,7 @@ class Rotate(GeometricOp):
         return RotateParams(self.config.angle.draw(rng), self.config.expand)
 
     def transform(self, params: RotateParams, shape: tuple[int, ...]) -> Transform:
-        return affine.rotate(params.angle, _shape2(shape), params.expand)
+        return affine.rotate(params.angle, shape2(shape), params.expand)
 
 
 # -- scale -----------------------------------------------------------------------------------
@@ -227,7 +157,7 @@ class Scale(GeometricOp):
         return ScaleParams(self.config.factor.draw(rng))
 
     def transform(self, params: ScaleParams, shape: tuple[int, ...]) -> Transform:
-        return affine.scale(params.factor, _shape2(shape))
+        return affine.scale(params.factor, shape2(shape))
 
 
 # -- crop ------------------------------------------------------------------------------------
@@ -321,7 +251,7 @@ class Crop(GeometricOp):
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> CropParams:
         cfg = self.config
-        h, w = _shape2(shape)
+        h, w = shape2(shape)
         pad = cfg.padding
         if cfg.size is not None:
             s = cfg.size.draw(rng)
@@ -392,11 +322,11 @@ class Translate(GeometricOp):
     example = "translate: {x: [-0.1, 0.1], y: [-0.1, 0.1], fill: wrap}"
 
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> TranslateParams:
-        h, w = _shape2(shape)
+        h, w = shape2(shape)
         x, y = self.config.x.draw(rng), self.config.y.draw(rng)
         if self.config.units == "fraction":
             x, y = x * w, y * h
         return TranslateParams(float(x), float(y))
 
     def transform(self, params: TranslateParams, shape: tuple[int, ...]) -> Transform:
-        return affine.translate(params.dx, params.dy, _shape2(shape))
+        return affine.translate(params.dx, params.dy, shape2(shape))
