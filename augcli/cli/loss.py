@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from augcli.cli.options import PathParam, emit_json
+from augcli.cli.options import FiniteFloat, PathParam, emit_json
 from augcli.errors import UsageError
 from augcli.loss.conventions import LossOptions
 from augcli.loss.kernels import EPS
@@ -87,26 +87,26 @@ from augcli.paths import refuse_overwriting_inputs
 )
 @click.option(
     "--threshold",
-    type=float,
+    type=FiniteFloat(),
     help="Binary zero_one cut on the prediction's "
     "scale: predict 1 iff pred >= X. [default: 0.5 probability, 0 score]",
 )
 @click.option(
     "--tolerance",
-    type=click.FloatRange(0, min_open=True),
+    type=FiniteFloat(0, min_open=True),
     metavar="T",
     help="Regression zero_one: correct iff |y - f| < T. [default: exact equality]",
 )
 @click.option(
     "--eps",
-    type=click.FloatRange(0, 0.5, min_open=True, max_open=True),
+    type=FiniteFloat(0, 0.5, min_open=True, max_open=True),
     default=EPS,
     show_default=True,
     help="Log loss clips p to [eps, 1-eps].",
 )
 @click.option(
     "--delta",
-    type=click.FloatRange(0, min_open=True),
+    type=FiniteFloat(0, min_open=True),
     default=1.0,
     show_default=True,
     help="Huber delta.",

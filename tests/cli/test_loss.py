@@ -465,3 +465,19 @@ def test_huge_values_give_strict_json_and_huge_weights_exit_2(tmp_path):
         result.exit_code == 2
         and "more than the largest float" in json.loads(result.stdout)["error"]
     )
+
+
+@pytest.mark.parametrize(
+    "option", ["--delta", "--eps", "--tolerance", "--threshold"], ids=lambda o: o[2:]
+)
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_numeric_options_are_usage_errors(tmp_path, option, value):
+    path = tmp_path / "p.csv"
+    path.write_text("y_true,y_pred\n1,0.9\n0,0.2\n")
+    result = CliRunner().invoke(cli, ["loss", str(path), option, value])
+    assert result.exit_code == 2
+    assert (
+        option in result.stderr
+        and "not a finite number" in result.stderr + ""
+        or (option in result.stderr and "range" in result.stderr)
+    )
