@@ -32,7 +32,9 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench_augment import HERE, OUT, QUALITY, REPO, _cpu_seconds, make_dataset, run_child
+from bench_augment import OUT
+from bench_data import HERE, QUALITY, make_dataset
+from bench_procs import REPO, _cpu_seconds, run_child
 
 CONTENDERS = ("local", "dask (running cluster)", "dask (new LocalCluster)")
 TARGET = 1.15  # issue 12: the Dask executor within 15% of the local pool

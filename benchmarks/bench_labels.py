@@ -22,7 +22,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from bench_augment import DATA, HERE, OUT, make_dataset, run_child, versions
+from bench_augment import OUT, versions
+from bench_data import DATA, HERE, make_dataset
+from bench_procs import run_child
 from PIL import Image, ImageDraw
 
 LABELS_VERSION = "1"
