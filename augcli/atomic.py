@@ -87,14 +87,15 @@ def atomic_write(
         if written != path:
             os.replace(written, path)
     except OSError as exc:
-        _remove(written)
+        remove_quietly(written)
         raise OutputError(f"cannot write {path}: {os_reason(exc)}") from None
     except BaseException:
-        _remove(written)
+        remove_quietly(written)
         raise
 
 
-def _remove(path: Path) -> None:
+def remove_quietly(path: str | os.PathLike[str]) -> None:
+    """Delete a file if it is there; a file already gone (or not removable) is not an error."""
     try:
         os.unlink(path)
     except OSError:

@@ -24,7 +24,7 @@ from augcli.augment.naming import check_template, output_names, suggest_template
 from augcli.augment.shards import UNSHARDED, run_manifest_name
 from augcli.augment.targets import Targets
 from augcli.augment.tasks import AugmentOptions, Output, Task
-from augcli.augment.walk import Folder, walk
+from augcli.augment.walk import Folder, names_in, walk
 from augcli.errors import UsageError
 from augcli.formats import IMAGE_EXTENSIONS
 
@@ -210,7 +210,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     _claim(claimed, folder, name, out, options)
                 continue
             if not listed:
-                present, listed = _listing(out_dir), True
+                present, listed = names_in(out_dir), True
             members += 1
             plan.inputs += 1
             labels = planner.task(folder.rel, name, key) if labelled else None
@@ -325,13 +325,6 @@ def _count_ignored(plan: Plan, folder: Folder) -> None:
         examples = plan.ignored.setdefault(ext, [])
         if len(examples) < MAX_IGNORED_EXAMPLES:
             examples.append(_rel(folder, name))
-
-
-def _listing(folder: Path) -> set[str]:
-    try:
-        return set(os.listdir(folder))
-    except OSError:
-        return set()
 
 
 def _rel(folder: Folder, name: str) -> str:

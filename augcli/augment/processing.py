@@ -6,10 +6,10 @@ the main process (:mod:`augcli.augment.runner`, :mod:`augcli.augment.writer`) co
 
 from __future__ import annotations
 
-import os
 import shutil
 from typing import Any
 
+from augcli.atomic import remove_quietly
 from augcli.augment.config import PipelineSpec
 from augcli.augment.labels.apply import read_labels, write_labels
 from augcli.augment.labels.files import temp_path
@@ -84,11 +84,11 @@ def process(task: Task) -> TaskResult:
         result.error = f"{task.src}: internal error ({type(exc).__name__}: {exc})"
     if result.error or result.fatal:
         for item in result.written:
-            unlink(task.temp_path(item.output))
+            remove_quietly(task.temp_path(item.output))
         if task.labels is not None:
             for output in task.outputs:
                 for final, _ in task.labels.outputs(output.name).values():
-                    unlink(temp_path(final, task.temp_tag))
+                    remove_quietly(temp_path(final, task.temp_tag))
         result.written = []
         result.labels = {}
     return result
@@ -109,13 +109,6 @@ def _encode(
 def _naming_source(src: str, message: str) -> str:
     """``message`` with the input's path in front unless it names it already."""
     return message if src in message else f"{src}: {message}"
-
-
-def unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def worker_died(task: Task) -> TaskResult:

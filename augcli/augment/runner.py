@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from augcli.atomic import remove_quietly
 from augcli.augment.config import PipelineSpec
 from augcli.augment.earlier import check_same_run, remove_stale
 from augcli.augment.executors import Executor, Job
@@ -42,7 +43,7 @@ from augcli.augment.manifest import (
 )
 from augcli.augment.pipeline import check_resampler
 from augcli.augment.plan import Plan, make_plan
-from augcli.augment.processing import init_worker, process, unlink, worker_died
+from augcli.augment.processing import init_worker, process, worker_died
 from augcli.augment.shards import run_manifest_name, temp_scope
 from augcli.augment.tasks import AugmentOptions, Task
 from augcli.augment.writer import Summary, Writer
@@ -260,7 +261,7 @@ def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> No
     if len(cleanup.kept) > MAX_REPORTED_KEPT:
         reporter.message(f"... and {len(cleanup.kept) - MAX_REPORTED_KEPT} more kept")
     if not plan.options.manifest:  # the earlier run's record would describe files now gone
-        unlink(str(plan.dst / manifest_name))
+        remove_quietly(str(plan.dst / manifest_name))
 
 
 def _sort_manifest(path: Path | None, plan: Plan, summary: Summary, strict: bool) -> None:
@@ -335,4 +336,4 @@ def _clean_temps(touched: set[str], scope: str) -> None:
             continue
         for name in names:
             if name.startswith(scope):
-                unlink(os.path.join(folder, name))
+                remove_quietly(os.path.join(folder, name))

@@ -92,3 +92,11 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_dev, st.st_ino
+
+
+def names_in(folder: str | os.PathLike[str]) -> set[str]:
+    """The names in ``folder`` (empty when it does not exist or cannot be read)."""
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()

@@ -14,6 +14,7 @@ from pathlib import Path
 from augcli.atomic import TEMP_PREFIX
 from augcli.augment.labels.coco import CocoIndex
 from augcli.augment.labels.masks import MASK_EXTENSION
+from augcli.augment.walk import names_in
 from augcli.errors import UsageError
 from augcli.formats import IMAGE_EXTENSIONS
 
@@ -192,7 +193,7 @@ class LabelPlanner:
         opts = self.options
         self._masks = mask_listing(Path(opts.masks[0]) / rel) if opts.masks else {}
         self._present = {
-            kind: _listing(Path(pair[1]) / rel)
+            kind: names_in(Path(pair[1]) / rel)
             for kind, pair in (("mask", opts.masks), ("yolo", opts.yolo))
             if pair is not None
         }
@@ -222,10 +223,3 @@ class LabelPlanner:
         kinds = list(task.outputs(output_name))
         found = [names[k] in self._present.get(kind, set()) for k, kind in enumerate(kinds)]
         return any(found), all(found)
-
-
-def _listing(folder: Path) -> set[str]:
-    try:
-        return set(os.listdir(folder))
-    except OSError:
-        return set()
