@@ -15,9 +15,9 @@ import numpy as np
 
 from augcli.augment.config import PipelineSpec, load_pipeline
 from augcli.augment.pipeline import Pipeline
-from augcli.augment.runner import augment_tree as _run_tree
+from augcli.augment.run.runner import augment_tree as _run_tree
+from augcli.augment.run.writer import Summary
 from augcli.augment.tasks import AugmentOptions
-from augcli.augment.writer import Summary
 from augcli.pool.geometry import Geometry
 from augcli.pool.registry import pool as _pool
 
@@ -90,7 +90,7 @@ def replay(
 
     Raises
     ------
-    augcli.errors.InputError
+    augcli.core.errors.InputError
         The line's ops do not match the pipeline's steps.
     """
     line = json.loads(manifest_line) if isinstance(manifest_line, str) else manifest_line
@@ -118,18 +118,18 @@ def augment_tree(
     pipeline : PipelineSpec, str or pathlib.Path, optional
         A loaded pipeline or a YAML path; default: the built-in pipeline.
     **options
-        Fields of :class:`augcli.augment.plan.AugmentOptions` (``seed``, ``copies``,
+        Fields of :class:`augcli.augment.run.plan.AugmentOptions` (``seed``, ``copies``,
         ``workers``, ``out_format``, ``name_template``, ``existing``, ...). ``seed`` and
         ``copies`` default to the pipeline's, then to 0 and 1.
 
     Returns
     -------
-    augcli.augment.writer.Summary
+    augcli.augment.run.writer.Summary
         Counts, failures and timing of the run.
 
     Raises
     ------
-    augcli.errors.AugcliError
+    augcli.core.errors.AugcliError
         A usage, config or destination problem (nothing written), or an aborted run.
     """
     spec = _spec(pipeline)

@@ -8,7 +8,7 @@ Usage (from the repository root; makes the dataset of bench_augment.py if needed
 
 ``--large`` profiles the 12 MP set of bench_data.py instead of the 512x512 one.
 
-Runs the worker function itself (:func:`augcli.augment.processing.process`, the code a pool
+Runs the worker function itself (:func:`augcli.augment.run.worker.process`, the code a pool
 worker runs for one input) in this process on every image, after wrapping the functions it
 calls with timers:
 decode (Pillow's ``ImageFile.load``), the rest of ``read_image``, the seeding generators, the
@@ -45,14 +45,14 @@ sys.path.insert(0, str(HERE))
 from bench_data import QUALITY, make_dataset, make_large_dataset  # noqa: E402
 
 from augcli.augment import pipeline as pipeline_mod  # noqa: E402
-from augcli.augment import processing as runner  # noqa: E402
 from augcli.augment.config import load_pipeline  # noqa: E402
 from augcli.augment.kernels import noise as noise_kernels  # noqa: E402
 from augcli.augment.kernels import opencv as opencv_kernels  # noqa: E402
 from augcli.augment.kernels import pillow as pillow_kernels  # noqa: E402
 from augcli.augment.kernels import warp as geometry  # noqa: E402
 from augcli.augment.ops import noise as noise_ops  # noqa: E402
-from augcli.augment.plan import make_plan  # noqa: E402
+from augcli.augment.run import worker as runner  # noqa: E402
+from augcli.augment.run.plan import make_plan  # noqa: E402
 from augcli.augment.tasks import AugmentOptions, Task  # noqa: E402
 
 # (label, label it is usually called from): the rows printed, in order. Each row is the label's

@@ -16,8 +16,8 @@ import numpy as np
 from augcli.augment.config import parse_pipeline
 from augcli.augment.pipeline import Pipeline
 from augcli.augment.preview import thumbnail
-from augcli.contact_sheet import make_sheet
-from augcli.imagefiles import read_image, write_image
+from augcli.images.contact_sheet import make_sheet
+from augcli.images.reading import read_image, write_image
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -1,7 +1,7 @@
 """Makers of small, odd and hostile image files for tests (shared by several test modules).
 
 Every function writes one file at ``path`` with Pillow or by hand, independently of
-``augcli.imagefiles``, and returns what a test needs to check the result (usually the pixels it
+``augcli.images.reading``, and returns what a test needs to check the result (usually the pixels it
 wrote). Arrays are tiny and asymmetric so that a flip, a rotation or a swapped axis shows.
 """
 

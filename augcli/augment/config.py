@@ -20,9 +20,9 @@ import yaml
 from augcli.augment.kernels.warp import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.augment.ops import OPS, Op
 from augcli.augment.ops.base import REQUIRED, Choice, Fixed, Param, Uniform, Value, fields_of
-from augcli.errors import ConfigError
-from augcli.seeding import MAX_SEED
-from augcli.suggest import did_you_mean, unknown_name_message
+from augcli.core.errors import ConfigError
+from augcli.core.seeding import MAX_SEED
+from augcli.core.suggest import did_you_mean, unknown_name_message
 
 MAX_CONFIG_BYTES = 64 << 10  # a pipeline is a few hundred bytes; bounds YAML parse time
 MAX_NODES = 20_000

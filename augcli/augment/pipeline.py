@@ -7,7 +7,7 @@ image is resampled once, so the fill appears only where the *combined* map leave
 padding expose no outside pixels and join any group; a different fill starts a new group.
 A noise op ends the group before it.
 
-Randomness follows the seeding contract (:mod:`augcli.seeding`): step ``i`` of copy ``c`` of
+Randomness follows the seeding contract (:mod:`augcli.core.seeding`): step ``i`` of copy ``c`` of
 item ``key`` draws from ``generator(seed, key, c, i)``, first its ``p`` coin (always), then its
 parameters, so every output depends only on (seed, key, copy index).
 """
@@ -27,8 +27,8 @@ from augcli.augment.kernels.warp import channel_cvals
 from augcli.augment.labels.geometry import Warp
 from augcli.augment.ops.base import DrawnParams
 from augcli.augment.ops.resample import FillKey, GeometricOp, default_fill_key, warp_with
-from augcli.errors import ConfigError, InputError
-from augcli.seeding import generator
+from augcli.core.errors import ConfigError, InputError
+from augcli.core.seeding import generator
 
 SUPPORTED_DTYPES = (np.uint8, np.uint16, np.float32)
 

@@ -20,8 +20,8 @@ from augcli.augment.labels.apply import read_labels
 from augcli.augment.labels.files import LabelOptions
 from augcli.augment.labels.sample import draw_sample, sample_task
 from augcli.augment.pipeline import Pipeline
-from augcli.contact_sheet import make_sheet
-from augcli.imagefiles import DEFAULT_MAX_PIXELS, read_image
+from augcli.images.contact_sheet import make_sheet
+from augcli.images.reading import DEFAULT_MAX_PIXELS, read_image
 
 TILE_SIZE = 256
 

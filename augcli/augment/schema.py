@@ -18,7 +18,7 @@ from augcli.augment.config import MAX_COPIES
 from augcli.augment.kernels.warp import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.augment.ops import OPS
 from augcli.augment.ops.base import REQUIRED, Param, fields_of
-from augcli.seeding import MAX_SEED
+from augcli.core.seeding import MAX_SEED
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 CVAL_MAX_ITEMS = 4  # one cval per channel, at most RGBA

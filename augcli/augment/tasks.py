@@ -1,7 +1,7 @@
 """The values a run is made of: its resolved options, and its tasks with their outputs.
 
 A :class:`Task` is the unit an executor runs (small and picklable); the plan
-(:mod:`augcli.augment.plan`) computes every task of a run once.
+(:mod:`augcli.augment.run.plan`) computes every task of a run once.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from augcli.atomic import TEMP_PREFIX
 from augcli.augment.labels.files import LabelOptions, LabelTask
-from augcli.augment.naming import DEFAULT_TEMPLATE
-from augcli.augment.shards import Shard
-from augcli.imagefiles import DEFAULT_MAX_PIXELS
+from augcli.augment.record.shards import Shard
+from augcli.augment.run.naming import DEFAULT_TEMPLATE
+from augcli.core.atomic import TEMP_PREFIX
+from augcli.images.reading import DEFAULT_MAX_PIXELS
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ import click
 from augcli.augment.config import MAX_COPIES, PipelineSpec, load_pipeline
 from augcli.augment.executors import EXECUTORS, make_executor
 from augcli.augment.labels.files import LabelOptions
-from augcli.augment.naming import DEFAULT_TEMPLATE
-from augcli.augment.plan import make_plan
 from augcli.augment.preview import preview_sheet
-from augcli.augment.runner import RunAborted, augment_tree, resolve_seed
-from augcli.augment.shards import parse_shard
+from augcli.augment.record.shards import parse_shard
+from augcli.augment.run.naming import DEFAULT_TEMPLATE
+from augcli.augment.run.plan import make_plan
+from augcli.augment.run.runner import RunAborted, augment_tree, resolve_seed
 from augcli.augment.tasks import AugmentOptions
 from augcli.cli.options import (
     PathParam,
@@ -27,10 +27,10 @@ from augcli.cli.options import (
     resampler_option,
     seed_option,
 )
-from augcli.errors import EXIT_SOME_FAILED, UsageError
-from augcli.imagefiles import DEFAULT_MAX_PIXELS, write_image
-from augcli.progress import TqdmReporter
-from augcli.seeding import fresh_seed
+from augcli.core.errors import EXIT_SOME_FAILED, UsageError
+from augcli.core.progress import TqdmReporter
+from augcli.core.seeding import fresh_seed
+from augcli.images.reading import DEFAULT_MAX_PIXELS, write_image
 
 
 @click.command("augment")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 
 from augcli.cli.options import FiniteFloat, PathParam, emit_json
-from augcli.errors import UsageError
+from augcli.core.errors import UsageError
+from augcli.core.paths import refuse_overwriting_inputs
 from augcli.loss.conventions import LossOptions
 from augcli.loss.kernels import EPS
 from augcli.loss.registry import LOSS_NAMES, resolve_loss_names
 from augcli.loss.report import format_csv, format_table, summary_line, to_dict
 from augcli.loss.run import run_loss
 from augcli.loss.source import parse_sep
-from augcli.paths import refuse_overwriting_inputs
 
 
 @click.command("loss")

@@ -19,7 +19,7 @@ from augcli.cli.manifest import manifest_group
 from augcli.cli.ops import ops_command, schema_command, validate_command
 from augcli.cli.options import JSON_PRINTED
 from augcli.cli.pool import pool_command
-from augcli.errors import EXIT_INTERRUPTED, AugcliError
+from augcli.core.errors import EXIT_INTERRUPTED, AugcliError
 
 
 def _wants_json(args: list[str]) -> bool:

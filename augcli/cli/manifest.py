@@ -1,5 +1,5 @@
 """``augcli manifest merge`` and ``augcli manifest verify``: Click only, over
-:mod:`augcli.augment.merge` and :mod:`augcli.augment.verify`."""
+:mod:`augcli.augment.record.merge` and :mod:`augcli.augment.record.verify`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from augcli.augment.config import load_pipeline
-from augcli.augment.merge import MAX_LISTED, merge_shards
-from augcli.augment.verify import verify
+from augcli.augment.record.merge import MAX_LISTED, merge_shards
+from augcli.augment.record.verify import verify
 from augcli.cli.options import PathParam, emit_json, json_option
-from augcli.errors import EXIT_SOME_FAILED
+from augcli.core.errors import EXIT_SOME_FAILED
 
 
 @click.group("manifest")

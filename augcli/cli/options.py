@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from augcli.seeding import MAX_SEED
+from augcli.core.seeding import MAX_SEED
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 

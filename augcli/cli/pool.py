@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from augcli.cli.options import Decorator, PathParam, emit_json, json_option, seed_option
-from augcli.errors import EXIT_OK, EXIT_SOME_FAILED
+from augcli.core.errors import EXIT_OK, EXIT_SOME_FAILED
 from augcli.pool.arrays import LAYOUTS
 from augcli.pool.outputs import OUTPUT_EXTENSIONS
 from augcli.pool.registry import METHODS, MethodOption, method_options
@@ -137,9 +137,9 @@ def pool_command(
     values); every averaging method gives float32 (float64 for float64 input). Images are
     written back at their own bit depth.
     """
+    from augcli.core.seeding import fresh_seed
     from augcli.pool.options import make_options, needs_seed
     from augcli.pool.run import run_pool
-    from augcli.seeding import fresh_seed
 
     dests = {entry.option.dest for entry in METHOD_OPTIONS}
     method_values = {dest: value for dest, value in options.items() if dest in dests}

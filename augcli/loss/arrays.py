@@ -91,7 +91,7 @@ def evaluate_losses(
     ValueError
         If the arrays have the wrong shape, different lengths, no rows, NaN or infinity, or
         an option a requested loss uses is out of range (raised by the kernel, naming it).
-    augcli.errors.AugcliError
+    augcli.core.errors.AugcliError
         ``UsageError`` for an unknown loss name or a task that does not fit the columns,
         ``InputError`` for labels or predictions that contradict the given task or kind
         (the message names the row, counted from 0).

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from augcli.errors import InputError
+from augcli.core.errors import InputError
 
 
 @dataclass(frozen=True)

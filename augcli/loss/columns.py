@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 from augcli.loss.chunk import Chunk
 from augcli.loss.conventions import (
     BINARY,

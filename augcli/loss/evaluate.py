@@ -17,8 +17,8 @@ from typing import IO, Protocol
 
 import numpy as np
 
-from augcli.atomic import atomic_write
-from augcli.errors import InputError, UsageError
+from augcli.core.atomic import atomic_write
+from augcli.core.errors import InputError, UsageError
 from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
 from augcli.loss.conventions import REGRESSION, Batch, Convention, LossOptions

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 from augcli.loss.columns import Columns
 
 POSITIVE_NAMES = frozenset({"1", "true", "yes", "pos", "positive"})

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 from augcli.loss.chunk import Chunk, check_weights
 from augcli.loss.columns import select_columns
 from augcli.loss.labels import LabelCoder, make_coder

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from augcli.errors import UsageError
+from augcli.core.errors import UsageError
+from augcli.core.suggest import did_you_mean
 from augcli.loss import kernels as K
 from augcli.loss.conventions import (
     BINARY_PROBABILITY,
@@ -27,7 +28,6 @@ from augcli.loss.conventions import (
     LossOptions,
     convention,
 )
-from augcli.suggest import did_you_mean
 
 Kernel = Callable[[Batch], np.ndarray]
 Note = Callable[[LossOptions], str]

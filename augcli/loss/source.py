@@ -11,7 +11,7 @@ import sys
 import zlib
 from typing import BinaryIO
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 
 #: Errors a decompressing stream raises on corrupt or truncated data.
 DECOMPRESS_ERRORS: tuple[type[BaseException], ...] = (

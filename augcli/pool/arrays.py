@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from augcli.errors import InputError, UsageError
-from augcli.imagefiles import read_image
+from augcli.core.errors import InputError, UsageError
+from augcli.images.reading import read_image
 
 LAYOUTS = {"hw": 2, "hwc": 3, "chw": 3, "nchw": 4, "nhwc": 4}
 CHANNELS_LAST = ("hwc", "nhwc")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from augcli.contact_sheet import make_sheet
+from augcli.images.contact_sheet import make_sheet
 from augcli.pool.arrays import Source
 from augcli.pool.display import (
     DIVERGING,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from augcli.errors import AugcliError, InputError, UsageError
+from augcli.core.errors import AugcliError, InputError, UsageError
 from augcli.pool.problems import DataError, LabelledError, ParameterError
 from augcli.pool.region import Region, parse_zoom
 from augcli.pool.registry import (
@@ -139,7 +139,8 @@ def user_error(error: LabelledError, method: str | None = None) -> AugcliError:
     Returns
     -------
     AugcliError
-        :class:`~augcli.errors.InputError` for data, :class:`~augcli.errors.UsageError` else.
+        :class:`~augcli.core.errors.InputError` for data,
+        :class:`~augcli.core.errors.UsageError` else.
     """
     labels = GEOMETRY_FLAGS if method is None else flag_labels(method)
     kind = InputError if isinstance(error, DataError) else UsageError

@@ -10,11 +10,11 @@ from typing import IO
 import numpy as np
 from PIL import Image
 
-from augcli.atomic import atomic_write
-from augcli.errors import OutputError, UsageError
-from augcli.formats import IMAGE_EXTENSIONS, format_for_path
-from augcli.imagefiles import write_image
-from augcli.paths import refuse_overwriting_inputs
+from augcli.core.atomic import atomic_write
+from augcli.core.errors import OutputError, UsageError
+from augcli.core.paths import refuse_overwriting_inputs
+from augcli.images.formats import IMAGE_EXTENSIONS, format_for_path
+from augcli.images.reading import write_image
 
 OUTPUT_EXTENSIONS = (".npy", *sorted(IMAGE_EXTENSIONS))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 
 DETAIL_CELLS = 24  # pooled cells across the automatic zoom region
 

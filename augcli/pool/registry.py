@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from augcli.core.suggest import unknown_name_message
 from augcli.pool.geometry import Geometry, Windows
 from augcli.pool.kernels import (
     avg_pool,
@@ -30,7 +31,6 @@ from augcli.pool.methods import METHODS
 from augcli.pool.problems import ParameterError
 from augcli.pool.spec import MethodOption, MethodSpec, Option, Param
 from augcli.pool.weighted import dpp_pool, lip_logits, lip_pool, softpool
-from augcli.suggest import unknown_name_message
 
 __all__ = [
     "METHODS",

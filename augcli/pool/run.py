@@ -34,8 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from augcli.errors import AugcliError, InputError, UsageError
-from augcli.formats import IMAGE_EXTENSIONS
+from augcli.core.errors import AugcliError, InputError, UsageError
+from augcli.core.seeding import generator
+from augcli.images.formats import IMAGE_EXTENSIONS
 from augcli.pool.arrays import (
     Source,
     from_planes,
@@ -51,7 +52,6 @@ from augcli.pool.outputs import check_extension, refuse_inputs, save_image, save
 from augcli.pool.problems import LabelledError
 from augcli.pool.region import nearest
 from augcli.pool.registry import METHODS, pool
-from augcli.seeding import generator
 
 SUMMARY_CHANNELS = 16  # channels listed in full in a summary
 

@@ -19,7 +19,7 @@ from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
 from augcli.augment.ops import OPS
 from augcli.augment.ops.base import Choice, Fixed, Uniform
 from augcli.augment.pipeline import Pipeline
-from augcli.errors import ConfigError
+from augcli.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_OPS = "flip, rotate, scale, crop, translate, gaussian_noise, salt_and_pepper"

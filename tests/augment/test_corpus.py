@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, features
 
-from augcli.atomic import TEMP_PREFIX
-from augcli.augment.manifest import MANIFEST_NAME
+from augcli.augment.record.manifest import MANIFEST_NAME
 from augcli.cli import cli
+from augcli.core.atomic import TEMP_PREFIX
 from tests import imagefactory as factory
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -24,12 +24,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-import augcli.atomic
-import augcli.imagefiles
-from augcli.atomic import TEMP_PREFIX
-from augcli.augment.manifest import MANIFEST_NAME
-from augcli.augment.processing import WORKER_DIED
+import augcli.core.atomic
+import augcli.images.reading
+from augcli.augment.record.manifest import MANIFEST_NAME
+from augcli.augment.run.worker import WORKER_DIED
 from augcli.cli import cli
+from augcli.core.atomic import TEMP_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 N_IMAGES = 80
@@ -384,9 +384,9 @@ def test_disk_full_on_manifest(tmp_path, monkeypatch):
     """The manifest cannot be appended: the image it would describe is not renamed."""
     src, dst = tmp_path / "src", tmp_path / "dst"
     small_src(src)
-    import augcli.augment.manifest
+    import augcli.augment.record.manifest
 
-    real_dumps = augcli.augment.manifest.json.dumps
+    real_dumps = augcli.augment.record.manifest.json.dumps
     lines = []
 
     def dumps(obj, *args, **kwargs):
@@ -397,7 +397,7 @@ def test_disk_full_on_manifest(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_dumps(obj, *args, **kwargs)
 
-    monkeypatch.setattr(augcli.augment.manifest.json, "dumps", dumps)
+    monkeypatch.setattr(augcli.augment.record.manifest.json, "dumps", dumps)
     result = run_in_process(src, dst, "--copies", "1")
     monkeypatch.undo()
     assert result.exit_code == 1  # stopped part-way: some outputs were written (README)
@@ -415,7 +415,7 @@ def test_unwritable_destination_eacces(tmp_path, monkeypatch):
     def refuse(path, *, atomic=True):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    monkeypatch.setattr(augcli.atomic, "open_new", refuse)
+    monkeypatch.setattr(augcli.core.atomic, "open_new", refuse)
     result = run_in_process(src, dst)
     assert result.exit_code == 2
     assert "Permission denied" in result.stderr

@@ -26,7 +26,7 @@ from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
 from augcli.augment.ops import OPS
 from augcli.augment.pipeline import Pipeline
 from augcli.cli import cli
-from augcli.errors import ConfigError, InputError
+from augcli.core.errors import ConfigError, InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -21,11 +21,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageFile
 
-from augcli.atomic import TEMP_PREFIX
-from augcli.augment.manifest import MANIFEST_NAME
+from augcli.augment.record.manifest import MANIFEST_NAME
 from augcli.cli import cli
-from augcli.errors import InputError
-from augcli.imagefiles import read_image
+from augcli.core.atomic import TEMP_PREFIX
+from augcli.core.errors import InputError
+from augcli.images.reading import read_image
 from tests import imagefactory as f
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from augcli.augment.config import parse_pipeline
 from augcli.augment.pipeline import Pipeline, _Group, segment
-from augcli.errors import InputError
+from augcli.core.errors import InputError
 
 
 def spec_of(*steps: str):

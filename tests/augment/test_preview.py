@@ -22,7 +22,7 @@ from augcli.augment.ops.noise import GaussianNoiseParams, SaltAndPepperParams
 from augcli.augment.pipeline import OpRecord
 from augcli.augment.preview import preview_sheet, to_display
 from augcli.cli import cli
-from augcli.imagefiles import read_image
+from augcli.images.reading import read_image
 from tests import imagefactory as factory
 
 

@@ -14,9 +14,9 @@ from PIL import Image
 
 from augcli.augment.config import parse_pipeline
 from augcli.augment.kernels import opencv as opencv_kernels
-from augcli.augment.manifest import MANIFEST_NAME
+from augcli.augment.record.manifest import MANIFEST_NAME
 from augcli.cli import cli
-from augcli.errors import ConfigError
+from augcli.core.errors import ConfigError
 
 PIPELINE = """
 seed: 5

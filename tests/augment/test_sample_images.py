@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from augcli.formats import IMAGE_EXTENSIONS
-from augcli.imagefiles import read_image
+from augcli.images.formats import IMAGE_EXTENSIONS
+from augcli.images.reading import read_image
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_images"
 

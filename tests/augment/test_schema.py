@@ -19,8 +19,8 @@ from augcli.augment.config import MAX_COPIES, default_config_text, parse_pipelin
 from augcli.augment.ops import OPS
 from augcli.augment.ops.base import REQUIRED, fields_of
 from augcli.augment.schema import pipeline_schema
-from augcli.errors import ConfigError
-from augcli.seeding import MAX_SEED
+from augcli.core.errors import ConfigError
+from augcli.core.seeding import MAX_SEED
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = pipeline_schema()

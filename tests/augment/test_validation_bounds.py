@@ -18,7 +18,7 @@ from augcli.augment.ops import OPS
 from augcli.augment.ops.base import fields_of
 from augcli.augment.pipeline import Pipeline
 from augcli.cli import cli
-from augcli.errors import ConfigError, InputError
+from augcli.core.errors import ConfigError, InputError
 
 NUMERIC = [
     (op, key, spec)

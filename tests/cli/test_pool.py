@@ -11,6 +11,7 @@ from PIL import Image
 from skimage.measure import block_reduce
 
 from augcli.cli import cli
+from augcli.core.seeding import generator
 from augcli.pool.registry import (
     METHODS,
     Geometry,
@@ -19,7 +20,6 @@ from augcli.pool.registry import (
     method_options,
     stochastic_pool,
 )
-from augcli.seeding import generator
 
 
 def run(*args: str):

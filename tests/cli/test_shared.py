@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from augcli.cli import cli
-from augcli.errors import UsageError
-from augcli.paths import refuse_overwriting_inputs
+from augcli.core.errors import UsageError
+from augcli.core.paths import refuse_overwriting_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = str(ROOT / "sample_images" / "everyday" / "clock.png")

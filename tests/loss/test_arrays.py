@@ -12,7 +12,7 @@ from sklearn.metrics import (
     zero_one_loss,
 )
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 from augcli.loss import LOSS_NAMES, LossOptions, evaluate_losses
 
 pytestmark = pytest.mark.filterwarnings("error")

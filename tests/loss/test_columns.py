@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 from augcli.loss.columns import select_columns
 
 

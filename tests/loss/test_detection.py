@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 from augcli.loss.chunk import Chunk
 from augcli.loss.conventions import (
     BINARY_PROBABILITY,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss
 
-from augcli.errors import UsageError
+from augcli.core.errors import UsageError
 from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
 from augcli.loss.evaluate import evaluate_table

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from augcli.errors import InputError
+from augcli.core.errors import InputError
 from augcli.loss.labels import LabelCoder, positive_like, same_label
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from augcli.errors import InputError
+from augcli.core.errors import InputError
 from augcli.loss.reader import TableReader
 
 
@@ -118,7 +118,7 @@ def test_no_header_reads_the_first_line_as_data(tmp_path):
 
 
 def test_class_names_become_column_indices(tmp_path):
-    from augcli.errors import UsageError
+    from augcli.core.errors import UsageError
 
     path = write(tmp_path, "y,p_b,p_a\na,0.1,0.9\nb,0.8,0.2\n")
     with pytest.raises(UsageError, match="--classes names 3 class"):

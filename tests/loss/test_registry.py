@@ -20,7 +20,7 @@ from sklearn.metrics import (
     zero_one_loss,
 )
 
-from augcli.errors import UsageError
+from augcli.core.errors import UsageError
 from augcli.loss.conventions import (
     BINARY,
     BINARY_PROBABILITY,

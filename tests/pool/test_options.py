@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 from augcli.pool.options import make_options, needs_seed, user_error
 from augcli.pool.problems import DataError, ParameterError
 from augcli.pool.registry import METHODS, dpp_pool, method_options, pool, stochastic_pool

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from skimage.measure import block_reduce
 
-from augcli.errors import InputError, UsageError
+from augcli.core.errors import InputError, UsageError
 from augcli.pool.region import (
     DETAIL_CELLS,
     Region,

@@ -1,8 +1,8 @@
 """Executors: what runs a plan's tasks (the local process pool, or a Dask cluster).
 
 An executor receives a :class:`Job` (the pipeline spec, the options and the worker-side
-functions of :mod:`augcli.augment.runner`) and the tasks to run, and hands every
-:class:`~augcli.augment.writer.TaskResult` to ``handle`` in the main process, the one writer.
+functions of :mod:`augcli.augment.run.runner`) and the tasks to run, and hands every
+:class:`~augcli.augment.run.writer.TaskResult` to ``handle`` in the main process, the one writer.
 It is a context manager: entering it acquires what it needs (a cluster connection), before the
 run writes anything, so that a refusal there costs nothing.
 """
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from augcli.errors import UsageError
+from augcli.core.errors import UsageError
 
 if TYPE_CHECKING:
     from augcli.augment.config import PipelineSpec
+    from augcli.augment.executors.processes import StopFlag
+    from augcli.augment.run.writer import TaskResult
     from augcli.augment.tasks import AugmentOptions, Task
-    from augcli.augment.writer import TaskResult
-    from augcli.workers import StopFlag
 
 EXECUTORS = ("local", "dask")
 

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from augcli import __version__
 from augcli.augment.executors import Job
-from augcli.augment.writer import TaskResult
-from augcli.errors import EXIT_SOME_FAILED, AugcliError, UsageError
-from augcli.workers import StopFlag, keep_freed_memory
+from augcli.augment.executors.processes import StopFlag, keep_freed_memory
+from augcli.augment.run.writer import TaskResult
+from augcli.core.errors import EXIT_SOME_FAILED, AugcliError, UsageError
 
 if TYPE_CHECKING:
     from augcli.augment.tasks import Task

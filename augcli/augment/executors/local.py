@@ -1,4 +1,4 @@
-"""The local executor: this machine's process pool (:mod:`augcli.workers`), or in-process."""
+"""The local executor: this machine's process pool (:mod:`.processes`), or in-process."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from augcli.augment.executors import Job
-from augcli.workers import StopFlag, run_in_process, run_pool
+from augcli.augment.executors.processes import StopFlag, run_in_process, run_pool
 
 if TYPE_CHECKING:
+    from augcli.augment.run.writer import TaskResult
     from augcli.augment.tasks import Task
-    from augcli.augment.writer import TaskResult
 
 
 class LocalExecutor:

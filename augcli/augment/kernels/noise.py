@@ -16,7 +16,7 @@ from statistics import NormalDist
 import numpy as np
 
 from augcli.augment.kernels.channels import channel_count, preserve_channel_dim
-from augcli.dtypes import full_scale
+from augcli.images.dtypes import full_scale
 
 TABLE_SIZE = 1 << 16
 

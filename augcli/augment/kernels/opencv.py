@@ -35,7 +35,7 @@ import numpy as np
 from augcli.augment.kernels.affine import Transform
 from augcli.augment.kernels.channels import preserve_channel_dim
 from augcli.augment.kernels.warp import FillMode, Interpolation, fill_period, filled
-from augcli.dtypes import cast_to
+from augcli.images.dtypes import cast_to
 
 INSTALL_COMMAND = 'pip install "augcli[opencv]"'
 MIN_VERSION = 5  # OpenCV 4.x's warpAffine rounds coordinates to 1/32 pixel (up to ~8 levels off)

@@ -19,7 +19,7 @@ from PIL import Image
 from augcli.augment.kernels.affine import Transform
 from augcli.augment.kernels.channels import preserve_channel_dim
 from augcli.augment.kernels.warp import FillMode, Interpolation, fill_with, filled, fold_range
-from augcli.dtypes import cast_to
+from augcli.images.dtypes import cast_to
 
 _PIL_FILTER = {
     "nearest": Image.Resampling.NEAREST,

@@ -27,7 +27,7 @@ import numpy as np
 
 from augcli.augment.kernels.affine import EXACT_TOL, Transform
 from augcli.augment.kernels.channels import channel_count, preserve_channel_dim
-from augcli.dtypes import cast_to
+from augcli.images.dtypes import cast_to
 
 FillMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
 Interpolation = Literal["nearest", "bilinear", "bicubic"]

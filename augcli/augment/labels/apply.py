@@ -20,7 +20,7 @@ from augcli.augment.labels.files import LabelOptions, LabelTask, temp_path
 from augcli.augment.labels.geometry import Warp, compose
 from augcli.augment.labels.masks import Mask, read_mask, warp_mask, write_mask
 from augcli.augment.labels.yolo import YoloObject, move_yolo, parse_yolo
-from augcli.errors import InputError
+from augcli.core.errors import InputError
 
 MAX_YOLO_BYTES = 64 * 1024 * 1024
 

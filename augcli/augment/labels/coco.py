@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from augcli.atomic import atomic_write
-from augcli.errors import UsageError
+from augcli.core.atomic import atomic_write
+from augcli.core.errors import UsageError
 
 MAX_PROBLEMS = 5
 

@@ -11,12 +11,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from augcli.atomic import TEMP_PREFIX
 from augcli.augment.labels.coco import CocoIndex
 from augcli.augment.labels.masks import MASK_EXTENSION
-from augcli.augment.walk import names_in
-from augcli.errors import UsageError
-from augcli.formats import IMAGE_EXTENSIONS
+from augcli.augment.run.walk import names_in
+from augcli.core.atomic import TEMP_PREFIX
+from augcli.core.errors import UsageError
+from augcli.images.formats import IMAGE_EXTENSIONS
 
 YOLO_EXTENSION = ".txt"
 

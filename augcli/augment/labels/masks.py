@@ -18,8 +18,8 @@ from PIL import Image
 
 from augcli.augment.kernels.warp import warp
 from augcli.augment.labels.geometry import Warp
-from augcli.errors import InputError
-from augcli.imagefiles import DEFAULT_MAX_PIXELS
+from augcli.core.errors import InputError
+from augcli.images.reading import DEFAULT_MAX_PIXELS
 
 MASK_MODES = ("L", "P", "I;16", "I", "1")
 MASK_EXTENSION = ".png"

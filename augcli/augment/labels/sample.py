@@ -15,7 +15,7 @@ from augcli.augment.labels.draw import Shape, draw_shapes, overlay_mask
 from augcli.augment.labels.files import YOLO_EXTENSION, LabelTask, find_mask, mask_listing
 from augcli.augment.labels.geometry import Warp, box_corners, compose, move_shape
 from augcli.augment.labels.masks import warp_mask
-from augcli.errors import UsageError
+from augcli.core.errors import UsageError
 
 
 def sample_task(

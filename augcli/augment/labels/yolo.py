@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from augcli.augment.labels.geometry import box_corners, enclosing_box, move_shape
-from augcli.errors import InputError
+from augcli.core.errors import InputError
 
 TOLERANCE = 1e-3
 """Normalized coordinates may stray this far outside [0, 1] (rounding in other tools)."""

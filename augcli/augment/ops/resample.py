@@ -11,7 +11,7 @@ from augcli.augment.kernels import warp
 from augcli.augment.kernels.affine import Transform
 from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
 from augcli.augment.ops.base import Op, param
-from augcli.dtypes import full_scale
+from augcli.images.dtypes import full_scale
 
 FillKey = tuple[str, tuple[float, ...], str]
 """``(fill mode, cval fraction(s), interpolation)``: ops with equal keys resample together."""

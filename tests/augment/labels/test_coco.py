@@ -7,7 +7,7 @@ import json
 import pytest
 
 from augcli.augment.labels.coco import build_coco, keypoint_swaps, load_coco
-from augcli.errors import UsageError
+from augcli.core.errors import UsageError
 
 
 def _write(tmp_path, data) -> str:

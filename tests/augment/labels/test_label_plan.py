@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from augcli.augment.labels.files import LabelOptions
-from augcli.augment.plan import make_plan
+from augcli.augment.run.plan import make_plan
 from augcli.augment.tasks import AugmentOptions
-from augcli.errors import UsageError
+from augcli.core.errors import UsageError
 
 
 @pytest.fixture

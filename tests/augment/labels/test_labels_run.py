@@ -17,7 +17,7 @@ from PIL import Image
 from pycocotools import mask as coco_mask
 from pycocotools.coco import COCO
 
-from augcli.augment.manifest import MANIFEST_NAME
+from augcli.augment.record.manifest import MANIFEST_NAME
 from augcli.cli import cli
 from tests.augment.labels.labelled import make_labelled
 from tests.augment.test_faults import (

@@ -9,7 +9,7 @@ from PIL import Image
 from augcli.augment.kernels import affine
 from augcli.augment.labels.geometry import Warp
 from augcli.augment.labels.masks import Mask, read_mask, warp_mask, write_mask
-from augcli.errors import InputError
+from augcli.core.errors import InputError
 
 
 def _labels(shape: tuple[int, int], values: list[int], dtype=np.uint8) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from augcli.augment.kernels import affine
 from augcli.augment.labels.geometry import Warp, compose
 from augcli.augment.labels.yolo import move_yolo, parse_yolo
-from augcli.errors import InputError
+from augcli.core.errors import InputError
 
 H, W = 40, 60
 BOXES = [[0.3, 0.4, 0.2, 0.2], [0.85, 0.15, 0.3, 0.3], [0.5, 0.5, 1.0, 1.0], [0.1, 0.9, 0.1, 0.2]]

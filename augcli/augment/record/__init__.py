@@ -1,0 +1,1 @@
+"""The run record: manifest, run identity, resume proofs, shards, merge and verify."""

@@ -1,0 +1,211 @@
+"""The run manifest: ``DST/augcli-manifest.jsonl``, one JSON line per written output.
+
+A line records the output (path relative to DST, ``size`` in bytes and ``sha256`` of its
+bytes), its source, copy, seed, drawn ops and the run's identity (``run``). It is the record of
+what augcli owns in DST: ``--resume`` trusts only outputs it lists, ``--overwrite`` deletes only
+outputs it lists whose bytes still match. Each line is written and flushed *before* its image
+is renamed into place, so every output that exists has its line; a line whose output does not
+exist (the run was killed between the two) is dropped when the run is resumed, as is a torn
+last line. When a run ends the manifest is rewritten atomically in task order, so it is the
+same bytes for any number of workers.
+
+A manifest is input like any other and may be hostile: a line naming an absolute path, ``..``
+or anything outside DST makes it corrupt (exit status 2, nothing done).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path, PureWindowsPath
+from typing import IO, Any
+
+from augcli.core.atomic import atomic_write
+from augcli.core.errors import OutputError, UsageError
+
+MANIFEST_NAME = "augcli-manifest.jsonl"
+
+
+def file_digest(path: str | os.PathLike[str]) -> tuple[int, str]:
+    """``(size in bytes, SHA-256 hex)`` of a file's contents."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _check_output(path: Path, number: int, output: str) -> None:
+    """Refuse a line whose ``output`` is not a plain relative path inside DST.
+
+    Parts are split on ``/`` (and on ``\\`` where that is a separator too); ``\\`` and ``:`` are
+    ordinary characters of POSIX file names.
+    """
+    windows = os.name == "nt"
+    parts = output.replace("\\", "/").split("/") if windows else output.split("/")
+    if (
+        not output
+        or "\0" in output
+        or output.startswith("/")
+        or (windows and PureWindowsPath(output).anchor)
+        or any(part in ("..", ".", "") for part in parts)
+    ):
+        raise UsageError(
+            f"{path}:{number}: corrupt manifest: output {output!r} is not a path inside DST "
+            "(absolute, '..', or not a plain relative path); augcli will not act on it. "
+            "Move the manifest away (or choose another DST) and run again"
+        )
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """The valid lines of a manifest (torn or malformed lines are skipped).
+
+    Raises
+    ------
+    UsageError
+        A line names an output outside DST (corrupt manifest, exit status 2).
+    OutputError
+        The manifest cannot be read.
+    """
+    entries = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.endswith("\n"):
+                    break  # torn last line
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and isinstance(entry.get("output"), str):
+                    _check_output(path, number, entry["output"])
+                    entries.append(entry)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise OutputError(f"cannot read {path}: {exc.strerror}") from None
+    return entries
+
+
+def unproven(dst: Path, entry: dict[str, Any]) -> str | None:
+    """Why ``entry``'s output cannot be shown to be the file augcli wrote, or None if it can.
+
+    Proof: a regular file (not a symlink) whose real path is inside DST's, with the size and
+    SHA-256 its line records.
+    """
+    target = dst / entry["output"]
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return "no longer exists"
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror})"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a symlink or a folder)"
+    real_dst = os.path.realpath(dst)
+    if os.path.commonpath([real_dst, os.path.realpath(target)]) != real_dst:
+        return "lies outside DST once symlinked folders are followed"
+    if not isinstance(entry.get("size"), int) or not isinstance(entry.get("sha256"), str):
+        return "its manifest line records no size and hash"
+    if info.st_size != entry["size"]:
+        return f"was changed since (size {info.st_size}, recorded {entry['size']})"
+    try:
+        _, sha = file_digest(target)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return None if sha == entry["sha256"] else "was changed since (its SHA-256 differs)"
+
+
+def write_entries(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Replace the manifest with these entries, atomically."""
+    with atomic_write(path, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(e, sort_keys=True) + "\n" for e in entries)
+
+
+def repair(path: Path, dst: Path) -> list[dict[str, Any]]:
+    """Keep one line per output that exists; rewrite the manifest atomically; return them."""
+    kept: dict[str, dict[str, Any]] = {}
+    for entry in read_entries(path):
+        if (dst / entry["output"]).is_file():
+            kept[entry["output"]] = entry
+    entries = list(kept.values())
+    write_entries(path, entries)
+    return entries
+
+
+def rewrite_sorted(path: Path, order: Callable[[dict[str, Any]], Any]) -> None:
+    """Rewrite the manifest atomically with its lines sorted by ``order`` (task order).
+
+    Only each line's sort key and place in the file are kept in memory, not the lines: the
+    lines are copied from the old file into the new one in order.
+    """
+    places: list[tuple[Any, int, int]] = []
+    try:
+        with open(path, "rb") as handle:
+            offset = 0
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    break  # torn last line
+                try:
+                    entry = json.loads(raw)
+                except ValueError:
+                    entry = None
+                if isinstance(entry, dict) and isinstance(entry.get("output"), str):
+                    places.append((order(entry), offset, len(raw)))
+                offset += len(raw)
+            places.sort(key=lambda place: place[0])
+            with atomic_write(path, "wb") as out:
+                for _, start, length in places:
+                    handle.seek(start)
+                    out.write(handle.read(length))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot rewrite {path}: {exc.strerror}") from None
+
+
+class ManifestWriter:
+    """Appends lines to the manifest, flushing each one (or does nothing when disabled)."""
+
+    def __init__(self, path: Path | None, truncate: bool) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+        self._last_start: int | None = None
+        if path is not None:
+            try:
+                self._handle = open(path, "w" if truncate else "a", encoding="utf-8")
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+
+    def write(self, entry: dict[str, Any]) -> None:
+        """Append one entry as one line and flush it to the OS."""
+        if self._handle is None:
+            return
+        try:
+            self._last_start = self._handle.tell()
+            self._handle.write(json.dumps(entry, sort_keys=True) + "\n")
+            self._handle.flush()
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+
+    def retract_last(self) -> None:
+        """Remove the line just written (its output could not be renamed into place)."""
+        if self._handle is None or self._last_start is None:
+            return
+        try:
+            self._handle.truncate(self._last_start)
+            self._handle.flush()
+        except OSError:
+            pass  # a resumed run drops lines whose output does not exist
+        self._last_start = None
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

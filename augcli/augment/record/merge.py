@@ -1,0 +1,217 @@
+"""``augcli manifest merge``: the shard manifests of one run -> ``augcli-manifest.jsonl``.
+
+The merge refuses (exit status 2, nothing written) unless DST holds the manifests of all ``N``
+shards of one run: one ``N``, every ``K`` present, one seed and one run identity (pipeline
+digest, copies, names, format, quality, augcli version), every line in the manifest of the
+shard its source belongs to, no output listed twice, and every listed output present with its
+recorded size. It then writes ``augcli-manifest.jsonl`` atomically, in the order an unsharded
+run writes it (the walk's order: folders depth-first, sorted; a folder's images before its
+subfolders; the original before copy 0, 1, ...), so it is the unsharded run's manifest byte for
+byte. With SRC it also re-plans the run and lists the outputs no shard wrote (exit status 1).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from augcli.augment.config import PipelineSpec
+from augcli.augment.record.identity import identity_differences, pipeline_digest
+from augcli.augment.record.manifest import MANIFEST_NAME, read_entries, write_entries
+from augcli.augment.record.shards import SHARD_MANIFEST, Shard, shard_manifest_name
+from augcli.augment.run.plan import make_plan
+from augcli.augment.tasks import AugmentOptions
+from augcli.core.errors import UsageError
+
+MAX_LISTED = 10
+
+
+@dataclass
+class MergeReport:
+    """What a merge did: shards and lines merged, and (with SRC) the outputs no shard wrote."""
+
+    shards: int
+    lines: int
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready report."""
+        return {
+            "shards": self.shards,
+            "lines": self.lines,
+            "missing": self.missing,
+            "unexpected": self.unexpected,
+        }
+
+
+def walk_order(entry: dict[str, Any]) -> tuple[tuple[str, ...], str, int, str]:
+    """Sort key of a manifest line: where an unsharded run puts it (see the module docstring).
+
+    The walk (:func:`augcli.augment.run.walk.walk`) visits folders depth-first with sorted names
+    and lists a folder's images (sorted) before entering its subfolders; that is the order of
+    ``(folder parts, file name)`` tuples.
+    """
+    source = str(entry.get("source", ""))
+    folder, _, name = source.rpartition("/")
+    copy = entry.get("copy")
+    return (
+        tuple(folder.split("/")) if folder else (),
+        name,
+        copy if isinstance(copy, int) else -1,
+        entry["output"],
+    )
+
+
+def find_shards(dst: Path) -> tuple[int, dict[int, Path]]:
+    """``(N, {K: manifest path})`` of the shard manifests in DST.
+
+    Raises
+    ------
+    UsageError
+        None found, manifests of different ``N``, or some ``K`` missing.
+    """
+    found: dict[int, dict[int, Path]] = {}
+    try:
+        names = os.listdir(dst)
+    except OSError as exc:
+        raise UsageError(f"DST {dst}: cannot list it ({exc.strerror})") from None
+    for name in names:
+        match = SHARD_MANIFEST.fullmatch(name)
+        if match and int(match[1]) < int(match[2]):
+            found.setdefault(int(match[2]), {})[int(match[1])] = dst / name
+    if not found:
+        raise UsageError(
+            f"DST {dst}: no shard manifests (augcli-manifest.K-of-N.jsonl); run "
+            "`augcli augment SRC DST --shard K/N` for K = 0..N-1 first"
+        )
+    if len(found) > 1:
+        counts = ", ".join(f"{n} ({len(ks)} found)" for n, ks in sorted(found.items()))
+        raise UsageError(f"DST {dst}: shard manifests of different runs: N = {counts}")
+    ((n, shards),) = found.items()
+    missing = [shard_manifest_name(k, n) for k in range(n) if k not in shards]
+    if missing:
+        listed = ", ".join(missing[:MAX_LISTED]) + (", ..." if len(missing) > MAX_LISTED else "")
+        raise UsageError(
+            f"DST {dst}: {len(missing)} of {n} shard manifests missing: {listed}; run those "
+            "shards (or --resume them) before merging"
+        )
+    return n, shards
+
+
+def merge_shards(
+    dst: Path, src: Path | None = None, spec: PipelineSpec | None = None
+) -> MergeReport:
+    """Merge DST's shard manifests into ``augcli-manifest.jsonl``; see the module docstring.
+
+    Parameters
+    ----------
+    dst : pathlib.Path
+        The destination every shard wrote into.
+    src : pathlib.Path, optional
+        The run's SRC: re-plan the run and list the outputs no shard wrote.
+    spec : PipelineSpec, optional
+        The run's pipeline: its digest must be the one the manifests record.
+
+    Returns
+    -------
+    MergeReport
+
+    Raises
+    ------
+    UsageError
+        Any refusal of the module docstring (nothing written).
+    """
+    n, paths = find_shards(dst)
+    entries: list[dict[str, Any]] = []
+    first: tuple[str, dict[str, Any]] | None = None
+    owner: dict[str, str] = {}
+    duplicates: list[str] = []
+    for k in range(n):
+        path, shard = paths[k], Shard(k, n)
+        for number, entry in enumerate(read_entries(path), 1):
+            where = f"{path.name}:{number}"
+            first = first or (where, entry)
+            _same_run(first, where, entry)
+            source = entry.get("source")
+            if not isinstance(source, str) or not shard.owns(source):
+                raise UsageError(
+                    f"{where}: source {source!r} does not belong to shard {k}/{n}; this "
+                    "manifest comes from another sharding of the run, or was edited"
+                )
+            if entry["output"] in owner:
+                duplicates.append(f"{entry['output']} ({owner[entry['output']]} and {where})")
+            owner[entry["output"]] = where
+            entries.append(entry)
+    if duplicates:
+        raise UsageError(f"outputs listed twice: {_listed(duplicates)}")
+    absent = [e["output"] for e in entries if not _present(dst / e["output"], e.get("size"))]
+    if absent:
+        raise UsageError(
+            f"DST {dst}: {len(absent)} listed output(s) missing or changed (size differs): "
+            f"{_listed(absent)}; resume the shards that wrote them"
+        )
+    if spec is not None and first is not None:
+        recorded = (first[1].get("run") or {}).get("pipeline")
+        if recorded != pipeline_digest(spec):
+            raise UsageError(
+                f"-c: this pipeline's digest is {pipeline_digest(spec)}, the shards recorded "
+                f"{recorded} ({first[0]}): not the pipeline of this run"
+            )
+    report = MergeReport(n, len(entries))
+    if src is not None and first is not None:
+        report.missing, report.unexpected = _against_plan(src, dst, first[1], entries)
+    entries.sort(key=walk_order)
+    write_entries(dst / MANIFEST_NAME, entries)
+    return report
+
+
+def _same_run(first: tuple[str, dict[str, Any]], where: str, entry: dict[str, Any]) -> None:
+    if not isinstance(entry.get("run"), dict):
+        raise UsageError(
+            f"{where}: the line records no run (pipeline digest, copies, ...): written by an "
+            "older augcli, or not by augcli; re-run that shard with this version"
+        )
+    where0, entry0 = first
+    differences = identity_differences(entry0.get("run"), entry.get("run") or {})
+    if entry0.get("seed") != entry.get("seed"):
+        differences.insert(0, f"seed: {entry0.get('seed')!r} vs {entry.get('seed')!r}")
+    if differences:
+        raise UsageError(
+            f"{where} and {where0} come from different runs ({where0} vs {where}): "
+            f"{'; '.join(differences)}"
+        )
+
+
+def _present(path: Path, size: Any) -> bool:
+    try:
+        return path.is_file() and (not isinstance(size, int) or path.stat().st_size == size)
+    except OSError:
+        return False
+
+
+def _against_plan(
+    src: Path, dst: Path, entry: dict[str, Any], entries: list[dict[str, Any]]
+) -> tuple[list[str], list[str]]:
+    """Re-plan the run the manifests describe; ``(outputs no shard wrote, listed extras)``."""
+    run = entry.get("run") or {}
+    options = AugmentOptions(
+        copies=run.get("copies", 1),
+        name_template=run.get("name", AugmentOptions.name_template),
+        out_format=run.get("format", "same"),
+        quality=run.get("quality", 95),
+        include_original=any(e.get("copy") is None for e in entries),
+        existing="overwrite",  # DST holds the shards' outputs: only names are wanted
+    )
+    plan = make_plan(src, dst, options)
+    expected = [t.manifest_path(o) for t in plan.tasks for o in t.outputs]
+    listed = {e["output"] for e in entries}
+    return [o for o in expected if o not in listed], sorted(listed - set(expected))
+
+
+def _listed(items: list[str]) -> str:
+    shown = sorted(items)[:MAX_LISTED]
+    more = f", ... ({len(items)} in all)" if len(items) > MAX_LISTED else ""
+    return ", ".join(shown) + more

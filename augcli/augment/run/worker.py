@@ -1,0 +1,115 @@
+"""What a worker does with one task: read the input, augment each copy, write temporaries.
+
+``process(task) -> TaskResult`` is the unit every executor runs (local pool, in-process, Dask);
+the main process (:mod:`.runner`, :mod:`.writer`) commits results.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from augcli.augment.config import PipelineSpec
+from augcli.augment.executors.processes import prepare_worker_process
+from augcli.augment.labels.apply import read_labels, write_labels
+from augcli.augment.labels.files import temp_path
+from augcli.augment.pipeline import Pipeline
+from augcli.augment.record.manifest import file_digest
+from augcli.augment.run.writer import TaskResult, Written
+from augcli.augment.tasks import AugmentOptions, Output, Task
+from augcli.core.atomic import remove_quietly
+from augcli.core.errors import InputError, OutputError
+from augcli.images.reading import EncodeError, read_image, write_image
+
+WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool = False) -> None:
+    """Per-process state: the pipeline and options (set once, not sent with every task)."""
+    _WORKER["pipeline"] = Pipeline(spec)
+    _WORKER["options"] = options
+    if not in_process:
+        prepare_worker_process()
+
+
+def process(task: Task) -> TaskResult:
+    """Read one input, augment every copy and write each to its temporary file.
+
+    Every problem of this input (unreadable, a step it does not fit, an encoder that refuses
+    it) fails the task with a reason naming its source; only a destination problem is fatal.
+    """
+    pipeline: Pipeline = _WORKER["pipeline"]
+    options: AugmentOptions = _WORKER["options"]
+    result = TaskResult(task)
+    try:
+        data = read_image(task.src, max_pixels=options.max_pixels)
+        result.n_frames = data.n_frames
+        result.notes = data.notes
+        labels = task.labels
+        inputs = None
+        if labels is not None:
+            inputs = read_labels(labels, data.array.shape[:2], options.max_pixels)
+        for output in task.outputs:
+            temp = task.temp_path(output)
+            warps: list = []
+            shape = data.array.shape[:2]
+            if output.copy is None:
+                if task.copy_original and not data.transposed:
+                    shutil.copyfile(task.src, temp)
+                else:  # another format, or EXIF-rotated: written upright like the copies
+                    _encode(data.array, temp, data.mode, options, task, output)
+                records: list[dict[str, Any]] = []
+            else:
+                image, recs, warps = pipeline.run_traced(
+                    data.array, options.seed, task.key, output.copy
+                )
+                _encode(image, temp, data.mode, options, task, output)
+                records = [r.to_dict() for r in recs]
+                shape = image.shape[:2]
+            result.written.append(Written(output, records, *file_digest(temp)))
+            if labels is not None and inputs is not None:
+                result.labels[output.name] = write_labels(
+                    labels, inputs, output.name, warps, shape, options.labels, task.temp_tag
+                )
+    except InputError as exc:
+        result.error = _naming_source(task.src, str(exc))
+    except OutputError as exc:
+        result.fatal = str(exc)
+    except OSError as exc:  # copyfile
+        result.fatal = f"cannot write {exc.filename}: {exc.strerror}"
+    except Exception as exc:  # a bug must not take the run down: report the input
+        result.error = f"{task.src}: internal error ({type(exc).__name__}: {exc})"
+    if result.error or result.fatal:
+        for item in result.written:
+            remove_quietly(task.temp_path(item.output))
+        if task.labels is not None:
+            for output in task.outputs:
+                for final, _ in task.labels.outputs(output.name).values():
+                    remove_quietly(temp_path(final, task.temp_tag))
+        result.written = []
+        result.labels = {}
+    return result
+
+
+def _encode(
+    image: Any, temp: str, mode: str, options: AugmentOptions, task: Task, output: Output
+) -> None:
+    """Write one output's temporary file; an encoder refusal fails the input, named."""
+    try:
+        write_image(image, temp, mode=mode, quality=options.quality, atomic=False)
+    except EncodeError as exc:
+        raise InputError(
+            f"{task.src}: cannot write {task.final_path(output)}: {exc.reason}"
+        ) from None
+
+
+def _naming_source(src: str, message: str) -> str:
+    """``message`` with the input's path in front unless it names it already."""
+    return message if src in message else f"{src}: {message}"
+
+
+def worker_died(task: Task) -> TaskResult:
+    return TaskResult(task, error=f"{task.src}: {WORKER_DIED}")

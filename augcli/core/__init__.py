@@ -1,0 +1,1 @@
+"""The shared core: errors, the file gate, atomic writes, paths, seeding, progress, suggestions."""

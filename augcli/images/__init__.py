@@ -1,0 +1,1 @@
+"""Images as files: reading and decoding, output formats, dtypes, the contact sheet."""
