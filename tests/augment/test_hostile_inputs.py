@@ -217,8 +217,8 @@ def test_max_pixels_option_refuses_smaller_images(tmp_path):
     assert "1,600 pixels, more than the limit of 999" in result.stderr
 
 
-def test_dst_inside_src_is_not_walked(tmp_path):
-    """A second run must not augment its own outputs (DST inside SRC)."""
+def test_dst_inside_src_is_refused_and_src_untouched(tmp_path):
+    """Writing among the inputs is refused (exit 2) before any work: SRC stays byte-identical."""
     src = tmp_path / "src"
     src.mkdir()
     f.make_image(src / "a.png", f.asymmetric_rgb())
@@ -228,13 +228,10 @@ def test_dst_inside_src_is_not_walked(tmp_path):
         result = CliRunner().invoke(
             cli, ["augment", str(src), str(dst), "--workers", "1", "--seed", "3", "--json", *extra]
         )
-        assert result.exit_code == 0, result.output
-        assert json.loads(result.stdout)["inputs"] == 1
-    assert sorted(p.name for p in dst.rglob("*")) == sorted(
-        [MANIFEST_NAME] + [f"a_aug{i}.png" for i in range(4)]
-    )
-    after = {k: v for k, v in tree_digest(src).items() if not bytes.fromhex(k).startswith(b"out")}
-    assert after == before
+        assert result.exit_code == 2, result.output
+        assert "inside the input SRC" in json.loads(result.stdout)["error"]
+    assert not dst.exists()
+    assert tree_digest(src) == before
 
 
 def test_dst_reached_by_symlink_in_src_is_not_walked(tmp_path):
@@ -274,8 +271,8 @@ def test_dst_is_a_file_refused(tmp_path):
     assert (tmp_path / "dst").read_text() == "precious"
 
 
-def test_symlinked_output_name_is_replaced_not_followed(tmp_path):
-    """--overwrite replaces a symlink in DST; the file it points to is never written."""
+def test_symlinked_output_name_is_refused_not_followed(tmp_path):
+    """--overwrite refuses a symlink at an output's name (exit 2); its target is never written."""
     src, dst = tmp_path / "src", tmp_path / "dst"
     src.mkdir()
     dst.mkdir()
@@ -286,6 +283,7 @@ def test_symlinked_output_name_is_replaced_not_followed(tmp_path):
     result = CliRunner().invoke(
         cli, ["augment", str(src), str(dst), "--workers", "1", "--copies", "1", "--overwrite"]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output
+    assert "a_aug0.png" in result.stderr and "symlink" in result.stderr
     assert victim.read_bytes() == b"do not touch"
-    assert not (dst / "a_aug0.png").is_symlink()
+    assert (dst / "a_aug0.png").is_symlink()

@@ -19,14 +19,17 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path, PureWindowsPath
 from typing import IO, Any
 
 from augcli.core.atomic import atomic_write
-from augcli.core.errors import OutputError, UsageError
+from augcli.core.errors import InputError, OutputError, UsageError
+from augcli.core.gate import open_regular, write_refusal
 
 MANIFEST_NAME = "augcli-manifest.jsonl"
+MAX_LINE = 1 << 20
+"""A manifest line longer than this (bytes) is not augcli's: it is skipped, never held whole."""
 
 
 def file_digest(path: str | os.PathLike[str]) -> tuple[int, str]:
@@ -62,31 +65,53 @@ def _check_output(path: Path, number: int, output: str) -> None:
         )
 
 
+def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """``(number, line)`` of each complete line of at most :data:`MAX_LINE` bytes."""
+    number = 0
+    while True:
+        raw = handle.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE:  # skip the rest of an overlong line
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(MAX_LINE + 1)
+            continue
+        if not raw.endswith(b"\n"):
+            return  # torn last line
+        yield number, raw
+
+
 def read_entries(path: Path) -> list[dict[str, Any]]:
-    """The valid lines of a manifest (torn or malformed lines are skipped).
+    """The valid lines of a manifest (torn, overlong or malformed lines are skipped).
 
     Raises
     ------
     UsageError
-        A line names an output outside DST (corrupt manifest, exit status 2).
+        A line names an output outside DST (corrupt manifest, exit status 2), or the manifest
+        is not a regular file (a FIFO or device is never read).
     OutputError
         The manifest cannot be read.
     """
     entries = []
+    if not os.path.lexists(path):
+        return []
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.endswith("\n"):
-                    break  # torn last line
+        handle = open_regular(path, "manifest")
+    except InputError as exc:
+        if not os.path.exists(path):  # a dangling symlink: nothing recorded
+            return []
+        raise UsageError(str(exc)) from None
+    try:
+        with handle:
+            for number, raw in _lines(handle):
                 try:
-                    entry = json.loads(line)
+                    entry = json.loads(raw.decode("utf-8", errors="replace"))
                 except ValueError:
                     continue
                 if isinstance(entry, dict) and isinstance(entry.get("output"), str):
                     _check_output(path, number, entry["output"])
                     entries.append(entry)
-    except FileNotFoundError:
-        return []
     except OSError as exc:
         raise OutputError(f"cannot read {path}: {exc.strerror}") from None
     return entries
@@ -105,8 +130,9 @@ def unproven(dst: Path, entry: dict[str, Any]) -> str | None:
         return "no longer exists"
     except OSError as exc:
         return f"cannot be examined ({exc.strerror})"
-    if not stat.S_ISREG(info.st_mode):
-        return "is not a regular file (a symlink or a folder)"
+    refusal = write_refusal(target)
+    if refusal:
+        return refusal
     real_dst = os.path.realpath(dst)
     if os.path.commonpath([real_dst, os.path.realpath(target)]) != real_dst:
         return "lies outside DST once symlinked folders are followed"
@@ -177,10 +203,22 @@ class ManifestWriter:
         self._handle: IO[str] | None = None
         self._last_start: int | None = None
         if path is not None:
+            reason = write_refusal(path)
+            if reason:
+                raise OutputError(f"cannot write {path}: it {reason}")
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
             try:
-                self._handle = open(path, "w" if truncate else "a", encoding="utf-8")
+                fd = os.open(path, flags | os.O_NONBLOCK, 0o666)
             except OSError as exc:
                 raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
+                os.close(fd)
+                raise OutputError(f"cannot write {path}: not a regular file with one link")
+            os.set_blocking(fd, True)
+            if truncate:
+                os.ftruncate(fd, 0)
+            self._handle = open(fd, "a", encoding="utf-8")
 
     def write(self, entry: dict[str, Any]) -> None:
         """Append one entry as one line and flush it to the OS."""

@@ -20,6 +20,7 @@ from augcli.augment.record.manifest import MANIFEST_NAME, read_entries, unproven
 from augcli.augment.record.shards import run_manifest_name
 from augcli.augment.tasks import AugmentOptions
 from augcli.core.errors import UsageError
+from augcli.core.gate import Inputs
 
 MAX_LISTED = 5
 
@@ -62,7 +63,12 @@ def check_same_run(
             )
 
 
-def remove_stale(dst: Path, writes: Iterable[str], manifest_name: str = MANIFEST_NAME) -> Cleanup:
+def remove_stale(
+    dst: Path,
+    writes: Iterable[str],
+    manifest_name: str = MANIFEST_NAME,
+    guard: Inputs | None = None,
+) -> Cleanup:
     """Delete the earlier run's outputs that this run will not write, where provably augcli's.
 
     Parameters
@@ -73,6 +79,8 @@ def remove_stale(dst: Path, writes: Iterable[str], manifest_name: str = MANIFEST
         This run's outputs, relative to DST as the manifest records them.
     manifest_name : str
         The earlier run's manifest in ``dst`` (a shard's own, with ``--shard``).
+    guard : Inputs, optional
+        The run's inputs: a file that is one, or lies inside one, is never deleted.
 
     Returns
     -------
@@ -87,7 +95,7 @@ def remove_stale(dst: Path, writes: Iterable[str], manifest_name: str = MANIFEST
         if output in new or output in seen:
             continue
         seen.add(output)
-        reason = unproven(dst, entry)
+        reason = (guard or Inputs()).deletion_refusal(dst / output, dst) or unproven(dst, entry)
         if reason == "no longer exists":
             continue
         if reason is None:
@@ -102,26 +110,30 @@ def remove_stale(dst: Path, writes: Iterable[str], manifest_name: str = MANIFEST
 
 
 def recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | None:
-    """``--resume``: each output the manifest lists, with its recorded size (None: no manifest)."""
+    """``--resume``: each output the manifest lists, with its line (None: no manifest)."""
     if not options.manifest:
         raise UsageError(
             "--resume needs the manifest to tell which outputs the earlier run wrote; "
             "drop --no-manifest"
         )
     path = dst / run_manifest_name(options.shard)
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
-    return {entry["output"]: entry.get("size") for entry in read_entries(path)}
+    return {entry["output"]: entry for entry in read_entries(path)}
 
 
 def is_recorded(recorded: dict[str, object] | None, path: Path, rel: str) -> bool:
-    """Whether the existing output at ``path`` (``rel`` in DST) is listed with its current size."""
+    """Whether the existing output at ``path`` (``rel`` in DST) is listed with its bytes.
+
+    Proof by content: a regular, singly linked file whose size and SHA-256 are those its
+    manifest line records (a same-size file from another run does not pass).
+    """
     if recorded is None:
         return False
-    try:
-        return path.stat().st_size == recorded.get(rel, -1)
-    except OSError:
+    entry = recorded.get(rel)
+    if not isinstance(entry, dict):
         return False
+    return unproven(path.parent, {**entry, "output": path.name}) is None
 
 
 def unproven_message(
@@ -131,7 +143,7 @@ def unproven_message(
     n = len(unproven)
     listed = ", ".join(unproven[:MAX_LISTED]) + (", ..." if n > MAX_LISTED else "")
     why = (
-        "not listed in its manifest, or changed since (size differs)"
+        "not listed in its manifest, or changed since (size or SHA-256 differs)"
         if has_manifest
         else f"and there is no manifest ({run_manifest_name(options.shard)}) to tell "
         "which run wrote them"

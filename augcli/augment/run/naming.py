@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import string
 
+from augcli.core.atomic import TEMP_PREFIX
 from augcli.core.errors import UsageError
 from augcli.images.formats import EXTENSION_FORMATS, FORMAT_MODES
 
 DEFAULT_TEMPLATE = "{stem}_aug{index}{ext}"
 TEMPLATE_FIELDS = ("stem", "index", "ext", "parent", "srcext")
 _EXT_MARK = "\x00ext"
+MAX_NAME_BYTES = 255
 
 
 def check_template(template: str, copies: int) -> str | None:
@@ -48,7 +51,16 @@ def check_template(template: str, copies: int) -> str | None:
         raise UsageError(f"--name {template!r}: needs {{index}} to tell {copies} copies apart")
     if "/" in template or "\\" in template:
         raise UsageError(f"--name {template!r}: a name, not a path (no slashes)")
-    sample = template.format(stem="s", index=0, ext=_EXT_MARK, parent="p", srcext="e")
+    _check_specs(template)
+    try:
+        sample = template.format(stem="s", index=0, ext=_EXT_MARK, parent="p", srcext="e")
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        raise UsageError(f"--name {template!r}: {exc}") from None
+    if sample.replace(_EXT_MARK, ".png").startswith(TEMP_PREFIX):
+        raise UsageError(
+            f"--name {template!r}: names starting with {TEMP_PREFIX!r} are reserved for "
+            "augcli's temporary files"
+        )
     if sample.endswith(_EXT_MARK):
         return None
     ext = os.path.splitext(sample.replace(_EXT_MARK, ""))[1]
@@ -59,6 +71,24 @@ def check_template(template: str, copies: int) -> str | None:
         f"end it with {{ext}} (the --format's extension), e.g. {_suggest_ext(template)!r}, "
         "or with .png, .jpg, .tif, .webp"
     )
+
+
+def _check_specs(template: str) -> None:
+    """Refuse a format spec (``{index:>999999999}``) that could make a name over 255 bytes."""
+    for _, field_name, spec, conversion in string.Formatter().parse(template):
+        if field_name is None:
+            continue
+        if conversion or "{" in (spec or ""):
+            raise UsageError(
+                f"--name {template!r}: {{{field_name}}} takes a plain format spec "
+                "(no !r/!s conversion, no nested fields)"
+            )
+        widths = [int(n) for n in re.findall(r"\d+", spec or "")]
+        if any(n > MAX_NAME_BYTES for n in widths):
+            raise UsageError(
+                f"--name {template!r}: width {max(widths)} in {{{field_name}:{spec}}} is over "
+                f"{MAX_NAME_BYTES} (a file name's limit)"
+            )
 
 
 def _suggest_ext(template: str) -> str:

@@ -26,6 +26,7 @@ from augcli.augment.run.output_formats import Targets
 from augcli.augment.run.walk import Folder, names_in, walk
 from augcli.augment.tasks import AugmentOptions, Output, Task
 from augcli.core.errors import UsageError
+from augcli.core.gate import Inputs, check_write_target, write_refusal
 from augcli.images.formats import IMAGE_EXTENSIONS
 
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
@@ -55,6 +56,7 @@ class Plan:
     converted: list[dict[str, object]] = field(default_factory=list)
     coco: CocoIndex | None = None
     unlisted: int = 0
+    guard: Inputs = field(default_factory=Inputs)
 
     def ignored_by_extension(self) -> dict[str, dict[str, object]]:
         """Files that are not images, by extension: ``{".txt": {"count", "examples"}}``."""
@@ -168,7 +170,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     template_ext = check_template(options.name_template, options.copies)
     targets = Targets(options.out_format, template_ext)
     src, dst, exclude = resolve_paths(src, dst)
-    plan = Plan(src, dst, options)
+    plan = Plan(src, dst, options, guard=guard_paths(src, dst, options))
     resume = options.existing == "resume"
     shard = options.shard
     temp_tag = (shard or UNSHARDED).temp_tag
@@ -221,6 +223,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 _claim(claimed, folder, name, out, options)
                 plan.outputs += 1
                 some, every = out in present, out in present
+                if some:
+                    _refuse_unwritable(out_dir / out, _rel(folder, out))
                 if labels is not None:
                     _claim_stem(folder, name, out, claimed)
                     any_label, all_labels = planner.existing(labels, out)
@@ -300,6 +304,49 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 "--overwrite to replace them"
             )
     return plan
+
+
+def guard_paths(src: Path, dst: Path, options: AugmentOptions) -> Inputs:
+    """The run's inputs, with every output place checked against them (exit 2 on a clash).
+
+    DST, each label destination and the COCO file to write must not be an input or lie inside
+    one (SRC, a label source, the COCO source); the names augcli owns in DST (its manifest)
+    must not be links or special files.
+    """
+    labels = options.labels
+    guard = Inputs.of(
+        [
+            ("SRC", src),
+            ("--masks", labels.masks[0] if labels.masks else None),
+            ("--yolo", labels.yolo[0] if labels.yolo else None),
+            ("--coco", labels.coco[0] if labels.coco else None),
+        ]
+    )
+    guard.refuse_output("DST", dst, folder=True)
+    for flag, pair in (("--masks", labels.masks), ("--yolo", labels.yolo)):
+        if pair is not None:
+            guard.refuse_output(f"{flag} destination", pair[1], folder=True)
+    if labels.coco is not None:
+        out = Path(labels.coco[1])
+        guard.refuse_output("--coco OUT", out)
+        if out.suffix.lower() != ".json":
+            raise UsageError(
+                f"--coco OUT {str(out)!r}: the COCO file to write must end in .json "
+                "(so it can never be an image, label file or manifest)"
+            )
+    if options.manifest and dst.is_dir():
+        check_write_target(dst / run_manifest_name(options.shard), "DST's manifest")
+    return guard
+
+
+def _refuse_unwritable(path: Path, rel: str) -> None:
+    """Refuse (exit 2, before work) an existing output name augcli may not replace."""
+    reason = write_refusal(path)
+    if reason:
+        raise UsageError(
+            f"DST holds {rel} where an output goes, and it {reason}; "
+            "augcli replaces only regular files it wrote: move it away"
+        )
 
 
 def _output_names(

@@ -49,6 +49,7 @@ from augcli.augment.run.writer import Summary, Writer
 from augcli.augment.tasks import AugmentOptions, Task
 from augcli.core.atomic import remove_quietly
 from augcli.core.errors import EXIT_INTERRUPTED, EXIT_SOME_FAILED, AugcliError, OutputError
+from augcli.core.lock import run_lock
 from augcli.core.progress import Reporter, SilentReporter
 
 MAX_REPORTED_KEPT = 20
@@ -119,7 +120,20 @@ def augment_tree(
         check_same_run(dst, identity, options.seed, manifest_name)
     executor = executor or LocalExecutor(options.workers)
     with executor:  # a cluster connection, before anything is written
-        return _execute(spec, plan, identity, reporter, executor)
+        try:
+            dst.mkdir(parents=True)
+            created = True
+        except FileExistsError:
+            created = False
+        except OSError as exc:
+            raise OutputError(f"cannot create DST {dst}: {exc.strerror}") from None
+        shard = options.shard
+        with run_lock(dst, f"{shard.k}-of-{shard.n}" if shard else None):
+            if not created:  # another run may have changed DST between the plan and the lock
+                plan = make_plan(Path(src), Path(dst), options)
+                if options.existing == "resume":
+                    check_same_run(dst, identity, options.seed, manifest_name)
+            return _execute(spec, plan, identity, reporter, executor)
 
 
 def _execute(
@@ -253,7 +267,7 @@ def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> No
     """``--overwrite``: remove the earlier run's outputs this run does not write (if provable)."""
     writes = (t.manifest_path(o) for t in plan.tasks for o in t.outputs)
     manifest_name = run_manifest_name(plan.options.shard)
-    cleanup = remove_stale(plan.dst, writes, manifest_name)
+    cleanup = remove_stale(plan.dst, writes, manifest_name, plan.guard)
     summary.stale_removed = cleanup.removed
     summary.stale_kept = cleanup.kept
     for output, reason in cleanup.kept[:MAX_REPORTED_KEPT]:

@@ -7,13 +7,13 @@ its temporary file renamed into place. The counts go to the run's :class:`Summar
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from augcli.augment.record.manifest import ManifestWriter
 from augcli.augment.tasks import AugmentOptions, Output, Task
 from augcli.core.errors import EXIT_SOME_FAILED, AugcliError, OutputError
+from augcli.core.gate import safe_replace
 from augcli.core.progress import Reporter
 
 MAX_FAILURES_KEPT = 1000
@@ -181,10 +181,10 @@ class Writer:
             # Labels first: an image that exists always has its labels.
             for temp, final in [*label_files, (task.temp_path(output), task.final_path(output))]:
                 try:
-                    os.replace(temp, final)
-                except OSError as exc:
+                    safe_replace(temp, final)
+                except OutputError:
                     self.manifest.retract_last()
-                    raise OutputError(f"cannot write {final}: {exc.strerror}") from None
+                    raise
             self.count_labels(task.manifest_path(output), labels)
             summary.written += 1
         self.reporter.advance()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import pickle
 from pathlib import Path
@@ -69,7 +70,8 @@ def test_resume_redoes_an_output_whose_label_file_is_missing(tree):
         (tree / "out" / "x" / name).write_bytes(b"")
         (tree / "out_m" / "x" / name).write_bytes(b"")
     (tree / "out_y" / "x" / "a_aug0.txt").write_text("")
-    lines = [json.dumps({"output": f"x/a_aug{i}.png", "size": 0}) for i in (0, 1)]
+    empty = hashlib.sha256(b"").hexdigest()
+    lines = [json.dumps({"output": f"x/a_aug{i}.png", "size": 0, "sha256": empty}) for i in (0, 1)]
     (tree / "out" / "augcli-manifest.jsonl").write_text("\n".join(lines) + "\n")  # vouches
     plan = make_plan(tree / "img", tree / "out", options(tree, existing="resume"))
     assert [o.name for o in plan.tasks[0].outputs] == ["a_aug1.png"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import pickle
 from pathlib import Path
@@ -69,7 +70,11 @@ def test_resume_leaves_existing_outputs_out_of_the_tasks(tree, tmp_path):
         make_plan(tree, dst, AugmentOptions(copies=2, existing="resume"))
     listed = ("cats/a_aug0.jpg", "b_aug0.png", "b_aug1.png")
     (dst / MANIFEST_NAME).write_text(
-        "".join(json.dumps({"output": name, "size": 4}) + "\n" for name in listed)
+        "".join(
+            json.dumps({"output": name, "size": 4, "sha256": hashlib.sha256(b"done").hexdigest()})
+            + "\n"
+            for name in listed
+        )
     )
     plan = make_plan(tree, dst, AugmentOptions(copies=2, existing="resume"))
     b, a, c = plan.tasks
@@ -94,3 +99,14 @@ def test_a_task_is_a_small_picklable_value(tree, tmp_path):
     assert task.labels is None  # no labels asked for: none travel
     with pytest.raises(AttributeError):
         task.key = "other"  # type: ignore[misc]
+
+
+def test_resume_refuses_a_same_size_output_whose_sha256_differs(tree, tmp_path):
+    """Proof by content: the manifest's size matches but the bytes are another file's."""
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (dst / "b_aug0.png").write_bytes(b"DONE")  # same size as b"done", other bytes
+    line = {"output": "b_aug0.png", "size": 4, "sha256": hashlib.sha256(b"done").hexdigest()}
+    (dst / MANIFEST_NAME).write_text(json.dumps(line) + "\n")
+    with pytest.raises(UsageError, match="SHA-256 differs.*b_aug0.png"):
+        make_plan(tree, dst, AugmentOptions(copies=2, existing="resume"))

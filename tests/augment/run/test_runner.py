@@ -279,14 +279,11 @@ def test_resume_takes_the_seed_from_the_manifest(dataset, tmp_path):
     assert mismatch.exit_code == 2 and "vs 999999" in mismatch.stderr
 
 
-def test_dst_inside_src_is_not_walked(dataset, config):
+def test_dst_inside_src_is_refused_before_any_work(dataset, config):
     dst = dataset / "augmented"
-    assert run_cli("augment", str(dataset), str(dst), "-c", str(config)).exit_code == 0
-    n = len(list(dst.rglob("*_aug*")))
-    again = run_cli("augment", str(dataset), str(dst), "-c", str(config), "--resume", "--json")
-    assert json.loads(again.stdout)["inputs"] == 5
-    assert len(list(dst.rglob("*_aug*"))) == n == 10
-    assert not list(dst.rglob("*_aug0_aug*"))
+    result = run_cli("augment", str(dataset), str(dst), "-c", str(config))
+    assert result.exit_code == 2 and "inside the input SRC" in result.stderr
+    assert not dst.exists()
 
 
 def test_src_equal_dst_and_dst_file_are_refused(dataset, config, tmp_path):
