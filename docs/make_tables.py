@@ -68,11 +68,18 @@ def op_entries() -> list[OpEntry]:
     ]
 
 
-def loss_entries() -> list[tuple[str, tuple[str, ...], str]]:
-    """``(name, tasks, one-line definition)`` of every loss in the loss registry."""
+def loss_entries() -> list[tuple[str, tuple[str, ...], str, list[tuple[str, str]]]]:
+    """``(name, tasks, one-line definition, [(option, help), ...])`` of every loss."""
     from augcli.loss.registry import REGISTRY
 
-    return [(info.name, tuple(sorted(info.tasks)), info.summary) for info in REGISTRY.values()]
+    def option(param: Any) -> tuple[str, str]:
+        default = param.unset if param.default is None else f"{param.default:.4g}"
+        return param.flag, f"{param.help.rstrip('.')}; {param.allowed} [{default}]"
+
+    return [
+        (info.name, tuple(sorted(info.tasks)), info.summary, [option(p) for p in info.params])
+        for info in REGISTRY.values()
+    ]
 
 
 def pool_entries() -> list[tuple[str, str, list[tuple[str, str]], str, str]]:
@@ -151,11 +158,12 @@ def op_params_table() -> str:
 
 
 def losses_table() -> str:
-    """One row per loss: the tasks it applies to and its definition."""
-    rows = [
-        (_code(name), ", ".join(tasks), _cell(summary)) for name, tasks, summary in loss_entries()
-    ]
-    return _table(("loss", "applies to", "definition"), rows)
+    """One row per loss: the tasks it applies to, its definition and its options."""
+    rows = []
+    for name, tasks, summary, options in loss_entries():
+        opts = "; ".join(f"{_code(flag)}: {_cell(text)}" for flag, text in options) or "–"
+        rows.append((_code(name), ", ".join(tasks), _cell(summary), opts))
+    return _table(("loss", "applies to", "definition", "options [default]"), rows)
 
 
 def pool_table() -> str:

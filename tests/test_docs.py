@@ -77,6 +77,13 @@ def test_every_loss_is_documented(name):
     assert cells("losses", 1)[row] == ", ".join(sorted(REGISTRY[name].tasks))
 
 
+@pytest.mark.parametrize("name", [name for name, spec in REGISTRY.items() if spec.params])
+def test_every_loss_parameter_is_documented_in_its_row(name):
+    row = cells("losses", 0).index(f"`{name}`")
+    for param in REGISTRY[name].params:
+        assert f"`{param.flag}`: " in cells("losses", 3)[row], (name, param.flag)
+
+
 @pytest.mark.parametrize("alias", list(ALIASES))
 def test_every_loss_alias_is_documented(alias):
     assert f"`{alias}`" in README

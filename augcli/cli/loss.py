@@ -1,18 +1,40 @@
-"""``augcli loss``: Click only, over :mod:`augcli.loss`."""
+"""``augcli loss``: Click only, over :mod:`augcli.loss`; loss parameters come from its registry."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from augcli.cli.options import FiniteFloat, PathParam, emit_json
+from augcli.cli.options import Decorator, FiniteFloat, PathParam, emit_json
 from augcli.core.errors import UsageError
 from augcli.core.paths import refuse_overwriting_inputs
-from augcli.loss.conventions import LossOptions
-from augcli.loss.kernels import EPS
-from augcli.loss.registry import LOSS_NAMES, resolve_loss_names
+from augcli.loss.registry import LOSS_NAMES, PARAMS, LossOptions, LossParam, resolve_loss_names
 from augcli.loss.report import format_csv, format_table, summary_line, to_dict
 from augcli.loss.run import run_loss
 from augcli.loss.source import parse_sep
+
+
+def loss_param_option(param: LossParam) -> Decorator:
+    """The Click option of one loss parameter of the registry (a finite float in its range)."""
+    return click.option(
+        param.flag,
+        param.name,
+        type=FiniteFloat(
+            param.minimum, param.maximum, min_open=param.min_open, max_open=param.max_open
+        ),
+        default=param.default,
+        show_default=param.default is not None,
+        metavar=param.metavar,
+        help=param.help_text,
+    )
+
+
+def loss_param_options(command: Any) -> Any:
+    """Add the option of every loss parameter of the registry to ``command``, in registry order."""
+    for param in reversed(PARAMS):
+        command = loss_param_option(param)(command)
+    return command
 
 
 @click.command("loss")
@@ -85,32 +107,7 @@ from augcli.loss.source import parse_sep
     show_default=True,
     help="Aggregate per-row losses (mae, mse: always mean).",
 )
-@click.option(
-    "--threshold",
-    type=FiniteFloat(),
-    help="Binary zero_one cut on the prediction's "
-    "scale: predict 1 iff pred >= X. [default: 0.5 probability, 0 score]",
-)
-@click.option(
-    "--tolerance",
-    type=FiniteFloat(0, min_open=True),
-    metavar="T",
-    help="Regression zero_one: correct iff |y - f| < T. [default: exact equality]",
-)
-@click.option(
-    "--eps",
-    type=FiniteFloat(0, 0.5, min_open=True, max_open=True),
-    default=EPS,
-    show_default=True,
-    help="Log loss clips p to [eps, 1-eps].",
-)
-@click.option(
-    "--delta",
-    type=FiniteFloat(0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Huber delta.",
-)
+@loss_param_options
 @click.option(
     "--per-row",
     type=PathParam(dir_okay=False),
@@ -153,16 +150,13 @@ def loss_command(
     task: str,
     pred_kind: str,
     reduction: str,
-    threshold: float | None,
-    tolerance: float | None,
-    eps: float,
-    delta: float,
     per_row: str | None,
     top: int,
     top_by: str | None,
     fmt: str,
     dropna: bool,
     chunk_bytes: int,
+    **loss_params: float | None,
 ) -> None:
     """Evaluate classic losses and metrics on a table of labels and predictions.
 
@@ -232,7 +226,7 @@ def loss_command(
         top=top,
         top_by=top_by,
         per_row=per_row,
-        options=LossOptions(threshold=threshold, tolerance=tolerance, eps=eps, delta=delta),
+        options=LossOptions(**loss_params),
     )
     if fmt == "json":
         emit_json(to_dict(report))

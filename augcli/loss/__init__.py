@@ -5,8 +5,7 @@ of ``augcli loss``; :data:`LOSS_NAMES` lists the losses.
 """
 
 from augcli.loss.arrays import evaluate_losses
-from augcli.loss.conventions import LossOptions
 from augcli.loss.evaluate import LossReport
-from augcli.loss.registry import LOSS_NAMES
+from augcli.loss.registry import LOSS_NAMES, LossOptions
 
 __all__ = ["LOSS_NAMES", "LossOptions", "LossReport", "evaluate_losses"]

@@ -8,9 +8,8 @@ import numpy as np
 
 from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
-from augcli.loss.conventions import LossOptions
 from augcli.loss.evaluate import LossReport, evaluate_table
-from augcli.loss.registry import resolve_loss_names
+from augcli.loss.registry import LossOptions, resolve_loss_names
 
 
 class _ArrayRows:

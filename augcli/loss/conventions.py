@@ -1,4 +1,4 @@
-"""The conventions a loss is evaluated under: task, prediction kind, options, prepared rows.
+"""The conventions a loss is evaluated under: task, prediction kind, prepared rows.
 
 A *convention* is a task (binary, multiclass, regression) and, for classification, the kind
 of prediction (probability or score). Every registry entry gives one kernel per convention it
@@ -21,10 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from augcli.loss.kernels import EPS, sigmoid, softmax
+from augcli.loss.kernels import sigmoid, softmax
+
+if TYPE_CHECKING:
+    from augcli.loss.registry import LossOptions
 
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
 TASKS: tuple[str, ...] = (BINARY, MULTICLASS, REGRESSION)
@@ -87,46 +91,6 @@ def convention(task: str, pred_kind: str | None) -> Convention:
 
 
 @dataclass(frozen=True)
-class LossOptions:
-    """Knobs of the losses.
-
-    Attributes
-    ----------
-    threshold : float or None
-        Binary decision threshold on the prediction's own scale; None = 0.5 for
-        probabilities, 0 for scores.
-    tolerance : float or None
-        Regression 0-1 tolerance (> 0); None = exact equality.
-    eps : float
-        Log-loss clipping bound, in (0, 0.5).
-    delta : float
-        Huber delta (> 0).
-    """
-
-    threshold: float | None = None
-    tolerance: float | None = None
-    eps: float = EPS
-    delta: float = 1.0
-
-    def threshold_for(self, conv: Convention) -> float:
-        """The binary cut for ``conv``: the option, else 0.5 (probabilities) or 0 (scores).
-
-        Parameters
-        ----------
-        conv : Convention
-            A classification convention.
-
-        Returns
-        -------
-        float
-            The threshold.
-        """
-        if self.threshold is not None:
-            return self.threshold
-        return 0.5 if conv.probability else 0.0
-
-
-@dataclass(frozen=True)
 class Batch:
     """Rows of one chunk under one convention, with the views the kernels take (computed once).
 
@@ -139,7 +103,7 @@ class Batch:
     pred : ndarray, shape (n, k)
         Predictions (k = 1 except for multiclass).
     options : LossOptions
-        Threshold, tolerance, eps, delta.
+        The loss parameters (threshold, tolerance, eps, delta: see the registry).
     """
 
     conv: Convention

@@ -21,11 +21,11 @@ from augcli.core.atomic import atomic_write
 from augcli.core.errors import InputError, UsageError
 from augcli.loss.chunk import Chunk
 from augcli.loss.columns import Columns
-from augcli.loss.conventions import REGRESSION, Batch, Convention, LossOptions
+from augcli.loss.conventions import REGRESSION, Batch, Convention
 from augcli.loss.detection import Detector
 from augcli.loss.labels import LabelCoder
 from augcli.loss.metrics import LabelMoments, finish_metrics, metric_losses, metric_terms
-from augcli.loss.registry import REGISTRY, loss_note, not_applicable_reason
+from augcli.loss.registry import REGISTRY, LossOptions, loss_note, not_applicable_reason
 
 
 class RowSource(Protocol):

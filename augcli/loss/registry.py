@@ -1,14 +1,15 @@
-"""The loss registry: one entry per loss, carrying its names, kernels per convention and notes.
+"""The loss registry: one entry per loss, carrying its names, kernels, notes and parameters.
 
 Adding a loss means adding one :class:`LossSpec` to :data:`REGISTRY` (and its tests): the
 ``--loss`` help, ``--top-by`` choices, applicability, per-row values and report notes all
-read the entry.
+read the entry. A loss with a parameter declares it as a :class:`LossParam` in its entry:
+that makes the :class:`LossOptions` field, the ``augcli loss`` option (flag, range, default,
+help) and README's documentation of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -18,72 +19,15 @@ from augcli.loss import kernels as K
 from augcli.loss.conventions import (
     BINARY_PROBABILITY,
     BINARY_SCORE,
-    CONVENTIONS,
     MULTICLASS_PROBABILITY,
     MULTICLASS_SCORE,
     REAL,
     REGRESSION,
     Batch,
     Convention,
-    LossOptions,
     convention,
 )
-
-Kernel = Callable[[Batch], np.ndarray]
-Note = Callable[[LossOptions], str]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """How a loss is computed under one convention, and the note that says so in reports.
-
-    Attributes
-    ----------
-    kernel : callable
-        ``Batch -> ndarray``: per-row losses.
-    note : callable
-        ``LossOptions -> str``: the convention used, e.g. ``'f = 2p - 1'`` (may be empty).
-    """
-
-    kernel: Kernel
-    note: Note
-
-
-@dataclass(frozen=True)
-class LossSpec:
-    """A registry entry: everything about one loss.
-
-    Attributes
-    ----------
-    name : str
-        Canonical name (a JSON key, a ``--loss`` value).
-    summary : str
-        One-line definition.
-    rules : mapping of Convention to Rule
-        The kernel and note per convention; a task is supported for all its conventions or
-        for none.
-    aliases : tuple of str
-        Other names accepted by ``--loss``.
-    always_mean : bool
-        True for ``mae``/``mse``, which ignore ``--reduction sum``.
-    """
-
-    name: str
-    summary: str
-    rules: Mapping[Convention, Rule]
-    aliases: tuple[str, ...] = ()
-    always_mean: bool = False
-
-    def __post_init__(self) -> None:
-        for task in self.tasks:
-            missing = [c for c in CONVENTIONS if c.task == task and c not in self.rules]
-            if missing:
-                raise ValueError(f"loss {self.name!r}: no rule for {missing}")
-
-    @property
-    def tasks(self) -> frozenset[str]:
-        """Tasks the loss applies to."""
-        return frozenset(c.task for c in self.rules)
+from augcli.loss.spec import Kernel, LossParam, LossSpec, Note, Rule, collect_params, options_class
 
 
 def _text(text: str) -> Note:
@@ -141,6 +85,23 @@ _ENTRIES = (
                 lambda b: K.regression_zero_one(b.y, b.raw, b.options.tolerance), _tolerance_note
             ),
         },
+        params=(
+            LossParam(
+                "threshold",
+                "--threshold",
+                "Binary zero_one cut on the prediction's scale: predict 1 iff pred >= X.",
+                unset="0.5 probability, 0 score",
+            ),
+            LossParam(
+                "tolerance",
+                "--tolerance",
+                "Regression zero_one: correct iff |y - f| < T.",
+                unset="exact equality",
+                minimum=0,
+                min_open=True,
+                metavar="T",
+            ),
+        ),
     ),
     LossSpec("absolute", "|y - f|", _regression(lambda b: K.absolute_loss(b.y, b.raw))),
     LossSpec(
@@ -162,6 +123,18 @@ _ENTRIES = (
             ),
         },
         aliases=("log_loss", "cross_entropy"),
+        params=(
+            LossParam(
+                "eps",
+                "--eps",
+                "Log loss clips p to [eps, 1-eps].",
+                default=K.EPS,
+                minimum=0,
+                maximum=0.5,
+                min_open=True,
+                max_open=True,
+            ),
+        ),
     ),
     LossSpec("squared", "(y - f)^2", _regression(lambda b: K.squared_loss(b.y, b.raw))),
     LossSpec("exponential", "exp(-y f), y in {-1,+1}", _margin(K.exponential_loss)),
@@ -200,10 +173,33 @@ _ENTRIES = (
         _regression(
             lambda b: K.huber_loss(b.y, b.raw, b.options.delta), lambda o: f"delta={o.delta:g}"
         ),
+        params=(LossParam("delta", "--delta", "Huber delta.", 1.0, minimum=0, min_open=True),),
     ),
 )
 
 REGISTRY: dict[str, LossSpec] = {spec.name: spec for spec in _ENTRIES}
+PARAMS: tuple[LossParam, ...] = collect_params(_ENTRIES)
+
+
+def _threshold_for(self: LossOptions, conv: Convention) -> float:
+    """The binary cut for ``conv``: ``threshold``, else 0.5 (probabilities) or 0 (scores).
+
+    Parameters
+    ----------
+    conv : Convention
+        A classification convention.
+
+    Returns
+    -------
+    float
+        The threshold.
+    """
+    if self.threshold is not None:
+        return self.threshold
+    return 0.5 if conv.probability else 0.0
+
+
+LossOptions = options_class(PARAMS, {"threshold_for": _threshold_for})
 LOSS_NAMES: tuple[str, ...] = tuple(REGISTRY)
 ALIASES: dict[str, str] = {alias: spec.name for spec in _ENTRIES for alias in spec.aliases}
 

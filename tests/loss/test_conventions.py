@@ -20,9 +20,9 @@ from augcli.loss.conventions import (
     REGRESSION,
     SCORE,
     Batch,
-    LossOptions,
     convention,
 )
+from augcli.loss.registry import LossOptions
 
 
 def test_convention_lookup_ignores_the_kind_for_regression():

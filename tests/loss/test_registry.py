@@ -31,12 +31,12 @@ from augcli.loss.conventions import (
     REAL,
     REGRESSION,
     Convention,
-    LossOptions,
 )
 from augcli.loss.registry import (
     ALIASES,
     LOSS_NAMES,
     REGISTRY,
+    LossOptions,
     LossSpec,
     Rule,
     loss_note,
