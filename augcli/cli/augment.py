@@ -5,12 +5,19 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from augcli.augment.config import MAX_COPIES, PipelineSpec, load_pipeline
-from augcli.augment.executors import EXECUTORS, make_executor
+from augcli.augment.executors.registry import (
+    DEFAULT_EXECUTOR,
+    EXECUTORS,
+    executor_options,
+    make_executor,
+)
 from augcli.augment.labels.files import LabelOptions
 from augcli.augment.preview import preview_sheet
 from augcli.augment.record.shards import parse_shard
@@ -19,6 +26,7 @@ from augcli.augment.run.plan import make_plan
 from augcli.augment.run.runner import RunAborted, augment_tree, resolve_seed
 from augcli.augment.tasks import AugmentOptions
 from augcli.cli.options import (
+    Decorator,
     PathParam,
     config_option,
     emit_json,
@@ -31,6 +39,30 @@ from augcli.core.errors import EXIT_SOME_FAILED, UsageError
 from augcli.core.progress import TqdmReporter
 from augcli.core.seeding import fresh_seed
 from augcli.images.reading import DEFAULT_MAX_PIXELS, write_image
+
+
+def executor_choice() -> Decorator:
+    """``--executor NAME`` and each executor's own options, from the executor registry.
+
+    The executors' option values reach the command as keyword arguments (by their ``dest``).
+    """
+    *first, last = [spec.help_text for spec in EXECUTORS.values()]
+    where = f"{', '.join(first)}, or {last}" if first else last
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for _, option in reversed(executor_options()):
+            kind = PathParam(dir_okay=False, path_type=Path) if option.kind == "file" else None
+            add = click.option(option.flag, type=kind, metavar=option.metavar, help=option.help)
+            func = add(func)
+        return click.option(
+            "--executor",
+            type=click.Choice(list(EXECUTORS)),
+            default=DEFAULT_EXECUTOR,
+            show_default=True,
+            help=f"Where tasks run: {where}.",
+        )(func)
+
+    return decorate
 
 
 @click.command("augment")
@@ -56,23 +88,7 @@ from augcli.images.reading import DEFAULT_MAX_PIXELS, write_image
     help="Run only shard K (0-based) of N: inputs whose path hash is K mod N; "
     "writes DST/augcli-manifest.K-of-N.jsonl (needs a seed).",
 )
-@click.option(
-    "--executor",
-    type=click.Choice(EXECUTORS),
-    default="local",
-    show_default=True,
-    help='Where tasks run: local processes, or a Dask cluster (pip install "augcli[dask]").',
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="Dask scheduler to use, e.g. tcp://host:8786 (default: a local cluster).",
-)
-@click.option(
-    "--scheduler-file",
-    type=PathParam(dir_okay=False, path_type=Path),
-    help="Dask scheduler file (dask scheduler --scheduler-file, dask-jobqueue).",
-)
+@executor_choice()
 @click.option("--include-original", is_flag=True, help="Also write each input unchanged.")
 @click.option(
     "--format",
@@ -133,8 +149,6 @@ def augment_command(
     workers: int,
     shard: str | None,
     executor: str,
-    scheduler: str | None,
-    scheduler_file: Path | None,
     include_original: bool,
     out_format: str,
     quality: int,
@@ -153,6 +167,7 @@ def augment_command(
     min_visibility: float,
     resampler: str | None,
     as_json: bool,
+    **executor_values: Any,
 ) -> None:
     """Augment every image under SRC (a folder or one image) into DST.
 
@@ -202,7 +217,7 @@ def augment_command(
         else:
             click.echo(plan.to_text())
         return
-    runner = make_executor(executor, workers, scheduler, scheduler_file)
+    runner = make_executor(executor, workers, executor_values)
     try:
         summary = augment_tree(spec, src, dst, options, TqdmReporter(quiet), runner)
     except RunAborted as exc:

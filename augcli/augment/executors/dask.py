@@ -3,16 +3,11 @@
 Workers decode, augment and encode (``Job.process`` per task, inside :func:`run_batch`); they
 read SRC and write DST on a shared filesystem, each attempt under temporary names unique to it,
 which the result carries: the client, the only manifest writer, renames only what it received.
-A batch is sized to take about ``batch_seconds`` (measured as results come back; the first ones
-hold one input) and shrinks towards the end so the last ones finish together; at most twice the
-cluster's threads are in flight, re-read as workers join or leave. The job (pipeline spec and
-options) travels by value with every batch, as scattered data dies with its worker; each worker
-process keeps the Pipeline it built for a run. A batch that kills its worker (``KilledWorker``)
-is resubmitted one input per task; an input whose task still comes back ``KilledWorker`` (it
-may only have been queued on a dying worker) runs once more with nothing else on the cluster,
-and if it kills its worker then, it is reported failed.
-Ctrl-C or SIGTERM stops submitting, waits for the batches in flight and hands their results to
-the writer (a second one cancels them), then raises KeyboardInterrupt.
+The job (pipeline spec and options) travels by value with every batch, as scattered data dies
+with its worker; each worker process keeps the Pipeline it built for a run.
+Batch sizes, retries after a worker died and stopping on Ctrl-C or SIGTERM are
+:mod:`.batching`'s: here a slot is one of the cluster's threads (re-read as workers join or
+leave) and a worker death is ``KilledWorker``.
 """
 
 from __future__ import annotations
@@ -21,22 +16,25 @@ import secrets
 import signal
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from augcli import __version__
-from augcli.augment.executors import Job
+from augcli.augment.executors.batching import BatchRunner, WorkerLost
+from augcli.augment.executors.job import Job
 from augcli.augment.executors.processes import StopFlag, keep_freed_memory
+from augcli.augment.executors.spec import ExecutorOption, ExecutorSpec, Requirement
 from augcli.augment.run.writer import TaskResult
 from augcli.core.errors import EXIT_SOME_FAILED, AugcliError, UsageError
 
 if TYPE_CHECKING:
     from augcli.augment.tasks import Task
 
-INSTALL_HINT = 'pip install "augcli[dask]"'
+REQUIREMENT = Requirement(
+    "distributed", "Dask's distributed scheduler", 'pip install "augcli[dask]"'
+)
 CONNECT_TIMEOUT_S = 30
 SIZE_REFRESH_S = 1.0
 NO_WORKERS_TIMEOUT_S = 600.0
@@ -97,13 +95,7 @@ def worker_version() -> str:
 
 def import_distributed() -> Any:
     """``distributed``, or UsageError saying how to install it."""
-    try:
-        import distributed
-    except ImportError:
-        raise UsageError(
-            f"--executor dask needs Dask's distributed scheduler: {INSTALL_HINT}"
-        ) from None
-    return distributed
+    return SPEC.require()
 
 
 class DaskExecutor:
@@ -186,8 +178,11 @@ class DaskExecutor:
         handle: Callable[[TaskResult], None],
         stop: StopFlag,
     ) -> None:
-        """See :class:`augcli.augment.executors.Executor`."""
-        _Driver(self, job, iter(tasks), total, handle, stop).run()
+        """See :class:`augcli.augment.executors.job.Executor`."""
+        engine = ClusterEngine(
+            self.client, self.distributed.KilledWorker, job, self.no_workers_timeout
+        )
+        BatchRunner(engine, tasks, total, handle, stop, job.died, self.batch_seconds).run()
 
 
 def _local_cluster(distributed: Any, workers: int) -> Any:
@@ -217,54 +212,29 @@ def _local_cluster(distributed: Any, workers: int) -> Any:
             signal.signal(signal.SIGINT, saved)
 
 
-class _Driver:
-    """One run's submission loop (state that lives as long as the run)."""
+class ClusterEngine:
+    """A Dask cluster as a :class:`~augcli.augment.executors.batching.BatchEngine` for one run.
+
+    A slot is one of the cluster's threads (re-read at most every ``SIZE_REFRESH_S``); a batch
+    is one Dask task running :func:`run_batch`; ``killed`` (``distributed.KilledWorker``) means
+    its worker died.
+    """
 
     def __init__(
-        self,
-        executor: DaskExecutor,
-        job: Job,
-        source: Iterator[Task],
-        total: int,
-        handle: Callable[[TaskResult], None],
-        stop: StopFlag,
+        self, client: Any, killed: type[BaseException], job: Job, no_workers_timeout: float
     ) -> None:
-        self.executor = executor
-        self.client = executor.client
+        self.client = client
+        self.killed = killed
         self.job = job
-        self.source = source
-        self.left = total
-        self.handle = handle
-        self.stop = stop
+        self.no_workers_timeout = no_workers_timeout
         self.run_id = secrets.token_hex(8)
-        self.inflight: dict[Any, tuple[tuple[Task, ...], bool]] = {}
-        self.suspects: deque[Task] = deque()  # from batches that died: one input per task
-        self.culprits: deque[Task] = deque()  # died alone: once more, alone on the cluster
-        self.exhausted = False
-        self.per_task: float | None = None  # seconds per input, measured on the workers
         self.threads = 1
         self.threads_read = 0.0
         self.workers_seen = time.monotonic()  # when the cluster last had a worker
 
-    def run(self) -> None:
-        try:
-            while True:
-                if self.stop.requested:
-                    self._drain()
-                    raise KeyboardInterrupt
-                self._submit()
-                if not self.inflight:
-                    if self.exhausted and not self.suspects and not self.culprits:
-                        return
-                    continue
-                for future in self._wait():
-                    self._collect(future)
-        except BaseException:
-            for future in self.inflight:
-                future.cancel()
-            raise
-
-    def _cluster_threads(self) -> int:
+    def slots(self, busy: bool) -> int:
+        """The cluster's threads; ClusterLost after ``no_workers_timeout`` without a worker
+        while batches wait."""
         now = time.monotonic()
         if now - self.threads_read > SIZE_REFRESH_S:
             workers = self.client.scheduler_info().get("workers", {})
@@ -272,87 +242,60 @@ class _Driver:
             self.threads_read = now
             if workers:
                 self.workers_seen = now
-            elif self.inflight and now - self.workers_seen > self.executor.no_workers_timeout:
+            elif busy and now - self.workers_seen > self.no_workers_timeout:
                 raise ClusterLost(
                     f"--executor dask: the cluster has had no worker for "
-                    f"{self.executor.no_workers_timeout:.0f} s; stopping (finish with --resume)"
+                    f"{self.no_workers_timeout:.0f} s; stopping (finish with --resume)"
                 )
         return self.threads
 
-    def _batch_size(self, threads: int) -> int:
-        if self.per_task is None:
-            return 1
-        size = int(self.executor.batch_seconds / max(self.per_task, 1e-6))
-        tail = self.left // (2 * threads)  # shrink towards the end: the last batches are small
-        return max(1, min(size, tail))
-
-    def _submit(self) -> None:
-        threads = self._cluster_threads()
-        if self.culprits:  # nothing else in flight: a death now is this input's
-            if not self.inflight:
-                self._send((self.culprits.popleft(),), alone=True)
-            return
-        while len(self.inflight) < 2 * threads:
-            if self.suspects:  # one input at a time finds the one that kills its worker
-                batch: tuple[Task, ...] = (self.suspects.popleft(),)
-            elif self.exhausted:
-                return
-            else:
-                size = self._batch_size(threads)
-                batch = tuple(t for _, t in zip(range(size), self.source, strict=False))
-                if len(batch) < size:
-                    self.exhausted = True
-                if not batch:
-                    return
-                self.left -= len(batch)
-            self._send(batch)
-
-    def _send(self, batch: tuple[Task, ...], alone: bool = False) -> None:
+    def submit(self, batch: tuple[Task, ...]) -> Any:
+        """One Dask task running ``batch`` (never retried by Dask itself)."""
         payload = Batch(self.run_id, __version__, self.job, batch)
-        future = self.client.submit(run_batch, payload, pure=False, retries=0)
-        self.inflight[future] = (batch, alone)
+        return self.client.submit(run_batch, payload, pure=False, retries=0)
 
-    def _wait(self, timeout: float = 0.2, interval: float = 0.005) -> list[Any]:
-        """The futures in flight that are done, waiting up to ``timeout`` for one.
+    def outcome(
+        self, future: Any, batch: tuple[Task, ...]
+    ) -> tuple[list[TaskResult], float | None]:
+        """The batch's results; a task the cluster lost otherwise fails each of its inputs.
 
-        Polls ``Future.done()`` rather than calling ``distributed.wait``, which runs on the
-        process's default client: that may be another client (a caller's) on another loop.
+        Raises
+        ------
+        WorkerLost
+            ``KilledWorker``.
+        UsageError
+            A worker runs another augcli version.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            done = [future for future in self.inflight if future.done()]
-            if done or time.monotonic() > deadline:
-                return done
-            time.sleep(interval)
-
-    def _collect(self, future: Any) -> None:
-        batch, alone = self.inflight.pop(future)
         try:
             results, seconds = future.result()
-        except self.executor.distributed.KilledWorker:
-            if alone:
-                self.handle(self.job.died(batch[0]))
-            elif len(batch) == 1:
-                self.culprits.append(batch[0])
-            else:
-                self.suspects.extend(batch)
-            return
+        except self.killed:
+            raise WorkerLost from None
         except VersionMismatch as exc:
             raise UsageError(
                 f"--executor dask: {exc}: install the same version everywhere"
             ) from None
         except Exception as exc:  # lost by the cluster: its inputs fail, the run goes on
             reason = f"the Dask task failed ({type(exc).__name__}: {exc})"
-            for task in batch:
-                self.handle(TaskResult(task, error=f"{task.src}: {reason}"))
-            return
-        measured = seconds / len(batch)
-        self.per_task = measured if self.per_task is None else 0.7 * self.per_task + 0.3 * measured
-        for result in results:
-            self.handle(result)
+            return [TaskResult(task, error=f"{task.src}: {reason}") for task in batch], None
+        return results, seconds
 
-    def _drain(self) -> None:
-        """Hand the results of every batch in flight to the writer (stop requested)."""
-        while self.inflight:
-            for future in self._wait():
-                self._collect(future)
+
+SPEC = ExecutorSpec(
+    name="dask",
+    help="a Dask cluster",
+    factory=DaskExecutor,
+    options=(
+        ExecutorOption(
+            "--scheduler",
+            "Dask scheduler to use, e.g. tcp://host:8786 (default: a local cluster).",
+            metavar="ADDRESS",
+        ),
+        ExecutorOption(
+            "--scheduler-file",
+            "Dask scheduler file (dask scheduler --scheduler-file, dask-jobqueue).",
+            kind="file",
+        ),
+    ),
+    exclusive=("--scheduler", "--scheduler-file"),
+    requires=REQUIREMENT,
+)

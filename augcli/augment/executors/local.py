@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from augcli.augment.executors import Job
+from augcli.augment.executors.job import Job
 from augcli.augment.executors.processes import StopFlag, run_in_process, run_pool
+from augcli.augment.executors.spec import ExecutorSpec
 
 if TYPE_CHECKING:
     from augcli.augment.run.writer import TaskResult
@@ -33,7 +34,7 @@ class LocalExecutor:
         handle: Callable[[TaskResult], None],
         stop: StopFlag,
     ) -> None:
-        """See :class:`augcli.augment.executors.Executor`."""
+        """See :class:`augcli.augment.executors.job.Executor`."""
         if self.workers <= 1:
             job.init(job.spec, job.options, True)
             run_in_process(tasks, job.process, handle, stop)
@@ -42,3 +43,6 @@ class LocalExecutor:
                 tasks, job.process, handle, stop, self.workers,
                 job.init, (job.spec, job.options, False), died=job.died,
             )  # fmt: skip
+
+
+SPEC = ExecutorSpec(name="local", help="local processes", factory=LocalExecutor)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from augcli.augment.config import PipelineSpec
-from augcli.augment.executors import Executor, Job
+from augcli.augment.executors.job import Executor, Job
 from augcli.augment.executors.local import LocalExecutor
 from augcli.augment.executors.processes import deferred_interrupts
 from augcli.augment.labels.coco import write_coco
