@@ -8,7 +8,6 @@ import string
 from augcli.core.errors import UsageError
 from augcli.images.formats import EXTENSION_FORMATS, FORMAT_MODES
 
-DEFAULT_TEMPLATE = "{stem}_aug{index}{ext}"
 TEMPLATE_FIELDS = ("stem", "index", "ext", "parent", "srcext")
 _EXT_MARK = "\x00ext"
 
