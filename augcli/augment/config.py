@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from augcli.augment.kernels.warp import DEFAULT_RESAMPLER, RESAMPLERS
+from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.augment.ops import OPS, Op
 from augcli.augment.ops.base import REQUIRED, Choice, Fixed, Param, Uniform, Value, fields_of
 from augcli.core.errors import ConfigError

@@ -23,7 +23,8 @@ import numpy as np
 from augcli.augment.config import PipelineSpec, Step
 from augcli.augment.kernels.affine import identity
 from augcli.augment.kernels.channels import channel_count
-from augcli.augment.kernels.warp import channel_cvals
+from augcli.augment.kernels.fill import channel_cvals
+from augcli.augment.kernels.resampler import RESAMPLERS, get_resampler
 from augcli.augment.labels.geometry import Warp
 from augcli.augment.ops.base import DrawnParams
 from augcli.augment.ops.resample import FillKey, GeometricOp, default_fill_key, warp_with
@@ -243,13 +244,12 @@ def check_resampler(resampler: str) -> None:
     ConfigError
         ``opencv`` without OpenCV installed (the message gives the install command).
     """
-    if resampler == "opencv":
-        from augcli.augment.kernels import opencv
-
-        try:
-            opencv.load()  # also makes OpenCV single-threaded in this process
-        except ImportError as exc:
-            raise ConfigError(f"resampler opencv: {exc}") from None
+    if resampler not in RESAMPLERS:
+        return  # the config refuses it; warp names the allowed ones
+    try:
+        get_resampler(resampler).load()  # OpenCV: also single-threaded in this process
+    except ImportError as exc:
+        raise ConfigError(f"resampler {resampler}: {exc}") from None
 
 
 def _check_image(image: np.ndarray) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from augcli.augment.config import MAX_COPIES
-from augcli.augment.kernels.warp import DEFAULT_RESAMPLER, RESAMPLERS
+from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.augment.ops import OPS
 from augcli.augment.ops.base import REQUIRED, Param, fields_of
 from augcli.core.seeding import MAX_SEED

@@ -20,11 +20,9 @@ from augcli.augment.executors.registry import (
 )
 from augcli.augment.labels.files import LabelOptions
 from augcli.augment.preview import preview_sheet
-from augcli.augment.record.shards import parse_shard
-from augcli.augment.run.naming import DEFAULT_TEMPLATE
 from augcli.augment.run.plan import make_plan
 from augcli.augment.run.runner import RunAborted, augment_tree, resolve_seed
-from augcli.augment.tasks import AugmentOptions
+from augcli.augment.tasks import DEFAULT_TEMPLATE, AugmentOptions, parse_shard
 from augcli.cli.options import (
     Decorator,
     PathParam,

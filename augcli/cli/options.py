@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.core.seeding import MAX_SEED
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -73,9 +74,9 @@ def resampler_option() -> Decorator:
     """``--resampler pillow|opencv``: overrides the pipeline file's ``resampler``."""
     return click.option(
         "--resampler",
-        type=click.Choice(["pillow", "opencv"]),
-        help="Who resamples geometric ops (overrides the config's; default pillow; opencv "
-        'needs pip install "augcli[opencv]").',
+        type=click.Choice(list(RESAMPLERS)),
+        help=f"Who resamples geometric ops (overrides the config's; default {DEFAULT_RESAMPLER}; "
+        'opencv needs pip install "augcli[opencv]").',
     )
 
 

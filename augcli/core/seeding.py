@@ -40,7 +40,7 @@ def key_words(key: str) -> tuple[int, ...]:
 def key_digest(key: str) -> bytes:
     """The 16-byte BLAKE2b digest of a stable item key, the hash every key-derived value uses.
 
-    Seeds (:func:`key_words`) and shard membership (:mod:`augcli.augment.record.shards`) both come
+    Seeds (:func:`key_words`) and shard membership (:class:`augcli.augment.tasks.Shard`) both come
     from it, so neither depends on the process, the platform or the other items.
     """
     return hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=16).digest()

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from augcli.augment.config import MAX_CONFIG_BYTES, load_pipeline, parse_pipeline
-from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
+from augcli.augment.kernels.fill import FILL_MODES, INTERPOLATIONS
 from augcli.augment.ops import OPS
 from augcli.augment.ops.base import Choice, Fixed, Uniform
 from augcli.augment.pipeline import Pipeline

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from augcli.augment.config import PipelineSpec, parse_pipeline
-from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
+from augcli.augment.kernels.fill import FILL_MODES, INTERPOLATIONS
 from augcli.augment.ops import OPS
 from augcli.augment.pipeline import Pipeline
 from augcli.cli import cli

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from augcli.augment.config import parse_pipeline
-from augcli.augment.kernels.warp import FILL_MODES
+from augcli.augment.kernels.fill import FILL_MODES
 from augcli.augment.ops import OPS
 from augcli.augment.pipeline import Pipeline
 from tests.conftest import DTYPES, FULL

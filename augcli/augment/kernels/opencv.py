@@ -34,7 +34,7 @@ import numpy as np
 
 from augcli.augment.kernels.affine import Transform
 from augcli.augment.kernels.channels import preserve_channel_dim
-from augcli.augment.kernels.warp import FillMode, Interpolation, fill_period, filled
+from augcli.augment.kernels.fill import FillMode, Interpolation, fill_period, filled
 from augcli.images.dtypes import cast_to
 
 INSTALL_COMMAND = 'pip install "augcli[opencv]"'

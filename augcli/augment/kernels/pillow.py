@@ -18,7 +18,7 @@ from PIL import Image
 
 from augcli.augment.kernels.affine import Transform
 from augcli.augment.kernels.channels import preserve_channel_dim
-from augcli.augment.kernels.warp import FillMode, Interpolation, fill_with, filled, fold_range
+from augcli.augment.kernels.fill import FillMode, Interpolation, fill_with, filled, fold_range
 from augcli.images.dtypes import cast_to
 
 _PIL_FILTER = {
@@ -37,6 +37,10 @@ _MODES = {1: "L", 2: "RGBX", 3: "RGB", 4: "RGBX"}
 
 Window = tuple[int, int, int, int]
 """Along one axis: ``(start, stop, pad_before, pad_after)`` of the source."""
+
+
+def load() -> None:
+    """Nothing to load: Pillow is a core dependency (imported with this module)."""
 
 
 def resample(

@@ -1,15 +1,16 @@
-"""Applying a :class:`~augcli.augment.kernels.affine.Transform`: one warp, fill modes, resampling.
+"""Applying a :class:`~augcli.augment.kernels.affine.Transform`: one warp, at most one resampling.
 
 Fill modes have exactly numpy.pad's meaning (``constant``, ``edge``, ``reflect``,
-``symmetric``, ``wrap``): a source pixel outside the image is the pixel numpy.pad would put
-there.
+``symmetric``, ``wrap``; :mod:`augcli.augment.kernels.fill`): a source pixel outside the image
+is the pixel numpy.pad would put there.
 
 :func:`warp` picks the cheapest exact way to apply a transform:
 
 * the linear part is a signed permutation (flips, right-angle rotations, their products) and
   the shift is integral: an exact re-indexing (folded indices, no resampling), the same
   whatever the resampler;
-* otherwise one resampling by the chosen resampler: ``pillow`` (the core,
+* otherwise one resampling by the chosen resampler from the registry
+  (:mod:`augcli.augment.kernels.resampler`): ``pillow`` (the core,
   :mod:`augcli.augment.kernels.pillow`) or ``opencv`` (the optional extra,
   :mod:`augcli.augment.kernels.opencv`, imported only when chosen). Both agree with
   ``skimage.transform.warp`` on the same matrix and mode (bilinear: within 1 level for
@@ -21,21 +22,21 @@ there.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 
 from augcli.augment.kernels.affine import EXACT_TOL, Transform
 from augcli.augment.kernels.channels import channel_count, preserve_channel_dim
+from augcli.augment.kernels.fill import (
+    FillMode,
+    Interpolation,
+    channel_cvals,
+    fill_period,
+    fill_with,
+    fold_range,
+)
+from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER, ResamplerName, get_resampler
 from augcli.images.dtypes import cast_to
-
-FillMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
-Interpolation = Literal["nearest", "bilinear", "bicubic"]
-Resampler = Literal["pillow", "opencv"]
-FILL_MODES: tuple[str, ...] = ("constant", "edge", "reflect", "symmetric", "wrap")
-INTERPOLATIONS: tuple[str, ...] = ("nearest", "bilinear", "bicubic")
-RESAMPLERS: tuple[str, ...] = ("pillow", "opencv")
-DEFAULT_RESAMPLER: Resampler = "pillow"
 
 
 def warp(
@@ -44,7 +45,7 @@ def warp(
     fill: FillMode = "constant",
     cval: float | Sequence[float] = 0.0,
     interpolation: Interpolation = "bilinear",
-    resampler: Resampler = DEFAULT_RESAMPLER,
+    resampler: ResamplerName = DEFAULT_RESAMPLER,
 ) -> np.ndarray:
     """Apply ``transform`` to ``image`` with at most one resampling.
 
@@ -79,46 +80,16 @@ def warp(
         ``resampler="opencv"`` without OpenCV installed.
     """
     cvals = channel_cvals(cval, channel_count(image))
-    if resampler not in RESAMPLERS:
-        raise ValueError(f"resampler {resampler!r}: allowed: {', '.join(RESAMPLERS)}")
+    chosen = get_resampler(resampler)
     if transform.is_identity(image.shape[:2]):
         return image.copy()
     exact = _exact_reindex(image, transform, fill, cvals)
     if exact is not None:
         return exact
-    if resampler == "opencv":
-        from augcli.augment.kernels import opencv as chosen
-    else:
-        from augcli.augment.kernels import pillow as chosen
     out = chosen.resample(image, transform, fill, cvals, interpolation)
     if out is None:  # the map reaches too far outside the image for the resampler
         out = _resample_far(image, transform, fill, cvals, interpolation)
     return out
-
-
-def channel_cvals(cval: float | Sequence[float], channels: int) -> np.ndarray:
-    """One constant fill value per channel: a single value repeated, or one per channel.
-
-    Raises
-    ------
-    ValueError
-        ``cval`` has neither one value nor ``channels`` values.
-    """
-    values = np.atleast_1d(np.asarray(cval, dtype=np.float64))
-    if values.size == 1:
-        values = np.repeat(values, channels)
-    if values.size != channels:
-        raise ValueError(f"cval has {values.size} values for an image with {channels} channels")
-    return values
-
-
-def fill_period(fill: FillMode, n: int) -> int | None:
-    """The period of a fill mode along an axis of length ``n`` (None: constant or edge).
-
-    numpy.pad's ``wrap`` repeats every ``n`` pixels, ``reflect`` (border not repeated) every
-    ``2n - 2`` (1 for a single pixel), ``symmetric`` (border repeated) every ``2n``.
-    """
-    return {"wrap": n, "reflect": max(2 * n - 2, 1), "symmetric": 2 * n}.get(fill)
 
 
 def _exact_reindex(
@@ -173,25 +144,6 @@ def _shift(
     return src[rows[:, None], cols]
 
 
-def fold_range(start: int, count: int, n: int, fill: FillMode) -> np.ndarray:
-    """Indices into an axis of length ``n`` that numpy.pad's ``fill`` puts at
-    ``start .. start + count - 1`` (any size of shift; no padded copy is made)."""
-    period = fill_period(fill, n)
-    if period is not None:
-        start %= period  # Python ints: exact for shifts of any size
-    else:  # edge: everything beyond one output length away reads the same border pixel
-        start = min(max(start, -count), n)
-    idx = np.arange(count, dtype=np.int64) + start
-    if fill == "edge":
-        return np.clip(idx, 0, n - 1)
-    k = idx % period
-    if fill == "reflect":
-        return np.where(k < n, k, period - k)
-    if fill == "symmetric":
-        return np.where(k < n, k, period - 1 - k)
-    return k
-
-
 @preserve_channel_dim
 def _resample_far(
     image: np.ndarray,
@@ -237,20 +189,3 @@ def _resample_far(
         axis=-1,
     )
     return cast_to(out, image.dtype)
-
-
-def filled(shape: tuple[int, int], image: np.ndarray, cvals: np.ndarray) -> np.ndarray:
-    """A new array of ``shape`` (+ the image's channels) holding the per-channel ``cvals``."""
-    out = np.empty(shape + image.shape[2:], dtype=image.dtype)
-    fill_with(out, cvals)
-    return out
-
-
-def fill_with(out: np.ndarray, cvals: np.ndarray) -> None:
-    """Set every pixel of ``out`` to the per-channel ``cvals`` (a plain fill when they agree:
-    broadcasting a 3-vector over a large array is several times slower)."""
-    values = cast_to(cvals, out.dtype)
-    if out.ndim == 2 or (values == values[0]).all():
-        out.fill(values[0])
-    else:
-        out[...] = values

@@ -9,7 +9,7 @@ import numpy as np
 
 from augcli.augment.kernels import warp
 from augcli.augment.kernels.affine import Transform
-from augcli.augment.kernels.warp import FILL_MODES, INTERPOLATIONS
+from augcli.augment.kernels.fill import FILL_MODES, INTERPOLATIONS
 from augcli.augment.ops.base import Op, param
 from augcli.images.dtypes import full_scale
 

@@ -20,9 +20,9 @@ from typing import Any
 from augcli.augment.config import PipelineSpec
 from augcli.augment.record.identity import identity_differences, pipeline_digest
 from augcli.augment.record.manifest import MANIFEST_NAME, read_entries, write_entries
-from augcli.augment.record.shards import SHARD_MANIFEST, Shard, shard_manifest_name
+from augcli.augment.record.shards import SHARD_MANIFEST, shard_manifest_name
 from augcli.augment.run.plan import make_plan
-from augcli.augment.tasks import AugmentOptions
+from augcli.augment.tasks import AugmentOptions, Shard
 from augcli.core.errors import UsageError
 
 MAX_LISTED = 10

@@ -10,7 +10,6 @@ from augcli.core.atomic import TEMP_PREFIX
 from augcli.core.errors import UsageError
 from augcli.images.formats import EXTENSION_FORMATS, FORMAT_MODES
 
-DEFAULT_TEMPLATE = "{stem}_aug{index}{ext}"
 TEMPLATE_FIELDS = ("stem", "index", "ext", "parent", "srcext")
 _EXT_MARK = "\x00ext"
 MAX_NAME_BYTES = 255

@@ -256,7 +256,7 @@ def test_workers_with_another_augcli_version_are_refused_before_anything_is_writ
 def test_a_shard_on_dask_writes_the_local_runs_bytes_for_its_inputs(
     cluster, src, local_run, tmp_path
 ):
-    from augcli.augment.record.shards import Shard
+    from augcli.augment.tasks import Shard
 
     dst = tmp_path / "dst"
     summary = dask_run(cluster, src, dst, shard=Shard(1, 2))

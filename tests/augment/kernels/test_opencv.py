@@ -19,7 +19,8 @@ import skimage.transform
 
 from augcli.augment.kernels import affine
 from augcli.augment.kernels import opencv as opencv_kernels
-from augcli.augment.kernels.warp import FILL_MODES, warp
+from augcli.augment.kernels.fill import FILL_MODES
+from augcli.augment.kernels.warp import warp
 from tests.conftest import DTYPES, FULL, random_image
 
 cv2 = pytest.importorskip("cv2")

@@ -30,13 +30,9 @@ import skimage.transform
 from augcli.augment.kernels import affine
 from augcli.augment.kernels import pillow as pillow_module
 from augcli.augment.kernels import warp as warp_kernels
-from augcli.augment.kernels.warp import (
-    FILL_MODES,
-    INTERPOLATIONS,
-    RESAMPLERS,
-    fill_period,
-    warp,
-)
+from augcli.augment.kernels.fill import FILL_MODES, INTERPOLATIONS
+from augcli.augment.kernels.resampler import RESAMPLERS
+from augcli.augment.kernels.warp import warp
 from tests.conftest import DTYPES, FULL, image_shape, random_image
 
 # In the image's own units: 1 level for integers, 1e-5 for float32 (measured <= 3.6e-6).
@@ -425,16 +421,6 @@ def test_map_entirely_outside_gives_all_fill(resampler):
 def test_wrong_number_of_cvals_is_refused():
     with pytest.raises(ValueError, match="cval has 2 values"):
         warp(np.zeros((4, 4, 3), np.uint8), affine.rotate(10, (4, 4)), "constant", [0, 1])
-
-
-@pytest.mark.parametrize("mode", ["reflect", "symmetric", "wrap"])
-@pytest.mark.parametrize("n", [1, 2, 3, 5])
-def test_fill_period_is_the_smallest_period_of_numpy_pad(mode, n):
-    period = fill_period(mode, n)
-    padded = np.pad(np.arange(n), 4 * n + 4, mode=mode)
-    assert np.array_equal(padded[period:], padded[:-period])
-    assert n == 1 or all(not np.array_equal(padded[p:], padded[:-p]) for p in range(1, period))
-    assert fill_period("edge", n) is None and fill_period("constant", n) is None
 
 
 # -- kernel hygiene ------------------------------------------------------------------------

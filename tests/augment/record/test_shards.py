@@ -20,9 +20,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from augcli.augment.record.manifest import MANIFEST_NAME
-from augcli.augment.record.shards import Shard, parse_shard
 from augcli.augment.run.plan import make_plan
-from augcli.augment.tasks import AugmentOptions
+from augcli.augment.tasks import AugmentOptions, Shard
 from augcli.cli import cli
 from augcli.core.atomic import TEMP_PREFIX
 from augcli.core.errors import UsageError
@@ -54,14 +53,6 @@ def test_membership_is_disjoint_complete_and_the_blake2b_digest_mod_n(keys, n):
     assert {key: found[0] for key, found in owners.items()} == {
         key: oracle_shard(key, n) for key in keys
     }
-
-
-def test_parse_shard_accepts_k_of_n_and_refuses_the_rest():
-    assert parse_shard("0/8") == Shard(0, 8)
-    assert parse_shard(" 7 / 8 ") == Shard(7, 8)
-    for bad in ("8/8", "1/0", "-1/4", "a/b", "3", "1/2/3", ""):
-        with pytest.raises(UsageError, match="--shard"):
-            parse_shard(bad)
 
 
 def make_src(src: Path, n: int) -> None:
