@@ -1,4 +1,4 @@
-"""List import circles among augcli's modules (every import, deferred ones too; ``TYPE_CHECKING`` out).
+"""List import circles among augcli's modules (every import, deferred too; ``TYPE_CHECKING`` out).
 
 Usage (repository root): ``python tools/import_cycles.py``; exits 1 when a circle exists.
 """
