@@ -12,7 +12,7 @@ from augcli.cli.options import Decorator, PathParam, emit_json, json_option, see
 from augcli.core.errors import EXIT_OK, EXIT_SOME_FAILED
 from augcli.pool.arrays import LAYOUTS
 from augcli.pool.outputs import OUTPUT_EXTENSIONS
-from augcli.pool.registry import METHODS, MethodOption, method_options
+from augcli.pool.registry import METHODS, Geometry, MethodOption, method_options
 
 _CLICK_TYPES: dict[str, Any] = {
     "float": float,
@@ -83,6 +83,20 @@ def picture_options(command: Any) -> Any:
 _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
 
 
+def _own_geometry(field: str) -> str:
+    """``; lip alone: 3``: the methods with their own default for one geometry field."""
+    own = [
+        (name, getattr(spec.geometry, field))
+        for name, spec in METHODS.items()
+        if spec.geometry is not None and spec.geometry != Geometry()
+    ]
+    return "".join(f"; {name} alone: {_pair(value)}" for name, value in own)
+
+
+def _pair(value: tuple[int, int]) -> str:
+    return str(value[0]) if value[0] == value[1] else f"{value[0]}x{value[1]}"
+
+
 @click.command("pool")
 @click.argument("input_path", metavar="INPUT", type=PathParam(path_type=Path))
 @click.option(
@@ -101,9 +115,9 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
     show_default=True,
     help=f"{', '.join(METHODS)}, or all; repeat or comma-separate.",
 )
-@click.option("--kernel", help="K or KHxKW [2; lip alone: 3].")
-@click.option("--stride", help="S or SHxSW [kernel; lip alone: 2].")
-@click.option("--padding", help="P or PHxPW, at most kernel/2 [0; lip alone: 1].")
+@click.option("--kernel", help=f"K or KHxKW [2{_own_geometry('kernel')}].")
+@click.option("--stride", help=f"S or SHxSW [kernel{_own_geometry('stride')}].")
+@click.option("--padding", help=f"P or PHxPW, at most kernel/2 [0{_own_geometry('padding')}].")
 @click.option("--dilation", help="Max pooling only [1].")
 @click.option("--ceil-mode", is_flag=True, help="Ceil-mode output size (partial edge windows).")
 @picture_options

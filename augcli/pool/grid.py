@@ -53,7 +53,7 @@ class Panel:
 
 
 def common_geometry(options: PoolOptions) -> tuple[str, dict[str, str]]:
-    """The geometry most methods share, and the methods that differ from it (``lip``...)."""
+    """The geometry most methods share, and the methods that differ from it (own defaults)."""
     described = {m: g.describe() for m in options.methods if (g := options.geometry(m)) is not None}
     if not described:
         return "", {}
@@ -70,8 +70,9 @@ def label(method: str, options: PoolOptions, out_shape: tuple[int, ...]) -> str:
     for key, value in params.items():
         if value != spec.params[key].default:
             parts.append(f"{key}={value}")
-    if method == "lip" and options.importance is not None:
-        parts.append(f"G={options.importance.name}")
+    parts.extend(
+        f"{extra.caption}={path.name}" for extra, path in options.inputs(method) if extra.caption
+    )
     if spec.draws(params):
         parts.append(f"seed {options.seed}")
     different = common_geometry(options)[1]

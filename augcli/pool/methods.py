@@ -1,18 +1,22 @@
 """The table of pooling methods: one :class:`MethodSpec` per method, in help and README order.
 
 Adding a method takes one entry in :data:`METHODS` (plus its kernel and tests): its
-parameters, their command-line options, and its traits (random draws, dilation, dtype kept,
-non-negative input, behaviour with infinities). :mod:`augcli.pool.registry` looks them up.
+parameters, their command-line options, its own default geometry, the files it reads besides
+the input (with how they are loaded and what they conflict with), the rules between its
+parameters, and its traits (random draws, dilation, dtype kept, non-negative input, behaviour
+with infinities). :mod:`augcli.pool.registry` looks them up; no other module names a method.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from pathlib import Path
 from typing import Any
 
 from augcli.pool.kernels import avg_pool, global_avg_pool, max_pool, mixed_pool, stochastic_pool
 from augcli.pool.lp import power_pool
-from augcli.pool.spec import MethodSpec, Option, Param, always
+from augcli.pool.problems import ParameterError
+from augcli.pool.spec import ExtraInput, MethodSpec, Option, Param, always
 from augcli.pool.weighted import LIP_DEFAULT, dpp_pool, lip_pool, softpool
 
 
@@ -30,6 +34,42 @@ def _sampling(params: Mapping[str, Any]) -> bool:
 
 def _no_relu(params: Mapping[str, Any]) -> bool:
     return not params.get("relu", False)
+
+
+def _power_rules(
+    params: Mapping[str, Any], files: Collection[str], padding: tuple[int, int] | None
+) -> None:
+    if not params.get("torch_compat"):
+        return
+    if padding is not None and padding != (0, 0):
+        raise ParameterError("{torch_compat} takes no {padding} (lp_pool2d has none)")
+    if params.get("normalize", "sum") != "sum":
+        raise ParameterError("{torch_compat} reproduces the sum form; drop {normalize} mean")
+
+
+def _dpp_rules(
+    params: Mapping[str, Any], files: Collection[str], padding: tuple[int, int] | None
+) -> None:
+    if "guide_filter" in files:
+        if params.get("guide") != "full":
+            raise ParameterError(
+                "{guide_filter} is the filter of {guide} full, not {guide} {value}",
+                value=params.get("guide"),
+            )
+    elif params.get("guide") == "full":
+        raise ParameterError("{guide} full needs its 3x3 filter: {guide_filter} FILTER.npy")
+
+
+def _importance(path: Path, source: Any) -> Any:
+    from augcli.pool.arrays import load_importance  # file reading stays out of the registry
+
+    return load_importance(path, source)
+
+
+def _guide_filter(path: Path, source: Any) -> Any:
+    from augcli.pool.arrays import load_filter
+
+    return load_filter(path)
 
 
 INF_IEEE = "as PyTorch: IEEE arithmetic (max: inf wins; avg: a window with +inf and -inf is NaN)"
@@ -56,6 +96,7 @@ METHODS: dict[str, MethodSpec] = {
             dilation=True,
             keeps_dtype=always,
             inf=INF_IEEE,
+            diff_reference=True,
         ),
         MethodSpec(
             "avg",
@@ -72,6 +113,7 @@ METHODS: dict[str, MethodSpec] = {
                 ),
             },
             inf=INF_IEEE,
+            diff_reference=True,
         ),
         MethodSpec(
             "gap",
@@ -181,6 +223,7 @@ METHODS: dict[str, MethodSpec] = {
                 ),
             },
             inf="as PyTorch: a window holding an infinity gives +inf",
+            rules=_power_rules,
         ),
         MethodSpec(
             "dpp",
@@ -242,6 +285,8 @@ METHODS: dict[str, MethodSpec] = {
                 ),
             },
             inf="a window holding an infinity gives NaN (its guide is not finite)",
+            inputs=(ExtraInput("guide_filter", _guide_filter, implies={"guide": "full"}),),
+            rules=_dpp_rules,
         ),
         MethodSpec(
             "lip",
@@ -279,6 +324,15 @@ METHODS: dict[str, MethodSpec] = {
             },
             geometry=LIP_DEFAULT,
             inf=INF_SOFTMAX,
+            inputs=(
+                ExtraInput(
+                    "logits",
+                    _importance,
+                    caption="G",
+                    input_sized=True,
+                    conflicts=("logit", "beta"),
+                ),
+            ),
         ),
         MethodSpec(
             "softpool",

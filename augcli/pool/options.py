@@ -16,16 +16,17 @@ from augcli.pool.problems import DataError, LabelledError, ParameterError
 from augcli.pool.region import Region, parse_zoom
 from augcli.pool.registry import (
     METHODS,
+    ExtraInput,
     Geometry,
     MethodOption,
     dilation_methods,
     get_method,
     method_options,
 )
-from augcli.pool.weighted import LIP_DEFAULT
 
 Pair = tuple[int, int]
-DIFF_REFERENCES = ("max", "avg", "original")
+DIFF_REFERENCES = (*(name for name, spec in METHODS.items() if spec.diff_reference), "original")
+COMMAND_GEOMETRY = Geometry()  # kernel 2, stride = kernel, padding 0: what a missing flag means
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,9 @@ class PoolOptions:
     methods : tuple of str
         Registered method names, in order.
     kernel, stride, padding : (int, int) or None
-        Geometry as given; None = default (kernel 2, stride = kernel, padding 0; LIP alone
-        uses k=3, s=2, p=1 when none of the three is given).
+        Geometry as given; None = default (kernel 2, stride = kernel, padding 0; a method with
+        its own default geometry, ``MethodSpec.geometry``, uses it when none of the three is
+        given).
     dilation : (int, int)
         Max pooling only.
     ceil_mode : bool
@@ -59,10 +61,9 @@ class PoolOptions:
         Layout of ``.npy`` inputs; None = by dimension count.
     upscale : bool
         Enlarge a single-method image output to the input size (nearest neighbour).
-    importance : Path or None
-        LIP's importance-logit map (``.npy``).
-    guide_filter : Path or None
-        DPP's full-guide filter (``.npy``).
+    files : dict of str to Path
+        The methods' extra input files (``MethodSpec.inputs``) by their option's Click name
+        (``importance``), in registry order.
     every_method : bool
         ``--method all``: a method that does not apply to an input (e.g. stochastic pooling
         of signed values) is skipped with its reason instead of failing the input.
@@ -82,30 +83,34 @@ class PoolOptions:
     channels: int = 8
     layout: str | None = None
     upscale: bool = False
-    importance: Path | None = None
-    guide_filter: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)
     every_method: bool = False
 
     def side_files(self) -> list[tuple[str, Path]]:
         """The ``.npy`` files read besides the inputs, with their options (never outputs)."""
-        named = (("--importance", self.importance), ("--guide-filter", self.guide_filter))
-        return [(flag, path) for flag, path in named if path is not None]
+        return [(entry.option.name, self.files[entry.option.dest]) for entry in _given(self.files)]
+
+    def inputs(self, method: str) -> list[tuple[ExtraInput, Path]]:
+        """The extra input files given for one method, with what the method does with them."""
+        spec = METHODS[method]
+        found = ((extra, self.files.get(spec.input_option(extra).dest)) for extra in spec.inputs)
+        return [(extra, path) for extra, path in found if path is not None]
 
     def geometry(self, method: str) -> Geometry | None:
-        """The geometry one method runs with (None for ``gap``)."""
+        """The geometry one method runs with (None for global pooling)."""
         spec = METHODS[method]
         if spec.geometry is None:
             return None
-        if method == "lip" and self.kernel is self.stride is self.padding is None:
-            return Geometry(
-                LIP_DEFAULT.kernel,
-                LIP_DEFAULT.stride,
-                LIP_DEFAULT.padding,
-                ceil_mode=self.ceil_mode,
-            )
         dilation = self.dilation if spec.dilation else (1, 1)
+        if self.kernel is self.stride is self.padding is None:  # the method's own default
+            own = spec.geometry
+            return Geometry(own.kernel, own.stride, own.padding, dilation, self.ceil_mode)
         return Geometry(
-            self.kernel or (2, 2), self.stride, self.padding or (0, 0), dilation, self.ceil_mode
+            self.kernel or COMMAND_GEOMETRY.kernel,
+            self.stride,
+            self.padding or COMMAND_GEOMETRY.padding,
+            dilation,
+            self.ceil_mode,
         )
 
 
@@ -247,44 +252,40 @@ def make_options(
             raise UsageError(f"give {primary.name} or {alias.name}, not both")
         values[primary.dest] = alias.values[value]
         values[dest] = None
-    files: dict[str, Any] = {}
+    given: dict[str, Path] = {}
     for dest, value in values.items():
         entry = by_dest[dest]
         if value is None:
             continue
         if entry.option.kind == "path":  # a file, read per input by the file layer
-            files[dest] = value
+            given[dest] = value
             continue
         _check_selected(entry, chosen)
         for method in entry.methods:
             if method in chosen:
                 params[method][entry.keywords[method]] = value
-    for dest in files:
+    for dest in given:
         _check_selected(by_dest[dest], chosen)
-    importance = files.get("importance")
-    if importance is not None and levels > 1:
-        raise UsageError("--importance is a map of the input's size; it cannot serve --levels > 1")
-    if importance is not None and params.get("lip", {}).keys() & {"logit", "beta"}:
-        raise UsageError("give --importance or --logit/--beta, not both")
-    dpp = params.get("dpp", {})
-    if "guide_filter" in files:
-        if dpp.setdefault("guide", "full") != "full":
-            raise UsageError("--guide-filter is the filter of --guide full, not --guide lite")
-    elif dpp.get("guide") == "full":
-        raise UsageError("--guide full needs its 3x3 filter: --guide-filter FILTER.npy")
-    if params.get("power", {}).get("torch_compat"):
-        if padding is not None and parse_pair(padding, "padding") != (0, 0):
-            raise UsageError("--torch-compat takes no --padding (lp_pool2d has none)")
-        if params["power"].get("normalize", "sum") != "sum":
-            raise UsageError("--torch-compat reproduces the sum form; drop --lp-normalize mean")
+    files = {entry.option.dest: given[entry.option.dest] for entry in _given(given)}
     dilation_pair = parse_pair(dilation, "dilation") or (1, 1)
+    geometry = {
+        name: parse_pair(text, name)
+        for name, text in (("kernel", kernel), ("stride", stride), ("padding", padding))
+    }
+    for method in chosen:
+        _check_inputs(method, params[method], files, levels)
+    for method in chosen:
+        spec = METHODS[method]
+        read = {extra.param for extra in spec.inputs if spec.input_option(extra).dest in files}
+        try:
+            spec.rules(params[method], read, geometry["padding"])
+        except ParameterError as exc:
+            raise user_error(exc, method) from None
     if dilation_pair != (1, 1) and not any(METHODS[m].dilation for m in chosen):
         raise UsageError(f"--dilation applies to {' / '.join(dilation_methods())} pooling only")
     options = PoolOptions(
         methods=chosen,
-        kernel=parse_pair(kernel, "kernel"),
-        stride=parse_pair(stride, "stride"),
-        padding=parse_pair(padding, "padding"),
+        **geometry,
         dilation=dilation_pair,
         ceil_mode=ceil_mode,
         params=params,
@@ -292,8 +293,7 @@ def make_options(
         **picture,
         layout=layout,
         upscale=upscale,
-        importance=importance,
-        guide_filter=files.get("guide_filter"),
+        files=files,
         every_method=any(n.strip().lower() == "all" for m in methods for n in m.split(",")),
     )
     for method in chosen:  # validate geometry once, before any file is read
@@ -327,6 +327,31 @@ def picture_options(
     if zoom is not None:
         region = parse_zoom(zoom)
     return {"zoom": region, "levels": levels, "diff": diff, "channels": channels}
+
+
+def _given(files: Mapping[str, Path]) -> list[MethodOption]:
+    """The file options among ``files`` (keyed by Click name), in registry order."""
+    return [entry for entry in _OPTIONS if entry.option.dest in files]
+
+
+def _check_inputs(
+    method: str, params: dict[str, Any], files: Mapping[str, Path], levels: int
+) -> None:
+    """Refuse what a method's given extra input files cannot go with; add what they imply."""
+    spec = METHODS[method]
+    labels = flag_labels(method)
+    for extra in spec.inputs:
+        option = spec.input_option(extra)
+        if option.dest not in files:
+            continue
+        flag = option.name
+        if extra.input_sized and levels > 1:
+            raise UsageError(f"{flag} is a map of the input's size; it cannot serve --levels > 1")
+        if params.keys() & set(extra.conflicts):
+            others = "/".join(labels[name] for name in extra.conflicts)
+            raise UsageError(f"give {flag} or {others}, not both")
+        for name, value in (extra.implies or {}).items():
+            params.setdefault(name, value)
 
 
 def _check_selected(entry: MethodOption, chosen: tuple[str, ...]) -> None:

@@ -37,14 +37,7 @@ import numpy as np
 from augcli.core.errors import AugcliError, InputError, UsageError
 from augcli.core.seeding import generator
 from augcli.images.formats import IMAGE_EXTENSIONS
-from augcli.pool.arrays import (
-    Source,
-    from_planes,
-    load_filter,
-    load_importance,
-    load_source,
-    to_units,
-)
+from augcli.pool.arrays import Source, from_planes, load_source, to_units
 from augcli.pool.grid import make_grid
 from augcli.pool.montage import make_montage
 from augcli.pool.options import PoolOptions, flag_labels, user_error
@@ -122,15 +115,14 @@ def pool_source(
     """Pool one source's planes with one method, ``options.levels`` times in a row; returns
     planes ``(..., Ho, Wo)``."""
     params = dict(options.params.get(method, {}))
-    if method == "lip" and options.importance is not None:
-        params["logits"] = load_importance(options.importance, source)
-    if method == "dpp" and options.guide_filter is not None:
-        params["guide_filter"] = load_filter(options.guide_filter)
+    for extra, path in options.inputs(method):  # files the method reads besides the input
+        params[extra.param] = extra.load(path, source)
+    is_global = METHODS[method].is_global
     try:
         result = pool(source.planes, method, options.geometry(method), rng=rng, **params)
     except LabelledError as exc:
         raise user_error(exc, method) from None
-    if method == "gap":
+    if is_global:
         result = np.asarray(result)[..., None, None]
     for level in range(2, options.levels + 1):  # stacked layers: the same method again
         try:
@@ -138,7 +130,7 @@ def pool_source(
         except LabelledError as exc:
             error = user_error(exc, method)
             raise type(error)(f"--levels {options.levels}, level {level}: {error}") from None
-        if method == "gap":
+        if is_global:
             result = np.asarray(result)[..., None, None]
     return result
 
@@ -277,7 +269,7 @@ def _summary(name: str, method: str, source: Source, result, options: PoolOption
     geometry = options.geometry(method)
     where = f" ({geometry.describe()})" if geometry else ""
     lines = [f"{name}: {method}{where} -> shape {out.shape} {out.dtype}"]
-    if method == "gap":
+    if METHODS[method].is_global:
         values = np.ravel(from_planes(result, source.layout)) * source.scale
         lines.append("  values: " + " ".join(f"{v:.6g}" for v in values))
         return lines

@@ -1,9 +1,10 @@
-"""What a pooling registry entry holds: the method, its parameters and their options."""
+"""What a pooling registry entry holds: the method, its parameters, options, inputs and rules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,8 +68,44 @@ class Param:
     options: tuple[Option, ...] = ()
 
 
+@dataclass(frozen=True)
+class ExtraInput:
+    """A file a method reads besides INPUT, set by its parameter's ``path`` option.
+
+    Attributes
+    ----------
+    param : str
+        The kernel keyword the file's array fills; the parameter's first option (of kind
+        ``path``) is the file's command-line option (``--importance``).
+    load : callable
+        ``load(path, source) -> array``: reads and checks the file for one input (``source`` is
+        the :class:`augcli.pool.arrays.Source` being pooled); raises a user error naming the file.
+    caption : str
+        When set, a picture's caption shows ``CAPTION=FILE`` for the method (``G=g.npy``).
+    input_sized : bool
+        The array is shaped like the input, so it cannot serve ``--levels > 1``.
+    conflicts : tuple of str
+        Parameters the file replaces: giving one of them as well is an error.
+    implies : dict, optional
+        Parameter values the file stands for when they are not given (``guide="full"``).
+    """
+
+    param: str
+    load: Callable[[Path, Any], Any]
+    caption: str = ""
+    input_sized: bool = False
+    conflicts: tuple[str, ...] = ()
+    implies: Mapping[str, Any] | None = None
+
+
 def _never(params: Mapping[str, Any]) -> bool:
     return False
+
+
+def _no_rule(
+    params: Mapping[str, Any], files: Collection[str], padding: tuple[int, int] | None
+) -> None:
+    return None
 
 
 def always(params: Mapping[str, Any]) -> bool:
@@ -93,7 +130,8 @@ class MethodSpec:
     random : bool
         True if the method draws from a generator (then ``rng`` is passed).
     geometry : Geometry or None
-        The method's own default geometry; None for global pooling.
+        The method's own default geometry, used when none of kernel, stride and padding is
+        given (``Geometry()``: kernel 2, stride = kernel, padding 0); None for global pooling.
     dilation : bool
         Whether the method takes a dilated geometry.
     deterministic_when : callable
@@ -109,6 +147,15 @@ class MethodSpec:
         The parameter that lifts the requirement (named in the skip reason), or "".
     inf : str
         What the method does with infinite input values (README, ``--help``).
+    inputs : tuple of ExtraInput
+        Files the method reads besides INPUT (``--importance``), loaded per input.
+    rules : callable
+        ``rules(params, files, padding)``: refuses parameters that do not go together, raising
+        :class:`~augcli.pool.problems.ParameterError` whose ``{fields}`` are parameter names
+        (or ``padding``). ``params`` are the given ones (with what the given files imply),
+        ``files`` the parameters whose file was given, ``padding`` the padding given or None.
+    diff_reference : bool
+        Whether the method can be the reference of a picture's difference rows (``--diff``).
     """
 
     name: str
@@ -123,6 +170,18 @@ class MethodSpec:
     nonnegative: Callable[[Mapping[str, Any]], bool] = _never
     nonnegative_unless: str = ""
     inf: str = ""
+    inputs: tuple[ExtraInput, ...] = ()
+    rules: Callable[[Mapping[str, Any], Collection[str], tuple[int, int] | None], None] = _no_rule
+    diff_reference: bool = False
+
+    @property
+    def is_global(self) -> bool:
+        """True for global pooling: one value per plane, no windows."""
+        return self.geometry is None
+
+    def input_option(self, extra: ExtraInput) -> Option:
+        """The command-line option naming one of the method's extra input files."""
+        return self.params[extra.param].options[0]
 
     def draws(self, params: Mapping[str, Any]) -> bool:
         """True if pooling with ``params`` draws random numbers (so a seed matters)."""

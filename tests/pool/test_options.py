@@ -83,7 +83,8 @@ def test_alias_stands_for_its_parameter():
 
 def test_guide_filter_and_guide_full_go_together():
     options = make_options(("dpp",), method_options={"guide_filter": Path("f.npy")})
-    assert options.params["dpp"] == {"guide": "full"} and options.guide_filter == Path("f.npy")
+    assert options.params["dpp"] == {"guide": "full"}
+    assert options.files == {"guide_filter": Path("f.npy")}
     with pytest.raises(UsageError, match="--guide full needs its 3x3 filter"):
         make_options(("dpp",), method_options={"guide": "full"})
     with pytest.raises(UsageError, match="not --guide lite"):
