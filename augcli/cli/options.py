@@ -113,6 +113,7 @@ def label_options(preview: bool = False) -> Decorator:
             type=click.FloatRange(0.0, 1.0),
             default=0.0,
             show_default=True,
+            callback=_finite,
             help="Drop boxes and polygons with less of their moved area inside the image.",
         )(func)
         func = click.option(
@@ -134,3 +135,10 @@ def label_options(preview: bool = False) -> Decorator:
         return func
 
     return decorate
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Refuse ``nan`` (which every range comparison lets through) and infinities."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number within the range 0<=x<=1.")
+    return value

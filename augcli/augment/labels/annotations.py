@@ -6,7 +6,9 @@ its four corners. RLE segmentations are decoded, warped as masks (nearest-neighb
 from outside are background, so like polygons an object never gains reflected copies) and
 re-encoded in the form they came in; their ``area`` is the mask's pixel count. Keypoints are
 mapped; those that leave the image become ``0, 0, 0``; a mirroring map swaps ``left_*`` and
-``right_*`` keypoints. ``category_id``, ``iscrowd`` and other keys are kept.
+``right_*`` keypoints. ``category_id``, ``iscrowd`` and other keys are kept. An annotation
+whose written ``bbox`` has no width or no height (at :data:`DECIMALS` decimals) is dropped:
+zero-area boxes are read, like pycocotools and Ultralytics do, but never written.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def move_annotation(
     min_visibility: float = 0.0,
     swap: list[int] | None = None,
 ) -> dict[str, Any] | None:
-    """One annotation on the output image, without ``id``/``image_id`` (None: dropped).
+    """One annotation on the output image, without ``id``/``image_id`` (None: dropped, also
+    when its written bbox would have no width or height).
 
     Parameters
     ----------
@@ -84,6 +87,8 @@ def move_annotation(
         out["area"] = _r(polygon_area(shape.points))
         if seg is not None:
             out["segmentation"] = seg
+    if out["bbox"][2] <= 0 or out["bbox"][3] <= 0:
+        return None  # a box of no width or height is read, never written
     if isinstance(ann.get("keypoints"), list):
         out["keypoints"], out["num_keypoints"] = _move_keypoints(
             ann["keypoints"], matrix, out_size, swap

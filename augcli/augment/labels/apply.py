@@ -20,7 +20,9 @@ from augcli.augment.labels.files import LabelOptions, LabelTask, temp_path
 from augcli.augment.labels.geometry import Warp, compose
 from augcli.augment.labels.masks import Mask, read_mask, warp_mask, write_mask
 from augcli.augment.labels.yolo import YoloObject, move_yolo, parse_yolo
+from augcli.augment.record.manifest import file_digest
 from augcli.core.errors import InputError
+from augcli.core.gate import read_text
 
 MAX_YOLO_BYTES = 64 * 1024 * 1024
 
@@ -60,17 +62,14 @@ def read_labels(task: LabelTask, size: tuple[int, int], max_pixels: int | None) 
 
 
 def _read_text(path: str) -> str:
-    try:
-        if os.path.getsize(path) > MAX_YOLO_BYTES:
-            raise InputError(f"{path}: larger than {MAX_YOLO_BYTES // 2**20} MiB")
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
+    """A YOLO file's text through the gate (a regular file of at most :data:`MAX_YOLO_BYTES`).
+
+    No file at that name means no objects; a dangling symlink, a FIFO, a device or a folder
+    fails the input (a FIFO is never opened for a blocking read).
+    """
+    if not os.path.lexists(path):
         return ""  # no label file: no objects
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    return read_text(path, "--yolo", cap=MAX_YOLO_BYTES)
 
 
 def write_labels(
@@ -90,7 +89,8 @@ def write_labels(
     -------
     labels : dict
         The manifest line's ``labels`` entry: per kind, the file written (relative to that
-        label DST) and the objects kept and dropped; for COCO the moved annotations.
+        label DST) with its ``size`` and ``sha256``, and the objects kept and dropped; for
+        COCO the moved annotations.
     files : list of (str, str)
         ``(temporary, final)`` paths, for the writer to rename.
     """
@@ -103,7 +103,7 @@ def write_labels(
         temp = temp_path(final, tag)
         files.append((temp, final))
         write_mask(warp_mask(inputs.mask, warps, options.mask_fill), temp)
-        info["mask"] = {"file": rel}
+        info["mask"] = {"file": rel, **_digest(temp)}
     if inputs.yolo is not None:
         final, rel = finals["yolo"]
         lines, dropped = move_yolo(inputs.yolo, matrix, out_size, options.min_visibility)
@@ -111,10 +111,16 @@ def write_labels(
         files.append((temp, final))
         with open(temp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write("".join(line + "\n" for line in lines))
-        info["yolo"] = {"file": rel, "kept": len(lines), "dropped": dropped}
+        info["yolo"] = {"file": rel, "kept": len(lines), "dropped": dropped, **_digest(temp)}
     if inputs.coco is not None:
         info["coco"] = _coco_entry(inputs.coco, matrix, warps, out_size, options)
     return info, files
+
+
+def _digest(path: str) -> dict[str, Any]:
+    """A written label file's ``size`` and ``sha256``, the proof ``--overwrite`` checks."""
+    size, sha = file_digest(path)
+    return {"size": size, "sha256": sha}
 
 
 def _coco_entry(

@@ -20,10 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
+from augcli.augment.labels import rle
 from augcli.core.atomic import atomic_write
-from augcli.core.errors import UsageError
+from augcli.core.errors import InputError, UsageError
+from augcli.core.gate import open_regular
+from augcli.images.decoding import pillow_pixel_limit
+from augcli.images.reading import DEFAULT_MAX_PIXELS, ORIENTATION_TAG
 
 MAX_PROBLEMS = 5
+MAX_COCO_BYTES = 2 << 30
+"""Size cap of a ``--coco`` file: 2 GiB, four times COCO 2017's largest (instances_train,
+448 MB) and above LVIS v1 train (1.1 GB); parsing 2 GiB of JSON already takes tens of GB of
+memory, so a larger file would fail anyway, later and less clearly."""
 
 
 @dataclass
@@ -34,6 +44,10 @@ class CocoIndex:
     meta: dict[str, Any]
     payloads: dict[str, str] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+    sizes: dict[str, tuple[int, str, int, int]] = field(default_factory=dict)
+    """Key -> the image entry's ``(id, file_name, width, height)``."""
+    mismatches: list[str] = field(default_factory=list)
+    mismatch_count: int = 0
 
     def payload(self, key: str) -> str:
         """The JSON payload of the image at relative path ``key`` (no entry: no annotations)."""
@@ -47,6 +61,57 @@ class CocoIndex:
         """File names of image entries no input matched (sorted)."""
         return sorted(set(self.payloads) - self.used)
 
+    def check_size(self, key: str, path: str | os.PathLike[str]) -> None:
+        """Compare the entry of ``key`` with the real file at ``path`` (header only).
+
+        A mismatch is kept in :attr:`mismatches` (see :meth:`refuse_mismatches`); a file
+        whose header cannot be read is left to the worker, which fails it with its reason.
+        """
+        entry = self.sizes.get(key)
+        if entry is None:
+            return
+        image_id, name, width, height = entry
+        real = header_size(path)
+        if real is None or real == (width, height):
+            return
+        self.mismatch_count += 1
+        if len(self.mismatches) < MAX_PROBLEMS:
+            self.mismatches.append(
+                f"  {name!r} (image id {image_id}): the entry says {width}x{height}, "
+                f"the file {os.fspath(path)} is {real[0]}x{real[1]}"
+            )
+
+    def refuse_mismatches(self) -> None:
+        """Refuse the run (exit 2) when an image entry's size is not its file's.
+
+        Annotations are in the entry's pixel grid; moved on another grid they would land in
+        the wrong place or be lost, so nothing runs.
+        """
+        if not self.mismatch_count:
+            return
+        more = self.mismatch_count - len(self.mismatches)
+        raise UsageError(
+            f"--coco {self.path}: {self.mismatch_count} image entr(ies) give a width x height "
+            "that is not their file's (after EXIF orientation):\n"
+            + "\n".join(self.mismatches)
+            + (f"\n  ... and {more} more" if more > 0 else "")
+            + "\nfix the entries' width and height, or the files"
+        )
+
+
+def header_size(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """``(width, height)`` of an image as augcli reads it (EXIF orientation applied), from
+    its header only; None when it is not a regular file Pillow can identify."""
+    try:
+        with open_regular(path, "SRC") as handle, pillow_pixel_limit(None):
+            with Image.open(handle) as im:
+                width, height = im.size
+                if im.getexif().get(ORIENTATION_TAG, 1) in (5, 6, 7, 8):
+                    width, height = height, width  # turned a quarter: read upright
+                return width, height
+    except Exception:  # noqa: BLE001 - an unreadable image fails later, in its worker
+        return None
+
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -58,25 +123,33 @@ def _is_num(value: Any) -> bool:
     )
 
 
-def load_coco(path: str | os.PathLike[str]) -> CocoIndex:
+def load_coco(
+    path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> CocoIndex:
     """Read and validate a COCO annotations file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A regular file of at most :data:`MAX_COCO_BYTES` (read through the file gate).
+    max_pixels : int, optional
+        Refuse image entries claiming more pixels than this (None: no limit), so no RLE
+        mask is ever sized by a number nothing checked.
 
     Raises
     ------
     UsageError
-        Not JSON, not COCO, or inconsistent (the first :data:`MAX_PROBLEMS` problems named).
+        Not a regular file, too large, not JSON, not COCO, or inconsistent (the first
+        :data:`MAX_PROBLEMS` problems named).
     """
     path = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = json.load(handle)
+        data = json.loads(_read_coco(path))
     except (ValueError, RecursionError) as exc:
         raise UsageError(f"--coco {path}: not valid JSON ({str(exc)[:200]})") from None
     except MemoryError:
         raise UsageError(f"--coco {path}: too large to load into memory") from None
-    except OSError as exc:
-        raise UsageError(f"--coco {path}: cannot read: {exc.strerror}") from None
-    problems = _problems(data)
+    problems = _problems(data, max_pixels)
     if problems:
         more = len(problems) - MAX_PROBLEMS
         listed = "\n".join(f"  {p}" for p in problems[:MAX_PROBLEMS])
@@ -87,7 +160,30 @@ def load_coco(path: str | os.PathLike[str]) -> CocoIndex:
     return _index(path, data)
 
 
-def _problems(data: Any) -> list[str]:
+def _read_coco(path: str) -> bytes:
+    """The bytes of a ``--coco`` file through the gate (regular, at most the cap).
+
+    Read to its size, not to the cap: a buffer of the cap is never allocated for a small file.
+    """
+    try:
+        with open_regular(path, "--coco", cap=MAX_COCO_BYTES) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(size + 1)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--coco {path}: cannot read: {exc.strerror}") from None
+    if len(data) > size:
+        raise UsageError(f"--coco {path}: grew while it was read; run again when it is written")
+    return data
+
+
+def file_key(name: str) -> str:
+    """The key an image entry's ``file_name`` matches inputs by (``./a.png`` is ``a.png``)."""
+    return Path(name).as_posix()
+
+
+def _problems(data: Any, max_pixels: int | None = None) -> list[str]:
     if not isinstance(data, dict):
         return [f"the top level is a JSON {type(data).__name__}, not an object"]
     problems = []
@@ -97,7 +193,7 @@ def _problems(data: Any) -> list[str]:
     if problems:
         return problems
     images: dict[int, tuple[int, int]] = {}
-    names: set[str] = set()
+    names: dict[str, tuple[str, int]] = {}
     for i, im in enumerate(data["images"]):
         where = f"images[{i}]"
         if not isinstance(im, dict) or not _is_int(im.get("id")):
@@ -108,13 +204,24 @@ def _problems(data: Any) -> list[str]:
         name = im.get("file_name")
         if not isinstance(name, str) or not name:
             problems.append(f"{where} (id {im['id']}): needs a 'file_name'")
-        elif name in names:
-            problems.append(f"{where} (id {im['id']}): duplicate file_name {name!r}")
+        elif file_key(name) in names:
+            first, first_id = names[file_key(name)]
+            same = "" if first == name else f", the same file as {first!r}"
+            problems.append(
+                f"{where} (id {im['id']}): duplicate file_name {name!r}{same} (image id "
+                f"{first_id}); each file may be listed once"
+            )
         else:
-            names.add(name)
+            names[file_key(name)] = (name, im["id"])
         w, h = im.get("width"), im.get("height")
         if not (_is_int(w) and _is_int(h) and w > 0 and h > 0):
             problems.append(f"{where} (id {im['id']}): needs positive integer width and height")
+            w = h = 0
+        elif max_pixels is not None and w * h > max_pixels:
+            problems.append(
+                f"{where} (id {im['id']}, {name!r}): width x height {w}x{h} is more than "
+                f"the --max-pixels limit {max_pixels}"
+            )
             w = h = 0
         images[im["id"]] = (h, w)
     categories: set[int] = set()
@@ -155,19 +262,14 @@ def _annotation_problems(
         isinstance(bbox, list) and len(bbox) == 4 and all(_is_num(v) for v in bbox)
     ):
         out.append(f"{where}: bbox must be [x, y, width, height]")
+    elif bbox is not None and (bbox[2] < 0 or bbox[3] < 0):
+        out.append(
+            f"{where}: bbox {bbox} has a negative width or height (allowed: 0 or more; "
+            "a box of 0 width or height is read, never written)"
+        )
     seg = ann.get("segmentation")
     if isinstance(seg, dict):
-        size, counts = seg.get("size"), seg.get("counts")
-        shape = images.get(ann.get("image_id"))
-        if not (isinstance(size, list) and len(size) == 2 and all(_is_int(v) for v in size)):
-            out.append(f"{where}: RLE segmentation needs size [height, width]")
-        elif shape is not None and tuple(size) != shape:
-            out.append(f"{where}: RLE size {size} is not its image's [height, width] {list(shape)}")
-        if not (
-            isinstance(counts, str)
-            or (isinstance(counts, list) and all(_is_int(v) and v >= 0 for v in counts))
-        ):
-            out.append(f"{where}: RLE counts must be a string or a list of counts")
+        out.extend(_rle_problems(where, seg, images.get(ann.get("image_id"))))
     elif isinstance(seg, list):
         for poly in seg:
             if not (
@@ -188,6 +290,36 @@ def _annotation_problems(
     ):
         out.append(f"{where}: keypoints must be [x1, y1, v1, ...]")
     return out
+
+
+def _rle_problems(where: str, seg: dict[str, Any], shape: tuple[int, int] | None) -> list[str]:
+    """What is wrong with an RLE segmentation of an image of ``shape`` (height, width).
+
+    The counts are checked whole (a compressed string decompressed, every run non-negative,
+    their sum height x width) so that a malformed mask is refused before any work, and its
+    size is its image's, whose pixel count is bounded.
+    """
+    size, counts = seg.get("size"), seg.get("counts")
+    if not (isinstance(size, list) and len(size) == 2 and all(_is_int(v) for v in size)):
+        return [f"{where}: RLE segmentation needs size [height, width]"]
+    if shape is not None and tuple(size) != shape:
+        return [f"{where}: RLE size {size} is not its image's [height, width] {list(shape)}"]
+    if isinstance(counts, str):
+        try:
+            counts = rle.decompress(counts)
+        except ValueError as exc:
+            return [f"{where}: RLE counts string: {exc}"]
+    elif not (isinstance(counts, list) and all(_is_int(v) for v in counts)):
+        return [f"{where}: RLE counts must be a string or a list of whole numbers"]
+    if any(v < 0 for v in counts):
+        return [f"{where}: RLE counts hold a negative run length"]
+    total, pixels = sum(counts), size[0] * size[1]
+    if shape is not None and total != pixels:
+        return [
+            f"{where}: RLE counts add up to {total}, not height x width "
+            f"{size[0]}x{size[1]} = {pixels}"
+        ]
+    return []
 
 
 def keypoint_swaps(category: dict[str, Any]) -> list[int] | None:
@@ -226,7 +358,9 @@ def _index(path: str, data: dict[str, Any]) -> CocoIndex:
             "annotations": anns,
             "swaps": {k: v for k, v in swaps.items() if k in used},
         }
-        index.payloads[Path(im["file_name"]).as_posix()] = json.dumps(payload, sort_keys=True)
+        key = file_key(im["file_name"])
+        index.payloads[key] = json.dumps(payload, sort_keys=True)
+        index.sizes[key] = (im["id"], im["file_name"], im["width"], im["height"])
     return index
 
 

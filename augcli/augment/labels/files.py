@@ -198,8 +198,12 @@ class LabelPlanner:
             if pair is not None
         }
 
-    def task(self, rel: str, name: str, key: str) -> LabelTask:
-        """The labels of input ``name`` in folder ``rel`` (``key``: its path relative to SRC)."""
+    def task(self, rel: str, name: str, key: str, path: Path | None = None) -> LabelTask:
+        """The labels of input ``name`` in folder ``rel`` (``key``: its path relative to SRC).
+
+        With ``path`` (the input file) its COCO entry's width and height are compared with
+        the file's (:meth:`CocoIndex.check_size`).
+        """
         self._enter(rel)
         opts, stem = self.options, os.path.splitext(name)[0]
         fields: dict[str, str | None] = {}
@@ -215,6 +219,8 @@ class LabelPlanner:
             fields["coco"] = self.coco.payload(key)
             if key not in self.coco.payloads:
                 self.unlisted += 1
+            elif path is not None:
+                self.coco.check_size(key, path)
         return LabelTask(rel, **fields)
 
     def existing(self, task: LabelTask, output_name: str) -> tuple[bool, bool]:

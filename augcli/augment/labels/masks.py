@@ -19,6 +19,7 @@ from PIL import Image
 from augcli.augment.kernels.warp import warp
 from augcli.augment.labels.geometry import Warp
 from augcli.core.errors import InputError
+from augcli.core.gate import open_regular
 from augcli.images.reading import DEFAULT_MAX_PIXELS
 
 MASK_MODES = ("L", "P", "I;16", "I", "1")
@@ -47,8 +48,9 @@ def read_mask(path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX
         Unreadable, too large, or not single-channel (modes L, P, I;16, I, 1 are allowed;
         mode I values must be 0..65535).
     """
+    handle = open_regular(path, "--masks")  # a FIFO or device is refused, never read
     try:
-        with Image.open(path) as im:
+        with handle, Image.open(handle) as im:
             w, h = im.size
             if max_pixels is not None and w * h > max_pixels:
                 raise InputError(f"mask {path}: {w}x{h} pixels, more than the limit {max_pixels}")

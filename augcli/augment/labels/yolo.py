@@ -7,7 +7,8 @@ told apart by their token count. A missing file means no objects.
 Boxes move as their four corners: the mapped quadrilateral is clipped to the image
 (Sutherland–Hodgman) and the box written is the clipped outline's enclosing box. Polygons are
 mapped and clipped the same way and written as polygons. A shape whose visible fraction of its
-mapped area is below ``min_visibility`` (or with no area inside) is dropped. Output
+mapped area is below ``min_visibility`` (or with no area inside) is dropped, and so is a box
+whose written width or height is 0 (a zero-area box is read, never written). Output
 coordinates are normalized to the output size, 6 decimals.
 """
 
@@ -24,6 +25,8 @@ from augcli.core.errors import InputError
 TOLERANCE = 1e-3
 """Normalized coordinates may stray this far outside [0, 1] (rounding in other tools)."""
 MAX_LINE_CHARS = 1_000_000
+MAX_CLASS = 2**31 - 1
+"""The largest class id accepted (a 32-bit index, as every YOLO trainer stores it)."""
 
 
 @dataclass(frozen=True)
@@ -59,26 +62,56 @@ def parse_yolo(text: str, path: str, size: tuple[int, int]) -> list[YoloObject]:
                 f"{where}: {n} values; a box line has 5 (class cx cy w h), a polygon line "
                 "an odd number of at least 7 (class x1 y1 x2 y2 x3 y3 ...)"
             )
-        if not tokens[0].isdigit():
-            raise InputError(f"{where}: class {tokens[0]!r} is not a non-negative integer")
+        cls = parse_class(tokens[0], where)
         try:
             values = [float(t) for t in tokens[1:]]
         except ValueError:
             bad = next(t for t in tokens[1:] if not _is_float(t))
-            raise InputError(f"{where}: {bad!r} is not a number") from None
+            raise InputError(f"{where}: {_shown(bad)} is not a number") from None
         for k, v in enumerate(values, start=2):
             if not math.isfinite(v) or v < -TOLERANCE or v > 1 + TOLERANCE:
                 raise InputError(
-                    f"{where}: value {k} is {tokens[k - 1]}; normalized coordinates must be "
-                    "within [0, 1]"
+                    f"{where}: value {k} is {_shown(tokens[k - 1], quote=False)}; "
+                    "normalized coordinates must be within [0, 1]"
                 )
         if n == 5:
             cx, cy, w, h = values
             pts = box_corners(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
         else:
             pts = np.asarray(values, dtype=np.float64).reshape(-1, 2)
-        objects.append(YoloObject(int(tokens[0]), pts * [width, height], n == 5))
+        objects.append(YoloObject(cls, pts * [width, height], n == 5))
     return objects
+
+
+def parse_class(token: str, where: str) -> int:
+    """The class id of a line's first token: a whole number 0..:data:`MAX_CLASS`.
+
+    ``45`` and ``45.0`` are both class 45 (Ultralytics reads classes as floats); digits other
+    than ASCII ones (``²``, ``٤``) and fractions are refused.
+
+    Raises
+    ------
+    InputError
+        ``where: class ... is not ...``, the token shortened to 20 characters.
+    """
+    value = math.nan
+    if token.isascii():
+        try:
+            value = float(token)
+        except ValueError:
+            pass
+    if not (math.isfinite(value) and value.is_integer() and 0 <= value <= MAX_CLASS):
+        raise InputError(
+            f"{where}: class {_shown(token)} is not a whole number from 0 to {MAX_CLASS}"
+        )
+    return int(value)
+
+
+def _shown(token: str, quote: bool = True) -> str:
+    """A token for a message: at most 20 characters of it, quoted unless ``quote`` is False."""
+    if len(token) > 20:
+        return f"{token[:20]!r}... ({len(token)} characters)"
+    return repr(token) if quote else token
 
 
 def _is_float(token: str) -> bool:
@@ -113,7 +146,8 @@ def move_yolo(
     lines : list of str
         The output file's lines (without newlines), in input order.
     dropped : int
-        Objects left out (outside the image, or below ``min_visibility``).
+        Objects left out (outside the image, below ``min_visibility``, or a box whose
+        written width or height would be 0).
     """
     height, width = out_size
     lines = []
@@ -129,11 +163,18 @@ def move_yolo(
             values += [(x1 - x0) / width, (y1 - y0) / height]
         else:
             values = (moved.points / [width, height]).ravel().tolist()
-        lines.append(" ".join([str(obj.cls)] + [_fmt(v) for v in values]))
+        texts = [_fmt(v) for v in values]
+        if obj.is_box and ZERO in texts[2:]:
+            dropped += 1  # a box with no width or no height is never written
+            continue
+        lines.append(" ".join([str(obj.cls), *texts]))
     return lines, dropped
+
+
+ZERO = "0.000000"
 
 
 def _fmt(value: float) -> str:
     """6 decimals, never ``-0.000000``."""
     text = f"{value:.6f}"
-    return "0.000000" if text == "-0.000000" else text
+    return ZERO if text == "-0.000000" else text

@@ -10,7 +10,7 @@ and reports everything else.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ class Cleanup:
     """What ``--overwrite`` did with the earlier run's outputs this run does not write."""
 
     removed: int = 0
+    labels_removed: int = 0
     kept: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -68,8 +69,14 @@ def remove_stale(
     writes: Iterable[str],
     manifest_name: str = MANIFEST_NAME,
     guard: Inputs | None = None,
+    label_dsts: Mapping[str, Path] | None = None,
 ) -> Cleanup:
     """Delete the earlier run's outputs that this run will not write, where provably augcli's.
+
+    An output's label files (its manifest line's ``labels``) go with it, each under the same
+    proof as the image: inside its label DST, a regular singly linked file, not an input, with
+    the size and SHA-256 its line records. The image goes first, so an image that exists
+    always has its labels; an image kept keeps its label files.
 
     Parameters
     ----------
@@ -81,13 +88,17 @@ def remove_stale(
         The earlier run's manifest in ``dst`` (a shard's own, with ``--shard``).
     guard : Inputs, optional
         The run's inputs: a file that is one, or lies inside one, is never deleted.
+    label_dsts : mapping, optional
+        Label kind (``mask``, ``yolo``) -> this run's destination folder of that kind. Label
+        files of kinds this run does not name are left alone (nothing says where they are).
 
     Returns
     -------
     Cleanup
-        How many were removed, and which were kept with the reason.
+        How many outputs (and label files) were removed, and which were kept with the reason.
     """
     cleanup = Cleanup()
+    guard = guard or Inputs()
     new = set(writes)
     seen: set[str] = set()
     for entry in read_entries(dst / manifest_name):
@@ -95,18 +106,60 @@ def remove_stale(
         if output in new or output in seen:
             continue
         seen.add(output)
-        reason = (guard or Inputs()).deletion_refusal(dst / output, dst) or unproven(dst, entry)
-        if reason == "no longer exists":
-            continue
+        reason = guard.deletion_refusal(dst / output, dst) or unproven(dst, entry)
         if reason is None:
             try:
                 os.unlink(dst / output)
                 cleanup.removed += 1
+            except OSError as exc:
+                reason = f"cannot be removed ({exc.strerror})"
+        if reason is None or reason == "no longer exists":
+            _remove_labels(entry, label_dsts or {}, guard, cleanup)
+        else:
+            cleanup.kept.append((output, reason))
+    return cleanup
+
+
+def _remove_labels(
+    entry: dict[str, Any], label_dsts: Mapping[str, Path], guard: Inputs, cleanup: Cleanup
+) -> None:
+    """Delete the label files of a removed (or vanished) output, each where proven."""
+    labels = entry.get("labels")
+    if not isinstance(labels, dict):
+        return
+    for kind, folder in label_dsts.items():
+        item = labels.get(kind)
+        if not isinstance(item, dict) or not isinstance(item.get("file"), str):
+            continue
+        rel = item["file"]
+        path = folder / rel
+        if not _plain_relative(rel):
+            reason: str | None = "is named by its manifest line outside its label DST"
+        else:
+            reason = guard.deletion_refusal(path, folder) or unproven(
+                folder, {"output": rel, "size": item.get("size"), "sha256": item.get("sha256")}
+            )
+        if reason == "no longer exists":
+            continue
+        if reason is None:
+            try:
+                os.unlink(path)
+                cleanup.labels_removed += 1
                 continue
             except OSError as exc:
                 reason = f"cannot be removed ({exc.strerror})"
-        cleanup.kept.append((output, reason))
-    return cleanup
+        cleanup.kept.append((str(path), reason))
+
+
+def _plain_relative(rel: str) -> bool:
+    """Whether a manifest's label path is a plain relative path (no ``..``, not absolute)."""
+    parts = rel.replace("\\", "/").split("/")
+    return (
+        bool(rel)
+        and "\0" not in rel
+        and not os.path.isabs(rel)
+        and not any(part in ("", ".", "..") for part in parts)
+    )
 
 
 def recorded_sizes(dst: Path, options: AugmentOptions) -> dict[str, object] | None:

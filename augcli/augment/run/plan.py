@@ -189,7 +189,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 "COCO file); run --coco unsharded, or shard with --masks/--yolo"
             )
         if options.labels.coco is not None:
-            plan.coco = load_coco(options.labels.coco[0])
+            plan.coco = load_coco(options.labels.coco[0], options.max_pixels)
     planner = LabelPlanner(options.labels, plan.coco)
     existing_example = None
     for folder in walk(src, exclude):
@@ -215,7 +215,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 present, listed = names_in(out_dir), True
             members += 1
             plan.inputs += 1
-            labels = planner.task(folder.rel, name, key) if labelled else None
+            labels = planner.task(folder.rel, name, key, folder.path / name) if labelled else None
             outputs: list[Output] = []
             skipped = 0
             ext = targets.extension(folder.path / name, key)
@@ -265,6 +265,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         else:
             plan.more_folders += 1
     targets.refuse_if_any()
+    if plan.coco is not None:
+        plan.coco.refuse_mismatches()
     plan.converted = targets.conversions()
     if plan.all_inputs == 0:
         others = (

@@ -267,8 +267,16 @@ def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> No
     """``--overwrite``: remove the earlier run's outputs this run does not write (if provable)."""
     writes = (t.manifest_path(o) for t in plan.tasks for o in t.outputs)
     manifest_name = run_manifest_name(plan.options.shard)
-    cleanup = remove_stale(plan.dst, writes, manifest_name, plan.guard)
+    labels = plan.options.labels
+    label_dsts = {
+        kind: Path(pair[1])
+        for kind, pair in (("mask", labels.masks), ("yolo", labels.yolo))
+        if pair is not None
+    }
+    cleanup = remove_stale(plan.dst, writes, manifest_name, plan.guard, label_dsts)
     summary.stale_removed = cleanup.removed
+    if cleanup.labels_removed:
+        summary.labels["earlier_label_files_removed"] = cleanup.labels_removed
     summary.stale_kept = cleanup.kept
     for output, reason in cleanup.kept[:MAX_REPORTED_KEPT]:
         reporter.message(f"kept {plan.dst / output} from the earlier run: it {reason}")

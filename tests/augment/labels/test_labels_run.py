@@ -108,8 +108,13 @@ def test_each_output_has_its_mask_and_label_file_and_manifest_labels(data, tmp_p
     for entry in entries:
         stem = os.path.splitext(entry["output"])[0]
         labels = entry["labels"]
-        assert labels["mask"] == {"file": stem + ".png"}
+        assert set(labels["mask"]) == {"file", "size", "sha256"}
+        assert labels["mask"]["file"] == stem + ".png"
         assert labels["yolo"]["file"] == stem + ".txt"
+        for kind, folder in (("mask", "masks"), ("yolo", "labels")):
+            written = (out / folder / labels[kind]["file"]).read_bytes()
+            assert labels[kind]["size"] == len(written)
+            assert labels[kind]["sha256"] == hashlib.sha256(written).hexdigest()
         assert labels["yolo"]["kept"] + labels["yolo"]["dropped"] == 2
         lines = (out / "labels" / labels["yolo"]["file"]).read_text().splitlines()
         assert len(lines) == labels["yolo"]["kept"]
