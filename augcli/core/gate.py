@@ -94,8 +94,11 @@ def open_regular(path: PathLike, label: str, *, cap: int | None = None) -> IO[by
 def read_bytes(path: PathLike, label: str, *, cap: int = TEXT_CAP) -> bytes:
     """The whole content of a regular file of at most ``cap`` bytes (it may not grow past it)."""
     with open_regular(path, label, cap=cap) as handle:
-        try:
-            data = handle.read(cap + 1)
+        try:  # read what the file holds, plus one byte to see it did not grow past the cap
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(size, cap) + 1)
+            if len(data) > size and len(data) <= cap:
+                data += handle.read(cap + 1 - len(data))
         except OSError as exc:
             raise InputError(f"{label} {os.fspath(path)!r}: cannot read ({exc.strerror})") from None
     if len(data) > cap:
