@@ -163,6 +163,7 @@ def augment_command(
     coco: tuple[str, str] | None,
     mask_fill: int,
     min_visibility: float,
+    min_area: float,
     resampler: str | None,
     as_json: bool,
     **executor_values: Any,
@@ -205,7 +206,7 @@ def augment_command(
         manifest=not no_manifest,
         fail_fast=fail_fast,
         max_pixels=max_pixels,
-        labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility),
+        labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility, min_area),
         shard=part,
     )
     if dry_run:
@@ -265,6 +266,7 @@ def preview_command(
     coco: str | None,
     mask_fill: int,
     min_visibility: float,
+    min_area: float,
     resampler: str | None,
 ) -> None:
     """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
@@ -281,6 +283,7 @@ def preview_command(
         (coco,) if coco else None,  # type: ignore[arg-type]
         mask_fill,
         min_visibility,
+        min_area,
     )
     write_image(preview_sheet(spec, image, count, seed, labels=labels), output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")

@@ -85,9 +85,16 @@ def json_option(help_text: str) -> Decorator:
     return click.option("--json", "as_json", is_flag=True, help=help_text)
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse ``nan`` (which passes every range check)."""
+    if value != value:
+        raise click.BadParameter(f"{value} is not a number of square pixels", ctx, param)
+    return value
+
+
 def label_options(preview: bool = False) -> Decorator:
     """``--masks``, ``--yolo``, ``--coco`` (SRC DST each; one path for preview), ``--mask-fill``
-    and ``--min-visibility``: the labels that travel with the images."""
+    ``--min-visibility`` and ``--min-area``: the labels that travel with the images."""
     if preview:
         kinds = [
             ("--masks", "PATH", "Segmentation mask of IMAGE (a file, or a folder holding one of "
@@ -108,6 +115,15 @@ def label_options(preview: bool = False) -> Decorator:
     nargs = 1 if preview else 2
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option(
+            "--min-area",
+            type=click.FloatRange(0.0, 1e12),
+            callback=_finite,
+            default=1.0,
+            show_default=True,
+            help="Drop objects with less than this many square pixels inside the image "
+            "(degenerate shapes are never written).",
+        )(func)
         func = click.option(
             "--min-visibility",
             type=click.FloatRange(0.0, 1.0),
