@@ -19,7 +19,8 @@ from PIL import Image
 from augcli.augment.kernels.warp import warp
 from augcli.augment.labels.geometry import Warp
 from augcli.core.errors import InputError
-from augcli.images.reading import DEFAULT_MAX_PIXELS
+from augcli.images.decoding import open_image
+from augcli.images.reading import DEFAULT_MAX_PIXELS, decode_failure
 
 MASK_MODES = ("L", "P", "I;16", "I", "1")
 MASK_EXTENSION = ".png"
@@ -48,7 +49,7 @@ def read_mask(path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX
         mode I values must be 0..65535).
     """
     try:
-        with Image.open(path) as im:
+        with open_image(path, "mask") as im:
             w, h = im.size
             if max_pixels is not None and w * h > max_pixels:
                 raise InputError(f"mask {path}: {w}x{h} pixels, more than the limit {max_pixels}")
@@ -65,8 +66,8 @@ def read_mask(path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX
             array = np.array(im)
     except InputError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise InputError(f"cannot read mask {path}: {exc}") from None
+    except Exception as exc:  # whatever a decoder raises fails this input, never the run
+        raise InputError(f"cannot read mask {path}: {decode_failure(exc)}") from None
     if mode == "1":
         array = array.astype(np.uint8) * 255
     elif mode in ("I;16", "I"):
