@@ -382,7 +382,7 @@ def test_per_row_refuses_the_input_itself_and_through_a_symlink(tmp_path):
     link.symlink_to(path)
     for target in (path, str(link), str(tmp_path / "." / "p.csv")):
         result = run(path, "--per-row", target)
-        assert result.exit_code == 2 and "never writes over its inputs" in result.stderr
+        assert result.exit_code == 2 and "never writes over or among its inputs" in result.stderr
     assert (tmp_path / "p.csv").read_text() == BINARY_PROB  # untouched
     assert sorted(os.listdir(tmp_path)) == ["link.csv", "p.csv"]  # nothing written
 
