@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER, RESAMPLERS
+from augcli.cli import interrupt
 from augcli.core.seeding import MAX_SEED
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -49,10 +50,12 @@ def emit_json(payload: dict[str, Any], indent: int | None = None) -> None:
     fails before the command printed its own, so a script always reads exactly one object.
     ``indent`` pretty-prints (for files people read, like the schema).
     """
-    click.echo(json.dumps(payload, allow_nan=False, indent=indent))
+    text = json.dumps(payload, allow_nan=False, indent=indent)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.find_root().meta[JSON_PRINTED] = True
+    interrupt.json_printed()  # before the write: an interrupt now must not add an object
+    click.echo(text)
 
 
 def config_option(default_note: str) -> Decorator:
