@@ -14,7 +14,8 @@ not list with their size.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from augcli.augment.labels.coco import CocoIndex, load_coco
@@ -41,7 +42,6 @@ class Plan:
     src: Path
     dst: Path
     options: AugmentOptions
-    tasks: list[Task] = field(default_factory=list)
     inputs: int = 0
     all_inputs: int = 0
     outputs: int = 0
@@ -51,12 +51,27 @@ class Plan:
     more_folders: int = 0
     examples: list[str] = field(default_factory=list)
     unproven: list[str] = field(default_factory=list)
+    unproven_count: int = 0
     ignored: dict[str, list[str]] = field(default_factory=dict)
     ignored_counts: dict[str, int] = field(default_factory=dict)
     converted: list[dict[str, object]] = field(default_factory=list)
     coco: CocoIndex | None = None
     unlisted: int = 0
     guard: Inputs = field(default_factory=Inputs)
+    existing_example: str | None = None
+    context: _Context | None = field(default=None, repr=False, compare=False)
+
+    def tasks(self) -> Iterator[Task]:
+        """The run's tasks in walk order, planned again folder by folder as they are needed.
+
+        The check pass (:func:`make_plan`) kept only counts and a few examples, so the plan's
+        memory does not grow with the number of inputs; this second pass yields the same
+        tasks the check pass saw (under the run lock, nothing else writes DST meanwhile).
+        """
+        if self.context is None:
+            raise RuntimeError("a plan made by make_plan() is needed")
+        scratch = Plan(self.src, self.dst, self.options, coco=self.coco)
+        yield from _walk_tasks(scratch, self.context.fresh())
 
     def ignored_by_extension(self) -> dict[str, dict[str, object]]:
         """Files that are not images, by extension: ``{".txt": {"count", "examples"}}``."""
@@ -156,7 +171,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     Returns
     -------
     Plan
-        Every task in walk order (sorted), with the counts the dry run prints. With
+        The counts the dry run prints; :meth:`Plan.tasks` yields every task in walk order
+        (sorted), planned again folder by folder. With
         ``options.shard``, the whole tree is still checked (names, collisions), but only the
         shard's inputs are listed, probed and checked against existing outputs.
 
@@ -190,9 +206,87 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             )
         if options.labels.coco is not None:
             plan.coco = load_coco(options.labels.coco[0], options.max_pixels)
-    planner = LabelPlanner(options.labels, plan.coco)
-    existing_example = None
-    for folder in walk(src, exclude):
+    context = _Context(
+        targets, LabelPlanner(options.labels, plan.coco), recorded, exclude, temp_tag, max_listed
+    )
+    for _task in _walk_tasks(plan, context):
+        pass  # the check pass: counts and refusals only; tasks are planned again to run
+    planner = context.planner
+    plan.context = context
+    targets.refuse_if_any()
+    if plan.coco is not None:
+        plan.coco.refuse_mismatches()
+    plan.converted = targets.conversions()
+    if plan.all_inputs == 0:
+        others = (
+            f"; {plan.not_images} other file(s) ignored ("
+            + ", ".join(
+                f"{n} {ext or 'without extension'}" for ext, n in plan.ignored_counts.items()
+            )
+            + ")"
+            if plan.not_images
+            else ""
+        )
+        raise UsageError(
+            f"SRC {src}: no images found (none of the {len(IMAGE_EXTENSIONS)} image extensions "
+            "Pillow reads: .jpg .png .tif .webp .bmp .gif .ppm .pgm .tga .jp2 ..., any case; "
+            f"hidden files skipped){others}"
+        )
+    if plan.unproven_count:
+        raise UsageError(
+            unproven_message(
+                plan.unproven, plan.unproven_count, dst, options, recorded is not None
+            )
+        )
+    plan.unlisted = planner.unlisted
+    if options.existing == "refuse":
+        coco_dst = options.labels.coco[1] if options.labels.coco else None
+        if coco_dst is not None and Path(coco_dst).exists():
+            raise UsageError(
+                f"--coco destination {coco_dst} already exists; use --resume to finish that "
+                "run or --overwrite to replace it"
+            )
+        manifest_name = run_manifest_name(shard)
+        manifest = options.manifest and (dst / manifest_name).exists()
+        if plan.existing or manifest:
+            what = (
+                f"{plan.existing} of the {plan.outputs} outputs (e.g. {plan.existing_example})"
+                if plan.existing
+                else f"a manifest ({manifest_name}) from an earlier run"
+            )
+            raise UsageError(
+                f"DST {dst} already holds {what}; use --resume to skip existing outputs or "
+                "--overwrite to replace them"
+            )
+    return plan
+
+
+@dataclass
+class _Context:
+    """What both passes over SRC share: format decisions, label lookups, resume proofs."""
+
+    targets: Targets
+    planner: LabelPlanner
+    recorded: dict[str, object] | None
+    exclude: Path | None
+    temp_tag: str
+    max_listed: int
+
+    def fresh(self) -> _Context:
+        """A copy for the run pass, whose counters start again (the check pass's are kept)."""
+        return replace(
+            self,
+            targets=self.targets.fresh(),
+            planner=LabelPlanner(self.planner.options, self.planner.coco),
+        )
+
+
+def _walk_tasks(plan: Plan, ctx: _Context) -> Iterator[Task]:
+    """Every task of the run, folder by folder, counting into ``plan`` and refusing clashes."""
+    options, dst = plan.options, plan.dst
+    shard, resume, labelled = options.shard, options.existing == "resume", options.labels.any
+    targets, planner = ctx.targets, ctx.planner
+    for folder in walk(plan.src, ctx.exclude):
         _count_ignored(plan, folder)
         if not folder.images:
             continue
@@ -231,81 +325,39 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     some, every = some or any_label, every and all_labels
                 if some:
                     plan.existing += 1
-                    existing_example = existing_example or _rel(folder, out)
+                    plan.existing_example = plan.existing_example or _rel(folder, out)
                 if len(plan.examples) < MAX_LISTED:
                     plan.examples.append(str(out_dir / out))
                 proven = (
                     resume
                     and out in present
-                    and is_recorded(recorded, out_dir / out, _rel(folder, out))
+                    and is_recorded(ctx.recorded, out_dir / out, _rel(folder, out))
                 )
                 if proven and every:
                     skipped += 1  # image and every label file exist: --resume keeps them
                 elif resume and out in present and not proven:
-                    plan.unproven.append(_rel(folder, out))
+                    plan.unproven_count += 1
+                    if len(plan.unproven) < MAX_LISTED:
+                        plan.unproven.append(_rel(folder, out))
                 else:
                     outputs.append(Output(copy, out))
-            plan.tasks.append(
-                Task(
-                    str(folder.path / name),
-                    key,
-                    folder.rel,
-                    str(out_dir),
-                    tuple(outputs),
-                    skipped,
-                    ext == os.path.splitext(name)[1],
-                    labels,
-                    temp_tag,
-                )
+            yield Task(
+                str(folder.path / name),
+                key,
+                folder.rel,
+                str(out_dir),
+                tuple(outputs),
+                skipped,
+                ext == os.path.splitext(name)[1],
+                labels,
+                ctx.temp_tag,
             )
         if not members:
             continue
-        if len(plan.folders) < max_listed:
+        if len(plan.folders) < ctx.max_listed:
             plan.folders.append((folder.rel, members))
         else:
             plan.more_folders += 1
-    targets.refuse_if_any()
-    if plan.coco is not None:
-        plan.coco.refuse_mismatches()
-    plan.converted = targets.conversions()
-    if plan.all_inputs == 0:
-        others = (
-            f"; {plan.not_images} other file(s) ignored ("
-            + ", ".join(
-                f"{n} {ext or 'without extension'}" for ext, n in plan.ignored_counts.items()
-            )
-            + ")"
-            if plan.not_images
-            else ""
-        )
-        raise UsageError(
-            f"SRC {src}: no images found (none of the {len(IMAGE_EXTENSIONS)} image extensions "
-            "Pillow reads: .jpg .png .tif .webp .bmp .gif .ppm .pgm .tga .jp2 ..., any case; "
-            f"hidden files skipped){others}"
-        )
-    if plan.unproven:
-        raise UsageError(unproven_message(plan.unproven, dst, options, recorded is not None))
-    plan.unlisted = planner.unlisted
-    if options.existing == "refuse":
-        coco_dst = options.labels.coco[1] if options.labels.coco else None
-        if coco_dst is not None and Path(coco_dst).exists():
-            raise UsageError(
-                f"--coco destination {coco_dst} already exists; use --resume to finish that "
-                "run or --overwrite to replace it"
-            )
-        manifest_name = run_manifest_name(shard)
-        manifest = options.manifest and (dst / manifest_name).exists()
-        if plan.existing or manifest:
-            what = (
-                f"{plan.existing} of the {plan.outputs} outputs (e.g. {existing_example})"
-                if plan.existing
-                else f"a manifest ({manifest_name}) from an earlier run"
-            )
-            raise UsageError(
-                f"DST {dst} already holds {what}; use --resume to skip existing outputs or "
-                "--overwrite to replace them"
-            )
-    return plan
 
 
 def guard_paths(src: Path, dst: Path, options: AugmentOptions) -> Inputs:

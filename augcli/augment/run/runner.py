@@ -180,8 +180,8 @@ def _execute(
     ended = False
     try:
         with deferred_interrupts() as stop:
-            todo = _to_run(plan.tasks, summary, touched, reporter, scope)
-            executor.run(job, todo, len(plan.tasks), writer.handle, stop)
+            todo = _to_run(plan.tasks(), summary, touched, reporter, scope)
+            executor.run(job, todo, plan.inputs, writer.handle, stop)
     except (KeyboardInterrupt, AugcliError) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         summary.interrupted = interrupted
@@ -265,7 +265,7 @@ def _report_coco(plan, reporter: Reporter) -> None:
 
 def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> None:
     """``--overwrite``: remove the earlier run's outputs this run does not write (if provable)."""
-    writes = (t.manifest_path(o) for t in plan.tasks for o in t.outputs)
+    writes = (t.manifest_path(o) for t in plan.tasks() for o in t.outputs)
     manifest_name = run_manifest_name(plan.options.shard)
     labels = plan.options.labels
     label_dsts = {
