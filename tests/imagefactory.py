@@ -176,3 +176,29 @@ def make_rgba_bmp(path: Path, rgba: np.ndarray) -> None:
     )  # fmt: skip
     offset = 14 + len(header)
     path.write_bytes(b"BM" + struct.pack("<IHHI", offset + len(bgra), 0, 0, offset) + header + bgra)
+
+
+def make_dds_unimplemented_dxgi(path: Path, dxgi_format: int = 2) -> None:
+    """A well-formed DDS whose DX10 pixel format Pillow does not decode.
+
+    DXGI format 2 is R32G32B32A32_FLOAT: Pillow's DDS plugin raises ``NotImplementedError``
+    ("Unimplemented DXGI format 2") while opening the header, an exception no list of decoder
+    errors held.
+    """
+    width, height = 4, 4
+    header = struct.pack("<4s7I", b"DDS ", 124, 0x1007, height, width, width * 16, 0, 1)
+    header += b"\0" * 44  # reserved
+    header += struct.pack("<2I4s5I", 32, 0x4, b"DX10", 0, 0, 0, 0, 0)  # pixel format: FOURCC
+    header += struct.pack("<5I", 0x1000, 0, 0, 0, 0)  # caps, reserved
+    dx10 = struct.pack("<5I", dxgi_format, 3, 0, 1, 0)  # format, 2-D texture, 1 element
+    path.write_bytes(header + dx10 + b"\0" * (width * height * 16))
+
+
+def make_tga_lookalike_ico(path: Path) -> None:
+    """A valid 128x128 ICO (BMP-coded) whose first bytes also pass Pillow's TGA header check.
+
+    Its first directory entry's data size (65,576 bytes) puts a 1 where TGA reads the pixel
+    depth: once a process has opened a ``.tga`` file, Pillow tries TGA first and fails on it.
+    """
+    image = Image.new("RGBA", (128, 128), (40, 90, 160, 255))
+    image.save(path, format="ICO", sizes=[(128, 128)], bitmap_format="bmp")

@@ -20,7 +20,8 @@ import yaml
 from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.augment.ops import OPS, Op
 from augcli.augment.ops.base import REQUIRED, Choice, Fixed, Param, Uniform, Value, fields_of
-from augcli.core.errors import ConfigError
+from augcli.core.errors import ConfigError, InputError
+from augcli.core.gate import read_text
 from augcli.core.seeding import MAX_SEED
 from augcli.core.suggest import did_you_mean, unknown_name_message
 
@@ -85,13 +86,18 @@ def default_config_text() -> str:
     return resources.files("augcli.augment").joinpath("data", DEFAULT_NAME).read_text("utf-8")
 
 
-def load_pipeline(path: str | Path | None = None) -> PipelineSpec:
+def load_pipeline(path: str | Path | None = None, label: str = "pipeline file") -> PipelineSpec:
     """Read and validate a pipeline file; ``None`` gives the built-in default pipeline.
+
+    The file is read through the gate (:func:`augcli.core.gate.read_text`): a regular file of
+    at most ``MAX_CONFIG_BYTES``, so a FIFO or a device is refused without blocking.
 
     Parameters
     ----------
     path : str or pathlib.Path or None
         A YAML file (see README for the format).
+    label : str
+        The option or argument that named it, for messages (``-c``, ``CONFIG``).
 
     Returns
     -------
@@ -104,19 +110,10 @@ def load_pipeline(path: str | Path | None = None) -> PipelineSpec:
     """
     if path is None:
         return parse_pipeline(default_config_text(), source=f"<built-in {DEFAULT_NAME}>")
-    path = Path(path)
     try:
-        if path.is_dir():
-            raise ConfigError(f"{path}: is a folder, not a pipeline file")
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a pipeline file")
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        text = read_text(path, label, cap=MAX_CONFIG_BYTES)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from None
     return parse_pipeline(text, source=str(path))
 
 
@@ -124,7 +121,7 @@ def parse_pipeline(text: str, source: str = "<string>") -> PipelineSpec:
     """Validate pipeline YAML text; see :func:`load_pipeline`."""
     lines = _locate(text, source)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_message(exc, source)) from None
     problems = _Problems(source, lines)
@@ -153,6 +150,39 @@ def parse_pipeline(text: str, source: str = "<string>") -> PipelineSpec:
 
 
 # -- YAML plumbing ---------------------------------------------------------------------------
+
+
+MAX_INT_DIGITS = 100
+"""Longer YAML integers are never valid (a seed has at most 20 digits) and are not converted."""
+
+
+class LongInteger:
+    """A YAML integer written with more than ``MAX_INT_DIGITS`` digits, not converted.
+
+    It stands in for the value so that validation names the key and the allowed range,
+    instead of the conversion (``sys.get_int_max_str_digits``) or printing failing.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.digits = sum(ch.isalnum() for ch in text.lower().removeprefix("-").removeprefix("0x"))
+
+    def __str__(self) -> str:
+        return f"an integer of {self.digits} digits"
+
+    __repr__ = __str__
+
+
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` whose over-long integers become :class:`LongInteger`."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:  # noqa: D102 - PyYAML hook
+        text = str(node.value)
+        if sum(ch.isalnum() for ch in text) > MAX_INT_DIGITS:
+            return LongInteger(text)
+        return super().construct_yaml_int(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def _yaml_message(exc: yaml.YAMLError, source: str) -> str:
@@ -224,6 +254,8 @@ def _type_name(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, LongInteger):
+        return str(value)
     text = repr(value) if isinstance(value, str) else str(value)
     if isinstance(value, str) and len(text) > 40:
         text = text[:37] + "...'"

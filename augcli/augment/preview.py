@@ -102,7 +102,7 @@ def _label_drawer(path: Path, size: tuple[int, int], labels: LabelOptions | None
             rgb = np.repeat(tile[..., :1], 3, axis=2)
         return draw_sample(
             np.ascontiguousarray(rgb), inputs, warps, names, labels.mask_fill,
-            labels.min_visibility,
+            labels.min_visibility, labels.min_area,
         )  # fmt: skip
 
     return draw

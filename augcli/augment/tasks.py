@@ -123,6 +123,8 @@ class Task:
     temp_tag : str
         What its temporary names carry after ``TEMP_PREFIX``: the run's shard (``"KofN-"``),
         and for an executor that may run a task twice, a token unique to the attempt.
+    refusal : str
+        Why the input fails without being opened (found at plan time: not a regular file).
     """
 
     src: str
@@ -134,6 +136,7 @@ class Task:
     copy_original: bool = False
     labels: LabelTask | None = None
     temp_tag: str = ""
+    refusal: str = ""
 
     def final_path(self, output: Output) -> str:
         """Where ``output`` ends up."""

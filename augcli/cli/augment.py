@@ -34,6 +34,7 @@ from augcli.cli.options import (
     seed_option,
 )
 from augcli.core.errors import EXIT_SOME_FAILED, UsageError
+from augcli.core.gate import Inputs
 from augcli.core.progress import TqdmReporter
 from augcli.core.seeding import fresh_seed
 from augcli.images.reading import DEFAULT_MAX_PIXELS, write_image
@@ -163,6 +164,7 @@ def augment_command(
     coco: tuple[str, str] | None,
     mask_fill: int,
     min_visibility: float,
+    min_area: float,
     resampler: str | None,
     as_json: bool,
     **executor_values: Any,
@@ -182,7 +184,7 @@ def augment_command(
     """
     if overwrite and resume:
         raise click.UsageError("--overwrite and --resume exclude each other")
-    spec = _with_resampler(load_pipeline(config), resampler)
+    spec = _with_resampler(load_pipeline(config, "-c"), resampler)
     part = parse_shard(shard) if shard is not None else None
     seed, origin = resolve_seed(seed, spec, dst, resume)
     if part is not None and origin not in ("--seed", "config"):
@@ -205,7 +207,7 @@ def augment_command(
         manifest=not no_manifest,
         fail_fast=fail_fast,
         max_pixels=max_pixels,
-        labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility),
+        labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility, min_area),
         shard=part,
     )
     if dry_run:
@@ -265,6 +267,7 @@ def preview_command(
     coco: str | None,
     mask_fill: int,
     min_visibility: float,
+    min_area: float,
     resampler: str | None,
 ) -> None:
     """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
@@ -273,7 +276,9 @@ def preview_command(
     copy i of what `augcli augment` with the same seed makes of a file of that name.
     With --masks, --yolo or --coco the labels are drawn moved with each sample.
     """
-    spec = _with_resampler(load_pipeline(config), resampler)
+    named = [("IMAGE", image), ("-c", config), ("--masks", masks), ("--yolo", yolo)]
+    Inputs.of([*named, ("--coco", coco)]).refuse_output("-o", output)
+    spec = _with_resampler(load_pipeline(config, "-c"), resampler)
     seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
     labels = LabelOptions(
         (masks,) if masks else None,  # type: ignore[arg-type]
@@ -281,6 +286,7 @@ def preview_command(
         (coco,) if coco else None,  # type: ignore[arg-type]
         mask_fill,
         min_visibility,
+        min_area,
     )
     write_image(preview_sheet(spec, image, count, seed, labels=labels), output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")

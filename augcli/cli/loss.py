@@ -8,7 +8,7 @@ import click
 
 from augcli.cli.options import Decorator, FiniteFloat, PathParam, emit_json
 from augcli.core.errors import UsageError
-from augcli.core.paths import refuse_overwriting_inputs
+from augcli.core.gate import Inputs
 from augcli.loss.registry import LOSS_NAMES, PARAMS, LossOptions, LossParam, resolve_loss_names
 from augcli.loss.report import format_csv, format_table, summary_line, to_dict
 from augcli.loss.run import run_loss
@@ -110,9 +110,10 @@ def loss_param_options(command: Any) -> Any:
 @loss_param_options
 @click.option(
     "--per-row",
-    type=PathParam(dir_okay=False),
+    type=PathParam(dir_okay=False, allow_dash=True),
     metavar="FILE",
-    help="Write each row's losses (line + one column per loss) to FILE.",
+    help="Write each row's losses (line + one column per loss) to FILE, or with - to "
+    "standard output (the report then goes to standard error; not with --format json).",
 )
 @click.option(
     "--top",
@@ -162,7 +163,8 @@ def loss_command(
 
     \b
     PREDICTIONS.csv: a CSV file, a TSV (.tsv, or --sep), compressed or not
-    (.gz, .bz2, .xz), or '-' for standard input.
+    (.gz, .bz2, .xz), or '-' for standard input (a FIFO or device is refused:
+    redirect it to '-').
 
     \b
     Auto-detection (one streaming pass; what was detected is printed):
@@ -200,8 +202,13 @@ def loss_command(
         raise UsageError("--pred-prefix must not be empty")
     if pred_prefix is not None and pred_cols:
         raise UsageError("give --pred or --pred-prefix, not both")
-    if per_row is not None:
-        refuse_overwriting_inputs([("--per-row", per_row)], [("PREDICTIONS.csv", predictions)])
+    if per_row == "-" and fmt == "json":
+        raise UsageError(
+            "--per-row - writes the rows to standard output, where --format json prints its "
+            "one object; give --per-row FILE, or --format table or csv"
+        )
+    if per_row is not None and per_row != "-":
+        Inputs.of([("PREDICTIONS.csv", predictions)]).refuse_output("--per-row", per_row)
     class_list = None
     if classes is not None:
         class_list = tuple(c.strip() for c in classes.split(","))
@@ -231,7 +238,7 @@ def loss_command(
     if fmt == "json":
         emit_json(to_dict(report))
     elif fmt == "csv":
-        click.echo(format_csv(report), nl=False)
+        click.echo(format_csv(report), nl=False, err=per_row == "-")
         click.echo(summary_line(report), err=True)
     else:
-        click.echo(format_table(report), nl=False)
+        click.echo(format_table(report), nl=False, err=per_row == "-")

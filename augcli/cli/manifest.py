@@ -44,7 +44,7 @@ def merge_command(dst: Path, src: Path | None, config: Path | None, as_json: boo
     Exit status: 0 merged, 1 merged but --src shows outputs no shard wrote, 2 refused
     (nothing written).
     """
-    spec = load_pipeline(config) if config is not None else None
+    spec = load_pipeline(config, "-c") if config is not None else None
     report = merge_shards(dst, src, spec)
     if as_json:
         emit_json(report.to_dict())

@@ -57,7 +57,7 @@ def _echo_schema() -> None:
 @json_option('Print {"config", "ok", "steps", "resamplings", "seed", "copies"} as JSON.')
 def validate_command(config: str, as_json: bool) -> None:
     """Check a pipeline file: exit 0 with a summary, or every problem and exit 2."""
-    spec = load_pipeline(config)
+    spec = load_pipeline(config, "CONFIG")
     groups = Pipeline(spec).resamplings
     if as_json:
         emit_json(

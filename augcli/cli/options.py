@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER, RESAMPLERS
+from augcli.cli import interrupt
 from augcli.core.seeding import MAX_SEED
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -49,10 +50,12 @@ def emit_json(payload: dict[str, Any], indent: int | None = None) -> None:
     fails before the command printed its own, so a script always reads exactly one object.
     ``indent`` pretty-prints (for files people read, like the schema).
     """
-    click.echo(json.dumps(payload, allow_nan=False, indent=indent))
+    text = json.dumps(payload, allow_nan=False, indent=indent)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.find_root().meta[JSON_PRINTED] = True
+    interrupt.json_printed()  # before the write: an interrupt now must not add an object
+    click.echo(text)
 
 
 def config_option(default_note: str) -> Decorator:
@@ -85,9 +88,16 @@ def json_option(help_text: str) -> Decorator:
     return click.option("--json", "as_json", is_flag=True, help=help_text)
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse ``nan`` (which passes every range check)."""
+    if value != value:
+        raise click.BadParameter(f"{value} is not a number of square pixels", ctx, param)
+    return value
+
+
 def label_options(preview: bool = False) -> Decorator:
     """``--masks``, ``--yolo``, ``--coco`` (SRC DST each; one path for preview), ``--mask-fill``
-    and ``--min-visibility``: the labels that travel with the images."""
+    ``--min-visibility`` and ``--min-area``: the labels that travel with the images."""
     if preview:
         kinds = [
             ("--masks", "PATH", "Segmentation mask of IMAGE (a file, or a folder holding one of "
@@ -108,6 +118,15 @@ def label_options(preview: bool = False) -> Decorator:
     nargs = 1 if preview else 2
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option(
+            "--min-area",
+            type=click.FloatRange(0.0, 1e12),
+            callback=_finite,
+            default=1.0,
+            show_default=True,
+            help="Drop objects with less than this many square pixels inside the image "
+            "(degenerate shapes are never written).",
+        )(func)
         func = click.option(
             "--min-visibility",
             type=click.FloatRange(0.0, 1.0),

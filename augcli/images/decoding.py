@@ -1,20 +1,90 @@
-"""Around one Pillow decode: its global pixel limit, the bomb refusal, and decoder warnings.
+"""Around one Pillow decode: opening by extension, the pixel limit, bombs, decoder warnings.
 
-Pillow keeps its decompression-bomb limit in a global and reports odd files with Python
-warnings; :func:`pillow_pixel_limit` lifts the one (under a lock, restored) and records the
-other for one read, so that the caller reports them once per input with its path.
+:func:`open_image` opens a regular file only (through the gate: a FIFO or device is never
+read) and asks the format its extension names first, then every format in one fixed order, so
+what a file is identified as never depends on what the process opened before (Pillow's own
+order does: it moves a format it was asked for by extension to the front). Pillow keeps its
+decompression-bomb limit in a global and reports odd files with Python warnings;
+:func:`pillow_pixel_limit` lifts the one (under a lock, restored) and records the other for
+one read, so that the caller reports them once per input with its path.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
+
+from augcli.core.gate import open_regular
+from augcli.images.formats import format_for_path
 
 _PIXEL_LIMIT_LOCK = threading.Lock()
+
+# Extensions whose Pillow format has no opener of its own (MPO files are opened as JPEG).
+_OPENED_AS = {"MPO": "JPEG"}
+_fixed_order: tuple[str, ...] = ()
+
+
+def identification_order() -> tuple[str, ...]:
+    """Every format Pillow opens, in a fixed order: those that check a signature first.
+
+    Formats without a signature check (TGA, IM, PCD, SPIDER...) come last, since they would
+    take a file of another format for theirs. The order is the same in every process,
+    whatever was opened before (Pillow's ``Image.ID`` is not).
+    """
+    global _fixed_order
+    if not _fixed_order:
+        Image.init()
+        signed = sorted(f for f, (_, accept) in Image.OPEN.items() if accept is not None)
+        unsigned = sorted(f for f, (_, accept) in Image.OPEN.items() if accept is None)
+        _fixed_order = (*signed, *unsigned)
+    return _fixed_order
+
+
+@contextmanager
+def open_image(path: str | os.PathLike[str], label: str = "image") -> Iterator[Image.Image]:
+    """Open an image file (header only), by its extension's format first.
+
+    The file must be a regular file (:func:`augcli.core.gate.open_regular`). Pillow is asked
+    for the format the extension names; only when that format does not recognise the file
+    (a mislabelled file), every format is tried in :func:`identification_order`. A file the
+    extension's format recognises but cannot open fails with that format's error.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The image file.
+    label : str
+        What the file is, for the gate's messages (``image``, ``mask``).
+
+    Raises
+    ------
+    InputError
+        Not a regular file, or missing or unreadable (from the gate).
+    PIL.UnidentifiedImageError
+        No format recognises the file.
+    Exception
+        Whatever the recognising format's opener raises on a broken file.
+    """
+    fmt = format_for_path(path)
+    fmt = _OPENED_AS.get(fmt or "", fmt)
+    with open_regular(path, label) as handle:
+        image = None
+        if fmt is not None:
+            identification_order()  # every plugin registered, in a known order
+            if fmt in Image.OPEN:
+                try:
+                    image = Image.open(handle, formats=[fmt])
+                except UnidentifiedImageError:
+                    handle.seek(0)
+        if image is None:
+            image = Image.open(handle, formats=identification_order())
+        with image:
+            yield image
 
 
 @contextmanager

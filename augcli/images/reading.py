@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import os
 import re
-import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from augcli.core.atomic import atomic_write
 from augcli.core.errors import InputError, OutputError
-from augcli.images.decoding import bomb_message, decoder_notes, pillow_pixel_limit
+from augcli.images.decoding import bomb_message, decoder_notes, open_image, pillow_pixel_limit
 from augcli.images.formats import (
     IMAGE_EXTENSIONS,
     MODE_DTYPES,
@@ -67,12 +66,6 @@ TIFF_COMPRESSION: str | None = None
 
 _TO_RGB = frozenset({"RGB", "RGBX", "CMYK", "YCbCr", "LAB", "HSV"})
 _UINT16_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
-
-# Errors Pillow's decoders are known to raise on hostile or broken files.
-_DECODE_ERRORS = (
-    OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError,
-    ZeroDivisionError, OverflowError, MemoryError,
-)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,16 +108,26 @@ class EncodeError(OutputError):
         self.reason = reason
 
 
-def _reason(exc: BaseException) -> str:
-    """One line saying why a file could not be decoded."""
+def decode_failure(exc: BaseException) -> str:
+    """One line saying why a file could not be decoded, from any exception a decoder raised.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What opening, decoding or converting the file raised.
+    """
     if isinstance(exc, UnidentifiedImageError):
         return "not an image file Pillow can identify (unknown format or corrupt header)"
+    if isinstance(exc, MemoryError):
+        return "out of memory while decoding it"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     text = str(exc).strip().splitlines()
     detail = text[0] if text else type(exc).__name__
     if isinstance(exc, OSError):
         return detail
+    if isinstance(exc, NotImplementedError):
+        return f"a variant of this format Pillow does not decode ({detail})"
     return f"corrupt image data ({type(exc).__name__}: {detail})"
 
 
@@ -143,7 +146,8 @@ def _target_mode(im: Image.Image) -> str:
     if mode in ("L", "LA", "RGBA", "F", "I"):
         return mode
     if mode == "P":
-        has_alpha = "transparency" in im.info or im.palette.mode == "RGBA"
+        palette = im.palette  # None for some decoded P images (ICNS)
+        has_alpha = "transparency" in im.info or (palette is not None and palette.mode == "RGBA")
         return "RGBA" if has_alpha else "L" if _grey_palette(im) else "RGB"
     simple = {"1": "L", "La": "LA", "RGBa": "RGBA", "PA": "RGBA"}
     if mode in simple:
@@ -189,12 +193,14 @@ def probe_mode(path: str | os.PathLike[str]) -> str:
         The file cannot be opened as an image.
     """
     try:
-        with pillow_pixel_limit(None), Image.open(path) as im:  # warnings: read_image's
+        with pillow_pixel_limit(None), open_image(path) as im:  # warnings: read_image's
             return _target_mode(im)
+    except InputError:
+        raise
     except ValueError as exc:
         raise InputError(f"cannot read image {path}: {exc}") from None
-    except _DECODE_ERRORS as exc:
-        raise InputError(f"cannot read image {path}: {_reason(exc)}") from None
+    except Exception as exc:  # whatever a decoder raises fails this input, never the run
+        raise InputError(f"cannot read image {path}: {decode_failure(exc)}") from None
 
 
 def read_image(
@@ -227,7 +233,7 @@ def read_image(
     try:
         if os.path.isfile(path) and os.path.getsize(path) == 0:
             raise InputError(f"cannot read image {path}: the file is empty (0 bytes)")
-        with pillow_pixel_limit(max_pixels, caught), Image.open(path) as im:
+        with pillow_pixel_limit(max_pixels, caught), open_image(path) as im:
             width, height = im.size
             if max_pixels is not None and width * height > max_pixels:
                 raise InputError(bomb_message(path, max_pixels, (width, height)))
@@ -246,8 +252,8 @@ def read_image(
         claimed = re.search(r"\((\d+) pixels\)", str(exc))
         pixels = int(claimed.group(1)) if claimed else None
         raise InputError(bomb_message(path, max_pixels or DEFAULT_MAX_PIXELS, pixels)) from None
-    except _DECODE_ERRORS as exc:
-        raise InputError(f"cannot read image {path}: {_reason(exc)}") from None
+    except Exception as exc:  # whatever a decoder raises fails this input, never the run
+        raise InputError(f"cannot read image {path}: {decode_failure(exc)}") from None
     return ImageData(array, mode, fmt, n_frames, transposed, decoder_notes(caught))
 
 
@@ -353,9 +359,15 @@ def write_image(
     with atomic_write(path, atomic=atomic) as handle:
         try:
             image.save(handle, format=fmt, **_save_options(fmt, quality))
-        except (ValueError, KeyError, TypeError, struct.error) as exc:  # encoder refusals
-            raise EncodeError(path, f"the {fmt} encoder refused it ({exc})") from None
         except OSError as exc:
             if exc.errno is not None:
                 raise  # the destination: disk full, permissions (OutputError, see atomic_write)
-            raise EncodeError(path, f"the {fmt} encoder failed ({exc})") from None
+            raise EncodeError(path, f"the {fmt} encoder failed ({_one_line(exc)})") from None
+        except Exception as exc:  # any other refusal is this image's, not the destination's
+            raise EncodeError(path, f"the {fmt} encoder refused it ({_one_line(exc)})") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type's name."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Protocol
@@ -229,7 +230,8 @@ def evaluate_table(
     top_by : str or None
         Ranking loss; None = log for classification, squared for regression.
     per_row : str or None
-        Path of a CSV to receive each row's losses; requires a pinned convention.
+        Path of a CSV to receive each row's losses (written atomically), or ``'-'`` for
+        standard output (streamed); requires a pinned convention.
 
     Returns
     -------
@@ -255,7 +257,12 @@ def evaluate_table(
         if per_row is not None:
             only = detector.candidates[0]
             computed = [n for n in names if not_applicable_reason(n, only.task) is None]
-            handle = stack.enter_context(atomic_write(per_row, "w", encoding="utf-8", newline=""))
+            if per_row == "-":  # streamed as computed: on an error the exit status says so
+                handle = sys.stdout
+            else:
+                handle = stack.enter_context(
+                    atomic_write(per_row, "w", encoding="utf-8", newline="")
+                )
             writer = _CsvRows(handle, ["line", *computed])
         for chunk in source:
             y, pred, lines, w = chunk.y, chunk.pred, chunk.lines, chunk.weight

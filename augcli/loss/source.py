@@ -12,6 +12,7 @@ import zlib
 from typing import BinaryIO
 
 from augcli.core.errors import InputError, UsageError
+from augcli.core.gate import open_regular
 
 #: Errors a decompressing stream raises on corrupt or truncated data.
 DECOMPRESS_ERRORS: tuple[type[BaseException], ...] = (
@@ -93,17 +94,20 @@ def open_source(source: str) -> tuple[BinaryIO, bool]:
     Raises
     ------
     InputError
-        If the file cannot be opened.
+        If the file cannot be opened, or is not a regular file (a FIFO would be read once
+        and then block a second pass; a stream goes through ``'-'``, which is spooled).
     """
     if source == "-":
         raw: BinaryIO = sys.stdin.buffer
         if not hasattr(raw, "peek"):  # e.g. a BytesIO standing in for stdin
             raw = io.BufferedReader(raw)  # type: ignore[arg-type]
-    else:
+    else:  # a regular file only: a FIFO or device is refused (read a stream through '-')
         try:
-            raw = open(source, "rb")  # noqa: SIM115 - returned to the caller
-        except OSError as exc:
-            raise InputError(f"cannot open {source}: {exc.strerror or exc}") from None
+            raw = open_regular(source, "PREDICTIONS.csv")
+        except InputError as exc:
+            if os.path.exists(source) and not os.path.isfile(source):  # a FIFO, a device
+                raise InputError(f"{exc}; to read a stream, pass '-' and redirect it") from None
+            raise
     kind = (compression_of(source) if source != "-" else None) or _sniff(raw)
     if kind is None:
         return raw, source != "-"

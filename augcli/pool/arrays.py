@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from augcli.core.errors import InputError, UsageError
+from augcli.core.gate import open_regular
 from augcli.images.reading import read_image
 
 LAYOUTS = {"hw": 2, "hwc": 3, "chw": 3, "nchw": 4, "nhwc": 4}
@@ -121,10 +122,14 @@ def from_planes(planes: np.ndarray, layout: str) -> np.ndarray:
     return np.moveaxis(planes, -3, -1) if layout in CHANNELS_LAST else planes
 
 
-def load_array(path: Path) -> np.ndarray:
-    """Load a non-empty ``.npy`` of a real dtype safely (no pickles), any shape."""
+def load_array(path: Path, label: str = "INPUT") -> np.ndarray:
+    """Load a non-empty ``.npy`` of a real dtype safely (no pickles), any shape.
+
+    ``path`` must be a regular file (:func:`augcli.core.gate.open_regular`: a FIFO or device
+    is refused without blocking); ``label`` names the argument or option in messages.
+    """
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path, label) as handle:
             _check_npy_header(handle, path)
             handle.seek(0)
             array = np.load(handle, allow_pickle=False)
@@ -200,7 +205,7 @@ def load_source(path: Path, layout: str | None = None) -> Source:
 
 def load_importance(path: Path, source: Source) -> np.ndarray:
     """LIP logits from a ``.npy``: ``H x W`` (shared by all planes) or the input's own shape."""
-    array = load_array(path)
+    array = load_array(path, "--importance")
     if array.ndim == 2:
         planes = array
     elif array.shape == source.shape:
@@ -217,7 +222,7 @@ def load_importance(path: Path, source: Source) -> np.ndarray:
 
 def load_filter(path: Path) -> np.ndarray:
     """DPP's full-guide filter from a ``.npy`` (its shape is checked by the kernel)."""
-    return load_array(path)
+    return load_array(path, "--guide-filter")
 
 
 def to_units(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
@@ -12,7 +11,7 @@ from PIL import Image
 
 from augcli.core.atomic import atomic_write
 from augcli.core.errors import OutputError, UsageError
-from augcli.core.paths import refuse_overwriting_inputs
+from augcli.core.gate import Inputs
 from augcli.images.formats import IMAGE_EXTENSIONS, format_for_path
 from augcli.images.reading import write_image
 
@@ -36,31 +35,22 @@ def check_extension(output: Path) -> None:
 
 
 def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[tuple[str, Path]]) -> None:
-    """Exit 2 before anything is written if a planned output is an input (links followed).
+    """Exit 2 before anything is written if a planned output is an input or may not be written.
+
+    Each output goes through :meth:`augcli.core.gate.Inputs.refuse_output`: refused when it
+    is (by any name: symlink, hard link) or lies inside one of the inputs, or when it is a
+    symlink, a special file or a hard-linked file itself.
 
     Parameters
     ----------
     outputs : iterable of Path
         Every file the run would write.
     inputs : iterable of (label, Path)
-        Every file the run reads, with the argument or option that named it.
+        Every file or folder the run reads, with the argument or option that named it.
     """
-    inputs = list(inputs)
-    by_inode: dict[tuple[int, int], tuple[str, Path]] = {}
-    for label, path in inputs:
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        by_inode[(info.st_dev, info.st_ino)] = (label, path)
+    guarded = Inputs.of(inputs)
     for out in outputs:
-        try:
-            info = os.stat(out)
-        except OSError:
-            continue  # does not exist yet (or a dangling link): cannot be an input
-        hit = by_inode.get((info.st_dev, info.st_ino))
-        if hit is not None:
-            refuse_overwriting_inputs([("-o", out)], [hit])
+        guarded.refuse_output("-o", out)
 
 
 def save_npy(array: np.ndarray, path: Path) -> None:

@@ -27,6 +27,7 @@ Conventions (see the README section on ``pool``):
 
 from __future__ import annotations
 
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from augcli.core.errors import AugcliError, InputError, UsageError
+from augcli.core.gate import kind_of
 from augcli.core.seeding import generator
 from augcli.images.formats import IMAGE_EXTENSIONS
 from augcli.pool.arrays import Source, from_planes, load_source, to_units
@@ -138,8 +140,17 @@ def pool_source(
 def run_pool(input_path: Path, output: Path | None, options: PoolOptions) -> PoolReport:
     """Pool a file or every file of a folder as ``options`` says; see the module notes."""
     report = PoolReport()
-    if not input_path.exists():
-        raise InputError(f"{input_path}: no such file or folder")
+    try:
+        mode = input_path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"{input_path}: no such file or folder") from None
+    except OSError as exc:
+        raise InputError(f"INPUT {str(input_path)!r}: cannot examine it ({exc.strerror})") from None
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise InputError(
+            f"INPUT {str(input_path)!r} is {kind_of(mode)}; augcli pool reads regular files "
+            "and folders"
+        )
     side = options.side_files()
     if input_path.is_dir():
         _run_folder(input_path, output, options, report, side)
@@ -191,7 +202,7 @@ def _run_folder(
         raise InputError(f"{root}: no images or .npy files found")
     if output is not None:  # every output planned before the first is written
         planned = [t for p in files for t in targets(output / p.relative_to(root), options.methods)]
-        refuse_inputs(planned, [*(("INPUT", p) for p in files), *side])
+        refuse_inputs(planned, [("INPUT", root), *(("INPUT", p) for p in files), *side])
     for path in files:
         rel = path.relative_to(root).as_posix()
         target = None if output is None else output / rel

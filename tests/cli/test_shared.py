@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from augcli.cli import cli
 from augcli.core.errors import UsageError
-from augcli.core.paths import refuse_overwriting_inputs
+from augcli.core.gate import Inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = str(ROOT / "sample_images" / "everyday" / "clock.png")
@@ -44,11 +44,12 @@ def test_output_equal_to_input_is_refused_also_through_symlinks_and_hard_links(t
     source.write_text("y_true,y_pred\n1,0.5\n")
     (tmp_path / "link.csv").symlink_to(source)
     os.link(source, tmp_path / "hard.csv")
+    inputs = Inputs.of([("PREDICTIONS.csv", source)])
     for out in (source, tmp_path / "link.csv", tmp_path / "hard.csv", tmp_path / "." / "in.csv"):
-        with pytest.raises(UsageError, match="never writes over its inputs"):
-            refuse_overwriting_inputs([("--per-row", out)], [("PREDICTIONS.csv", source)])
-    refuse_overwriting_inputs([("--per-row", tmp_path / "rows.csv")], [("P", source)])
-    refuse_overwriting_inputs([("--per-row", "-")], [("P", "-")])  # stdin/stdout are not files
+        with pytest.raises(UsageError, match="never writes over or among its inputs"):
+            inputs.refuse_output("--per-row", out)
+    inputs.refuse_output("--per-row", tmp_path / "rows.csv")
+    assert Inputs.of([("P", "-")]).files == {}  # stdin is not a file
 
 
 @pytest.mark.parametrize(

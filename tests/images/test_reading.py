@@ -254,9 +254,9 @@ def test_hostile_file_is_input_error(tmp_path: Path, name: str, make, reason: st
 
 
 def test_missing_file_and_folder(tmp_path: Path):
-    with pytest.raises(InputError, match="No such file"):
+    with pytest.raises(InputError, match="nothing.png': no such file"):
         read_image(tmp_path / "nothing.png")
-    with pytest.raises(InputError, match="directory"):
+    with pytest.raises(InputError, match="is a folder; augcli reads only regular files"):
         read_image(tmp_path)
 
 

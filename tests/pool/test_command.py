@@ -127,7 +127,7 @@ def test_output_that_is_the_input_exits_2_and_leaves_it_alone(tmp_path):
     link = tmp_path / "link.npy"
     link.symlink_to(path)
     result = run(path, "-o", link)
-    assert result.exit_code == 2 and "never writes over its inputs" in result.stderr
+    assert result.exit_code == 2 and "never writes over or among its inputs" in result.stderr
     assert path.read_bytes() == before
 
 
@@ -153,7 +153,7 @@ def test_folder_output_colliding_with_an_input_is_refused_before_any_write(tmp_p
     np.save(root / "sub" / "x.npy", np.zeros((4, 4)))  # its output would be root / "x.npy"
     before = (root / "x.npy").read_bytes()
     result = run(root, "-o", tmp_path / "dst", "--json")
-    assert result.exit_code == 2 and "never writes over its inputs" in result.stderr
+    assert result.exit_code == 2 and "never writes over or among its inputs" in result.stderr
     assert one_json(result)["error"]
     assert (root / "x.npy").read_bytes() == before
     assert not (tmp_path / "dst" / "x.npy").exists()

@@ -12,6 +12,7 @@ leave) and a worker death is ``KilledWorker``.
 
 from __future__ import annotations
 
+import json
 import secrets
 import signal
 import threading
@@ -27,7 +28,8 @@ from augcli.augment.executors.job import Job
 from augcli.augment.executors.processes import StopFlag, keep_freed_memory
 from augcli.augment.executors.spec import ExecutorOption, ExecutorSpec, Requirement
 from augcli.augment.run.writer import TaskResult
-from augcli.core.errors import EXIT_SOME_FAILED, AugcliError, UsageError
+from augcli.core.errors import EXIT_SOME_FAILED, AugcliError, InputError, UsageError
+from augcli.core.gate import read_text
 
 if TYPE_CHECKING:
     from augcli.augment.tasks import Task
@@ -98,6 +100,42 @@ def import_distributed() -> Any:
     return SPEC.require()
 
 
+MAX_SCHEDULER_FILE_BYTES = 1 << 20
+"""A Dask scheduler file is a few hundred bytes of JSON."""
+
+
+def scheduler_address(path: Path) -> str:
+    """The ``"address"`` of a Dask scheduler file, read through the gate.
+
+    Raises
+    ------
+    InputError
+        Not a regular file of at most ``MAX_SCHEDULER_FILE_BYTES``, not JSON, or not an
+        object with a string ``"address"`` (e.g. ``tcp://host:8786``).
+    """
+    label = f"--scheduler-file {str(path)!r}"
+    text = read_text(path, "--scheduler-file", cap=MAX_SCHEDULER_FILE_BYTES)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        reason = getattr(exc, "msg", None) or str(exc).splitlines()[0]
+        where = f", line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise InputError(f"{label}{where}: not valid JSON ({reason})") from None
+    address = data.get("address") if isinstance(data, dict) else None
+    if not isinstance(address, str) or not address:
+        if not isinstance(data, dict):
+            got = f"a JSON {type(data).__name__}"
+        elif "address" in data:
+            got = f'"address": {json.dumps(address)[:60]}'
+        else:
+            got = 'no "address"'
+        raise InputError(
+            f'{label}: got {got}; expected a JSON object with an "address" such as '
+            "tcp://host:8786 (what dask scheduler --scheduler-file writes)"
+        )
+    return address
+
+
 class DaskExecutor:
     """Run tasks on a Dask cluster: ``scheduler`` (an address), ``scheduler_file``, or else a
     LocalCluster of ``workers`` single-threaded processes on 127.0.0.1 without a dashboard.
@@ -122,6 +160,8 @@ class DaskExecutor:
         self.workers = workers
         self.scheduler = scheduler
         self.scheduler_file = scheduler_file
+        if scheduler_file is not None:  # read now: a bad file is refused before any work
+            self.scheduler = scheduler_address(scheduler_file)
         self.batch_seconds = batch_seconds
         self.connect_timeout = connect_timeout
         self.no_workers_timeout = no_workers_timeout
@@ -132,11 +172,7 @@ class DaskExecutor:
         distributed = self.distributed
         where = self.scheduler or self.scheduler_file
         try:
-            if self.scheduler_file is not None:
-                self.client = distributed.Client(
-                    scheduler_file=str(self.scheduler_file), timeout=self.connect_timeout
-                )
-            elif self.scheduler is not None:
+            if self.scheduler is not None:
                 self.client = distributed.Client(self.scheduler, timeout=self.connect_timeout)
             else:
                 where = "a local cluster"

@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from augcli.augment.labels.annotations import move_annotation
 from augcli.augment.labels.files import LabelOptions, LabelTask, temp_path
-from augcli.augment.labels.geometry import Warp, compose
+from augcli.augment.labels.geometry import Warp
+from augcli.augment.labels.instances import move_instances
 from augcli.augment.labels.masks import Mask, read_mask, warp_mask, write_mask
-from augcli.augment.labels.yolo import YoloObject, move_yolo, parse_yolo
+from augcli.augment.labels.yolo import YoloObject, parse_yolo, yolo_instances, yolo_lines
 from augcli.augment.record.manifest import file_digest
 from augcli.core.errors import InputError
 from augcli.core.gate import read_text
@@ -94,7 +93,6 @@ def write_labels(
     files : list of (str, str)
         ``(temporary, final)`` paths, for the writer to rename.
     """
-    matrix = compose(warps)
     finals = task.outputs(output_name)
     info: dict[str, Any] = {}
     files: list[tuple[str, str]] = []
@@ -106,14 +104,22 @@ def write_labels(
         info["mask"] = {"file": rel, **_digest(temp)}
     if inputs.yolo is not None:
         final, rel = finals["yolo"]
-        lines, dropped = move_yolo(inputs.yolo, matrix, out_size, options.min_visibility)
+        moved, dropped = move_instances(
+            yolo_instances(inputs.yolo),
+            warps,
+            out_size,
+            options.min_visibility,
+            options.min_area,
+        )
+        lines = yolo_lines(moved, out_size)
+        dropped += len(moved.classes) - len(lines)  # zero-area boxes are never written
         temp = temp_path(final, tag)
         files.append((temp, final))
         with open(temp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write("".join(line + "\n" for line in lines))
         info["yolo"] = {"file": rel, "kept": len(lines), "dropped": dropped, **_digest(temp)}
     if inputs.coco is not None:
-        info["coco"] = _coco_entry(inputs.coco, matrix, warps, out_size, options)
+        info["coco"] = _coco_entry(inputs.coco, warps, out_size, options)
     return info, files
 
 
@@ -125,7 +131,6 @@ def _digest(path: str) -> dict[str, Any]:
 
 def _coco_entry(
     payload: dict[str, Any],
-    matrix: np.ndarray,
     warps: Sequence[Warp],
     out_size: tuple[int, int],
     options: LabelOptions,
@@ -134,7 +139,9 @@ def _coco_entry(
     for ann in payload["annotations"]:
         swap = payload["swaps"].get(str(ann["category_id"]))
         try:
-            out = move_annotation(ann, matrix, warps, out_size, options.min_visibility, swap)
+            out = move_annotation(
+                ann, warps, out_size, options.min_visibility, swap, options.min_area
+            )
         except ValueError as exc:  # an RLE whose counts do not fit its size
             raise InputError(
                 f"{payload['image']['file_name']}: annotation {ann['id']}: {exc}"

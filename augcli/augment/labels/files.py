@@ -30,6 +30,7 @@ class LabelOptions:
     coco: tuple[str, str] | None = None
     mask_fill: int = 0
     min_visibility: float = 0.0
+    min_area: float = 1.0
 
     @property
     def any(self) -> bool:

@@ -19,8 +19,8 @@ from PIL import Image
 from augcli.augment.kernels.warp import warp
 from augcli.augment.labels.geometry import Warp
 from augcli.core.errors import InputError
-from augcli.core.gate import open_regular
-from augcli.images.reading import DEFAULT_MAX_PIXELS
+from augcli.images.decoding import open_image
+from augcli.images.reading import DEFAULT_MAX_PIXELS, decode_failure
 
 MASK_MODES = ("L", "P", "I;16", "I", "1")
 MASK_EXTENSION = ".png"
@@ -48,9 +48,8 @@ def read_mask(path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX
         Unreadable, too large, or not single-channel (modes L, P, I;16, I, 1 are allowed;
         mode I values must be 0..65535).
     """
-    handle = open_regular(path, "--masks")  # a FIFO or device is refused, never read
     try:
-        with handle, Image.open(handle) as im:
+        with open_image(path, "--masks") as im:  # through the gate: a FIFO is never read
             w, h = im.size
             if max_pixels is not None and w * h > max_pixels:
                 raise InputError(f"mask {path}: {w}x{h} pixels, more than the limit {max_pixels}")
@@ -67,8 +66,8 @@ def read_mask(path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX
             array = np.array(im)
     except InputError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise InputError(f"cannot read mask {path}: {exc}") from None
+    except Exception as exc:  # whatever a decoder raises fails this input, never the run
+        raise InputError(f"cannot read mask {path}: {decode_failure(exc)}") from None
     if mode == "1":
         array = array.astype(np.uint8) * 255
     elif mode in ("I;16", "I"):

@@ -13,8 +13,10 @@ from augcli.augment.labels.apply import LabelInputs
 from augcli.augment.labels.coco import load_coco
 from augcli.augment.labels.draw import Shape, draw_shapes, overlay_mask
 from augcli.augment.labels.files import YOLO_EXTENSION, LabelTask, find_mask, mask_listing
-from augcli.augment.labels.geometry import Warp, box_corners, compose, move_shape
+from augcli.augment.labels.geometry import Warp, box_corners
+from augcli.augment.labels.instances import move_instances
 from augcli.augment.labels.masks import warp_mask
+from augcli.augment.labels.yolo import yolo_instances
 from augcli.core.errors import UsageError
 
 
@@ -60,21 +62,23 @@ def draw_sample(
     names: dict[int, str],
     mask_fill: int = 0,
     min_visibility: float = 0.0,
+    min_area: float = 0.0,
 ) -> np.ndarray:
     """``rgb`` (the augmented sample, uint8 HxWx3) with the moved labels drawn on it."""
     out_size = rgb.shape[:2]
-    matrix = compose(warps)
     if inputs.mask is not None:
         moved = warp_mask(inputs.mask, warps, mask_fill)
         rgb = overlay_mask(rgb, moved.array, moved.palette)
     shapes = []
-    for obj in inputs.yolo or []:
-        moved_shape = move_shape(obj.points, matrix, out_size, min_visibility)
-        if moved_shape.points is not None:
-            shapes.append(Shape(str(obj.cls), moved_shape.points, obj.cls))
+    if inputs.yolo:
+        moved, _ = move_instances(
+            yolo_instances(inputs.yolo), warps, out_size, min_visibility, min_area
+        )
+        for cls, polys in zip(moved.classes, moved.polygons, strict=True):
+            shapes.append(Shape(str(cls), polys[0], int(cls)))
     if inputs.coco is not None:
         for ann in inputs.coco["annotations"]:
-            moved_ann = move_annotation(ann, matrix, warps, out_size, min_visibility)
+            moved_ann = move_annotation(ann, warps, out_size, min_visibility, min_area=min_area)
             if moved_ann is None:
                 continue
             cat = ann["category_id"]

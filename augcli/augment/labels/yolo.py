@@ -4,12 +4,11 @@ One ``.txt`` per image; each line is a box ``class cx cy w h`` or a polygon
 ``class x1 y1 x2 y2 ...`` (at least 3 points), coordinates normalized to the image size,
 told apart by their token count. A missing file means no objects.
 
-Boxes move as their four corners: the mapped quadrilateral is clipped to the image
-(Sutherland–Hodgman) and the box written is the clipped outline's enclosing box. Polygons are
-mapped and clipped the same way and written as polygons. A shape whose visible fraction of its
-mapped area is below ``min_visibility`` (or with no area inside) is dropped, and so is a box
-whose written width or height is 0 (a zero-area box is read, never written). Output
-coordinates are normalized to the output size, 6 decimals.
+The objects become :class:`~augcli.augment.labels.instances.Instances` (a box as its four
+corners) and are moved there; a box is written as the enclosing box of its moved, clipped
+outline, a polygon as its vertices. Output coordinates are normalized to the output size,
+6 decimals. A box
+whose written width or height is 0 is dropped (a zero-area box is read, never written).
 """
 
 from __future__ import annotations
@@ -19,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from augcli.augment.labels.geometry import box_corners, enclosing_box, move_shape
+from augcli.augment.labels.geometry import box_corners
+from augcli.augment.labels.instances import Instances
 from augcli.core.errors import InputError
 
 TOLERANCE = 1e-3
@@ -122,53 +122,38 @@ def _is_float(token: str) -> bool:
     return True
 
 
-def move_yolo(
-    objects: list[YoloObject],
-    matrix: np.ndarray,
-    out_size: tuple[int, int],
-    min_visibility: float = 0.0,
-) -> tuple[list[str], int]:
-    """Map, clip and format ``objects`` for the output image.
+def yolo_instances(objects: list[YoloObject]) -> Instances:
+    """The objects of a parsed YOLO file as :class:`Instances` (a box as its outline)."""
+    return Instances(
+        np.array([o.cls for o in objects], dtype=np.int64),
+        [[o.points] for o in objects],
+        np.array([o.is_box for o in objects], dtype=bool),
+    )
 
-    Parameters
-    ----------
-    objects : list of YoloObject
-        From :func:`parse_yolo`.
-    matrix : numpy.ndarray
-        Continuous-coordinate map from :func:`augcli.augment.labels.geometry.compose`.
-    out_size : tuple of int
-        The output's ``(height, width)``.
-    min_visibility : float
-        See :func:`augcli.augment.labels.geometry.move_shape`.
 
-    Returns
-    -------
-    lines : list of str
-        The output file's lines (without newlines), in input order.
-    dropped : int
-        Objects left out (outside the image, below ``min_visibility``, or a box whose
-        written width or height would be 0).
+def yolo_lines(instances: Instances, out_size: tuple[int, int]) -> list[str]:
+    """The lines (without newlines) of a YOLO file for ``instances`` on an image of ``out_size``.
+
+    A box is written as the enclosing box of its moved, clipped outline; a polygon as its
+    vertices, normalized to the output size, 6 decimals. A box whose written width or height
+    would be 0 is left out (fewer lines than instances).
     """
     height, width = out_size
     lines = []
-    dropped = 0
-    for obj in objects:
-        moved = move_shape(obj.points, matrix, out_size, min_visibility)
-        if moved.points is None:
-            dropped += 1
-            continue
-        if obj.is_box:
-            x0, y0, x1, y1 = enclosing_box(moved.points)
+    for cls, polys, is_box, box in zip(
+        instances.classes, instances.polygons, instances.is_box, instances.boxes, strict=True
+    ):
+        if is_box:
+            x0, y0, x1, y1 = box
             values = [(x0 + x1) / 2 / width, (y0 + y1) / 2 / height]
             values += [(x1 - x0) / width, (y1 - y0) / height]
         else:
-            values = (moved.points / [width, height]).ravel().tolist()
-        texts = [_fmt(v) for v in values]
-        if obj.is_box and ZERO in texts[2:]:
-            dropped += 1  # a box with no width or no height is never written
-            continue
-        lines.append(" ".join([str(obj.cls), *texts]))
-    return lines, dropped
+            values = (polys[0] / [width, height]).ravel().tolist()
+        texts = [_fmt(float(v)) for v in values]
+        if is_box and ZERO in texts[2:]:
+            continue  # a box with no width or no height is never written
+        lines.append(" ".join([str(int(cls)), *texts]))
+    return lines
 
 
 ZERO = "0.000000"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from augcli.augment.record.identity import identity_differences, pipeline_digest
 from augcli.augment.record.manifest import MANIFEST_NAME, read_entries, write_entries
 from augcli.augment.record.shards import SHARD_MANIFEST, shard_manifest_name
 from augcli.augment.run.plan import make_plan
-from augcli.augment.tasks import AugmentOptions, Shard
+from augcli.augment.tasks import MAX_SHARDS, AugmentOptions, Shard
 from augcli.core.errors import UsageError
 
 MAX_LISTED = 10
@@ -80,7 +81,16 @@ def find_shards(dst: Path) -> tuple[int, dict[int, Path]]:
         raise UsageError(f"DST {dst}: cannot list it ({exc.strerror})") from None
     for name in names:
         match = SHARD_MANIFEST.fullmatch(name)
-        if match and int(match[1]) < int(match[2]):
+        if not match:
+            continue
+        # a name's digits may be many: compare lengths before converting (no huge ints)
+        if len(match[2].lstrip("0")) > len(str(MAX_SHARDS)) or int(match[2]) > MAX_SHARDS:
+            raise UsageError(
+                f"DST {dst}: {name[:80]}{'...' if len(name) > 80 else ''} names more than "
+                f"{MAX_SHARDS} shards, the most --shard K/N allows; no augcli run wrote it "
+                "(move it out of DST)"
+            )
+        if int(match[1]) < int(match[2]):
             found.setdefault(int(match[2]), {})[int(match[1])] = dst / name
     if not found:
         raise UsageError(
@@ -91,11 +101,12 @@ def find_shards(dst: Path) -> tuple[int, dict[int, Path]]:
         counts = ", ".join(f"{n} ({len(ks)} found)" for n, ks in sorted(found.items()))
         raise UsageError(f"DST {dst}: shard manifests of different runs: N = {counts}")
     ((n, shards),) = found.items()
-    missing = [shard_manifest_name(k, n) for k in range(n) if k not in shards]
-    if missing:
-        listed = ", ".join(missing[:MAX_LISTED]) + (", ..." if len(missing) > MAX_LISTED else "")
+    absent = n - len(shards)
+    if absent:
+        first = islice((shard_manifest_name(k, n) for k in range(n) if k not in shards), MAX_LISTED)
+        listed = ", ".join(first) + (", ..." if absent > MAX_LISTED else "")
         raise UsageError(
-            f"DST {dst}: {len(missing)} of {n} shard manifests missing: {listed}; run those "
+            f"DST {dst}: {absent} of {n} shard manifests missing: {listed}; run those "
             "shards (or --resume them) before merging"
         )
     return n, shards

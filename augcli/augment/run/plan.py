@@ -27,7 +27,7 @@ from augcli.augment.run.output_formats import Targets
 from augcli.augment.run.walk import Folder, names_in, walk
 from augcli.augment.tasks import AugmentOptions, Output, Task
 from augcli.core.errors import UsageError
-from augcli.core.gate import Inputs, check_write_target, write_refusal
+from augcli.core.gate import Inputs, check_write_target, kind_of, write_refusal
 from augcli.images.formats import IMAGE_EXTENSIONS
 
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
@@ -57,6 +57,8 @@ class Plan:
     converted: list[dict[str, object]] = field(default_factory=list)
     coco: CocoIndex | None = None
     unlisted: int = 0
+    not_regular: int = 0
+    not_regular_examples: list[str] = field(default_factory=list)
     guard: Inputs = field(default_factory=Inputs)
     existing_example: str | None = None
     context: _Context | None = field(default=None, repr=False, compare=False)
@@ -103,6 +105,7 @@ class Plan:
             "not_images": self.not_images,
             "ignored": self.ignored_by_extension(),
             "converted": self.converted,
+            "not_regular": {"count": self.not_regular, "examples": self.not_regular_examples},
         }
 
     def to_text(self) -> str:
@@ -128,6 +131,12 @@ class Plan:
                 f"ignored {info['count']} {ext or '(no extension)'} file(s), e.g. "
                 + ", ".join(info["examples"])  # type: ignore[arg-type]
             )
+        if self.not_regular:
+            lines.append(
+                f"{self.not_regular} input(s) are not regular files and will be reported "
+                "failed without being opened, e.g.:"
+            )
+            lines.extend(f"  {example}" for example in self.not_regular_examples)
         for item in self.converted:
             lines.append(
                 f"{item['count']} input(s) written as {item['written_as']}: {item['reason']}"
@@ -142,6 +151,11 @@ def resolve_paths(src: Path, dst: Path) -> tuple[Path, Path, Path | None]:
     """Check SRC and DST; return them and the folder to leave out of the walk (DST)."""
     if not src.exists():
         raise UsageError(f"SRC {src}: no such file or folder")
+    if not src.is_dir() and not src.is_file():
+        raise UsageError(
+            f"SRC {src} is {kind_of(os.stat(src).st_mode)}; augcli reads only regular files "
+            "and folders"
+        )
     if dst.exists() and not dst.is_dir():
         raise UsageError(f"DST {dst}: exists and is not a folder")
     real_src, real_dst = src.resolve(), dst.resolve()
@@ -288,7 +302,7 @@ def _walk_tasks(plan: Plan, ctx: _Context) -> Iterator[Task]:
     targets, planner = ctx.targets, ctx.planner
     for folder in walk(plan.src, ctx.exclude):
         _count_ignored(plan, folder)
-        if not folder.images:
+        if not folder.images and not folder.special:
             continue
         out_dir = dst / folder.rel
         present: set[str] = set()
@@ -322,6 +336,10 @@ def _walk_tasks(plan: Plan, ctx: _Context) -> Iterator[Task]:
                 if labels is not None:
                     _claim_stem(folder, name, out, claimed)
                     any_label, all_labels = planner.existing(labels, out)
+                    if any_label:
+                        for kind, (final, rel) in labels.outputs(out).items():
+                            flag = "--masks" if kind == "mask" else f"--{kind}"
+                            _refuse_unwritable(Path(final), rel, f"the {flag} destination")
                     some, every = some or any_label, every and all_labels
                 if some:
                     plan.existing += 1
@@ -352,6 +370,26 @@ def _walk_tasks(plan: Plan, ctx: _Context) -> Iterator[Task]:
                 labels,
                 ctx.temp_tag,
             )
+        for name, reason in folder.special:  # never opened: each fails, named, at run time
+            plan.all_inputs += 1
+            key = _rel(folder, name)
+            if shard is None or shard.owns(key):
+                members += 1
+                plan.inputs += 1
+                plan.tasks.append(
+                    Task(
+                        str(folder.path / name),
+                        key,
+                        folder.rel,
+                        str(out_dir),
+                        (),
+                        temp_tag=temp_tag,
+                        refusal=reason,
+                    )
+                )
+                plan.not_regular += 1
+                if len(plan.not_regular_examples) < MAX_LISTED:
+                    plan.not_regular_examples.append(f"{key}: {reason}")
         if not members:
             continue
         if len(plan.folders) < ctx.max_listed:
@@ -393,12 +431,12 @@ def guard_paths(src: Path, dst: Path, options: AugmentOptions) -> Inputs:
     return guard
 
 
-def _refuse_unwritable(path: Path, rel: str) -> None:
+def _refuse_unwritable(path: Path, rel: str, where: str = "DST") -> None:
     """Refuse (exit 2, before work) an existing output name augcli may not replace."""
     reason = write_refusal(path)
     if reason:
         raise UsageError(
-            f"DST holds {rel} where an output goes, and it {reason}; "
+            f"{where} holds {rel} where an output goes, and it {reason}; "
             "augcli replaces only regular files it wrote: move it away"
         )
 

@@ -326,6 +326,10 @@ def _to_run(
     """
     ready = None
     for task in tasks:
+        if task.refusal:  # fails in the worker without being opened
+            summary.inputs += 1
+            yield task
+            continue
         if task.out_dir != ready:
             for folder in [task.out_dir, *(task.labels.folders() if task.labels else [])]:
                 _prepare_folder(folder, scope)

@@ -3,27 +3,36 @@
 The walk is deterministic (sorted), skips hidden files and folders, follows symlinked folders
 at most once each (so a symlink loop cannot trap it), matches extensions case-insensitively,
 and leaves out the destination when it lies inside the source. It yields one folder at a time,
-so memory is bounded by the largest folder, not the dataset.
+so memory is bounded by the largest folder, not the dataset. A name with an image extension
+that is not a regular file (a dangling symlink, a FIFO, a device, a socket, or a link to one)
+is never opened: it is listed with the reason, for the run to report as a failed input; other
+such names count among the files that are not images.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from augcli.core.gate import kind_of
 from augcli.images.formats import IMAGE_EXTENSIONS
 
 
 @dataclass(frozen=True)
 class Folder:
-    """One folder of the source: its path relative to SRC, its image and other file names."""
+    """One folder of the source: its path relative to SRC, its image and other file names.
+
+    ``special`` holds the image-named entries that are not regular files, with the reason.
+    """
 
     rel: str  # POSIX, "" for SRC itself
     path: Path
     images: tuple[str, ...]
     others: tuple[str, ...]
+    special: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def not_images(self) -> int:
@@ -66,6 +75,7 @@ def walk(src: Path, exclude: Path | None = None) -> Iterator[Folder]:
             continue
         images: list[str] = []
         others: list[str] = []
+        special: list[tuple[str, str]] = []
         subdirs: list[str] = []
         for entry in entries:
             if entry.name.startswith("."):
@@ -73,17 +83,43 @@ def walk(src: Path, exclude: Path | None = None) -> Iterator[Folder]:
             try:
                 if entry.is_dir():
                     subdirs.append(entry.name)
-                elif entry.is_file():
-                    if is_image_name(entry.name):
-                        images.append(entry.name)
-                    else:
-                        others.append(entry.name)
+                    continue
+                regular = entry.is_file()
             except OSError:
+                regular = False
+            if not is_image_name(entry.name):
                 others.append(entry.name)
-        if images or others:
-            yield Folder(rel, folder, tuple(images), tuple(others))
+            elif regular:
+                images.append(entry.name)
+            else:
+                special.append((entry.name, not_regular_reason(entry.path)))
+        if images or others or special:
+            yield Folder(rel, folder, tuple(images), tuple(others), tuple(special))
         for name in reversed(subdirs):  # stack: reversed so folders come out sorted
             stack.append((f"{rel}/{name}" if rel else name, folder / name))
+
+
+def not_regular_reason(path: str | os.PathLike[str]) -> str:
+    """Why an image-named entry that is not a regular file is not read (examined, never opened).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The entry (a symlink is described by what it leads to).
+    """
+    try:
+        link = os.lstat(path)
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror})"
+    if not stat.S_ISLNK(link.st_mode):
+        return f"is {kind_of(link.st_mode)}, not a regular file; it was not read"
+    try:
+        target = os.stat(path)
+    except FileNotFoundError:
+        return "is a dangling symlink (its target does not exist); it was not read"
+    except OSError as exc:
+        return f"is a symlink whose target cannot be examined ({exc.strerror})"
+    return f"is a symlink to {kind_of(target.st_mode)}, not a regular file; it was not read"
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -38,12 +38,16 @@ def init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool = 
 def process(task: Task) -> TaskResult:
     """Read one input, augment every copy and write each to its temporary file.
 
-    Every problem of this input (unreadable, a step it does not fit, an encoder that refuses
-    it) fails the task with a reason naming its source; only a destination problem is fatal.
+    Every problem of this input (not a regular file, unreadable, a step it does not fit, an
+    encoder that refuses it, any exception at all) fails the task with a one-line reason naming
+    its source; only a destination problem is fatal.
     """
     pipeline: Pipeline = _WORKER["pipeline"]
     options: AugmentOptions = _WORKER["options"]
     result = TaskResult(task)
+    if task.refusal:  # found at plan time; the file is never opened
+        result.error = f"{task.src}: {task.refusal}"
+        return result
     try:
         data = read_image(task.src, max_pixels=options.max_pixels)
         result.n_frames = data.n_frames
@@ -80,8 +84,12 @@ def process(task: Task) -> TaskResult:
         result.fatal = str(exc)
     except OSError as exc:  # copyfile
         result.fatal = f"cannot write {exc.filename}: {exc.strerror}"
-    except Exception as exc:  # a bug must not take the run down: report the input
-        result.error = f"{task.src}: internal error ({type(exc).__name__}: {exc})"
+    except MemoryError:
+        result.error = f"{task.src}: out of memory while processing it"
+    except Exception as exc:  # anything else fails this input, never the run
+        lines = str(exc).strip().splitlines()
+        detail = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+        result.error = f"{task.src}: internal error ({detail})"
     if result.error or result.fatal:
         for item in result.written:
             remove_quietly(task.temp_path(item.output))

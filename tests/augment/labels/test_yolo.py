@@ -7,17 +7,25 @@ import numpy as np
 import pytest
 
 from augcli.augment.kernels import affine
-from augcli.augment.labels.geometry import Warp, compose
-from augcli.augment.labels.yolo import move_yolo, parse_yolo
+from augcli.augment.labels.geometry import Warp
+from augcli.augment.labels.instances import move_instances
+from augcli.augment.labels.yolo import parse_yolo, yolo_instances, yolo_lines
 from augcli.core.errors import InputError
 
 H, W = 40, 60
+
+
+def move_yolo(objects, warps, out_shape, min_visibility=0.0):
+    moved, dropped = move_instances(yolo_instances(objects), warps, out_shape, min_visibility)
+    return yolo_lines(moved, out_shape), dropped
+
+
 BOXES = [[0.3, 0.4, 0.2, 0.2], [0.85, 0.15, 0.3, 0.3], [0.5, 0.5, 1.0, 1.0], [0.1, 0.9, 0.1, 0.2]]
 
 
 def _ours(warps: list[Warp], out_shape: tuple[int, int], boxes=BOXES) -> np.ndarray:
     text = "".join(f"{k} " + " ".join(map(str, b)) + "\n" for k, b in enumerate(boxes))
-    lines, _ = move_yolo(parse_yolo(text, "l.txt", (H, W)), compose(warps), out_shape)
+    lines, _ = move_yolo(parse_yolo(text, "l.txt", (H, W)), warps, out_shape)
     return np.array([[float(t) for t in line.split()] for line in lines])
 
 
@@ -74,7 +82,7 @@ def test_a_box_outside_the_crop_is_dropped_and_counted():
     t = affine.crop((0, 0, 20, 20), (20, 20))
     text = "0 0.9 0.9 0.1 0.1\n1 0.1 0.1 0.1 0.1\n"
     lines, dropped = move_yolo(
-        parse_yolo(text, "l.txt", (H, W)), compose([Warp(t, "constant", (H, W))]), (20, 20)
+        parse_yolo(text, "l.txt", (H, W)), [Warp(t, "constant", (H, W))], (20, 20)
     )
     assert dropped == 1 and [line.split()[0] for line in lines] == ["1"]
 
@@ -84,7 +92,7 @@ def test_polygon_lines_stay_polygons_clipped_to_the_image():
     text = "3 0.25 0.25 0.75 0.25 0.25 0.75\n"
     t = affine.crop((0, 0, H, W // 2), (H, W // 2))
     lines, _ = move_yolo(
-        parse_yolo(text, "l.txt", (H, W)), compose([Warp(t, "constant", (H, W))]), (H, W // 2)
+        parse_yolo(text, "l.txt", (H, W)), [Warp(t, "constant", (H, W))], (H, W // 2)
     )
     values = [float(v) for v in lines[0].split()[1:]]
     pts = np.array(values).reshape(-1, 2)
@@ -93,9 +101,7 @@ def test_polygon_lines_stay_polygons_clipped_to_the_image():
 
 
 def test_output_coordinates_have_six_decimals():
-    lines, _ = move_yolo(
-        parse_yolo("0 0.333333333 0.5 0.1 0.1\n", "l.txt", (H, W)), np.eye(3), (H, W)
-    )
+    lines, _ = move_yolo(parse_yolo("0 0.333333333 0.5 0.1 0.1\n", "l.txt", (H, W)), [], (H, W))
     assert lines == ["0 0.333333 0.500000 0.100000 0.100000"]
 
 

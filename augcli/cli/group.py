@@ -3,16 +3,18 @@
 One thin function per command that parses options, calls the library and prints. Every
 ``AugcliError`` becomes a short message on stderr and its exit code (2 usage/config/format,
 1 some inputs failed, 130 interrupted); a user never sees a traceback for their own mistake.
+:func:`run` is what the console entry point (:func:`augcli.cli.main`) calls.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 
 import click
 
 from augcli import __version__
+from augcli.cli import interrupt
 from augcli.cli.augment import augment_command, preview_command
 from augcli.cli.loss import loss_command
 from augcli.cli.manifest import manifest_group
@@ -20,13 +22,6 @@ from augcli.cli.ops import ops_command, schema_command, validate_command
 from augcli.cli.options import JSON_PRINTED
 from augcli.cli.pool import pool_command
 from augcli.core.errors import EXIT_INTERRUPTED, AugcliError
-
-
-def _wants_json(args: list[str]) -> bool:
-    """Whether the command line asks for JSON on stdout (``--json``, or ``--format json``)."""
-    if "--json" in args or "--format=json" in args:
-        return True
-    return any(a == "--format" and b == "json" for a, b in zip(args, args[1:], strict=False))
 
 
 class _AugcliGroup(click.Group):
@@ -39,6 +34,7 @@ class _AugcliGroup(click.Group):
 
     def invoke(self, ctx: click.Context):  # noqa: D102 - Click hook
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        interrupt.announce("ready")
         try:
             return super().invoke(ctx)
         except AugcliError as exc:
@@ -56,13 +52,10 @@ class _AugcliGroup(click.Group):
 
     @staticmethod
     def _json_error(ctx: click.Context, args: list[str], message: str, code: int) -> None:
-        if not _wants_json(args) or ctx.meta.get(JSON_PRINTED):
+        if not interrupt.wants_json(args) or ctx.meta.get(JSON_PRINTED):
             return
-        payload: dict[str, object] = {"error": message, "exit_code": code}
-        if code == EXIT_INTERRUPTED:
-            payload["interrupted"] = True
-        click.echo(json.dumps(payload))
         ctx.meta[JSON_PRINTED] = True
+        interrupt.write_json_error(message, code)
 
 
 @click.group(cls=_AugcliGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,10 +92,23 @@ for _command in (
     cli.add_command(_command)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="augcli")
+def run(args: list[str]) -> int:
+    """Run ``augcli ARGS`` and return its exit status (what :func:`augcli.cli.main` exits with).
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    Click runs outside its standalone mode so that a Ctrl-C while it parses options reaches
+    the caller as KeyboardInterrupt (exit 130), not as Click's "Aborted!" (exit 1).
+    """
+    try:
+        result = cli.main(args, prog_name="augcli", standalone_mode=False)
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        click.echo("Aborted!", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except BrokenPipeError:  # `augcli ops | head`: quietly, as Click's standalone mode does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return result if isinstance(result, int) else 0
