@@ -16,6 +16,7 @@ or anything outside DST makes it corrupt (exit status 2, nothing done).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import stat
@@ -164,33 +165,90 @@ def repair(path: Path, dst: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def rewrite_sorted(path: Path, order: Callable[[dict[str, Any]], Any]) -> None:
-    """Rewrite the manifest atomically with its lines sorted by ``order`` (task order).
+def walk_order(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """Sort key of a manifest line: SRC's walk order of its source, then copy, then output.
 
-    Only each line's sort key and place in the file are kept in memory, not the lines: the
-    lines are copied from the old file into the new one in order.
+    The walk (:func:`augcli.augment.run.walk.walk`) lists a folder's files (sorted) before its
+    sub-folders (sorted), depth first: a file is ``(0, name)`` and a folder ``(1, name)`` on
+    its path, so comparing keys reproduces the walk with no list of the tasks in memory. The
+    original (no copy) comes before copy 0, 1, ...
     """
-    places: list[tuple[Any, int, int]] = []
+    source = entry.get("source")
+    parts = source.split("/") if isinstance(source, str) else [""]
+    path = tuple((1, p) for p in parts[:-1]) + ((0, parts[-1]),)
+    copy = entry.get("copy")
+    return (path, copy if isinstance(copy, int) else -1, entry["output"])
+
+
+MAX_MERGED_RUNS = 64
+"""More sorted runs than this in one manifest (an old, unordered file): sorted in memory."""
+
+
+def _keyed_lines(
+    handle: IO[bytes], start: int, end: int, order: Callable[[dict[str, Any]], Any]
+) -> Iterator[tuple[Any, int, bytes]]:
+    """``(key, offset, line)`` of each valid line between two offsets of the file."""
+    handle.seek(start)
+    offset = start
+    while offset < end:
+        raw = handle.readline(MAX_LINE + 1)
+        if not raw or not raw.endswith(b"\n"):
+            return  # torn last line (or an overlong one, which is not augcli's)
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            entry = None
+        if isinstance(entry, dict) and isinstance(entry.get("output"), str):
+            yield order(entry), offset, raw
+        offset += len(raw)
+
+
+def rewrite_sorted(path: Path, order: Callable[[dict[str, Any]], Any] = walk_order) -> None:
+    """Leave the manifest with its lines sorted by ``order`` (task order), rewritten atomically.
+
+    The writer commits lines in task order, so a manifest is a few sorted runs (one per run
+    of the same DST that appended to it, e.g. a resume): they are merged from the file with one
+    reader each, so memory does not grow with the number of lines. An already sorted manifest
+    with no invalid line is left as it is.
+    """
     try:
-        with open(path, "rb") as handle:
-            offset = 0
-            for raw in handle:
-                if not raw.endswith(b"\n"):
-                    break  # torn last line
-                try:
-                    entry = json.loads(raw)
-                except ValueError:
-                    entry = None
-                if isinstance(entry, dict) and isinstance(entry.get("output"), str):
-                    places.append((order(entry), offset, len(raw)))
-                offset += len(raw)
-            places.sort(key=lambda place: place[0])
-            with atomic_write(path, "wb") as out:
-                for _, start, length in places:
-                    handle.seek(start)
-                    out.write(handle.read(length))
-    except FileNotFoundError:
+        handle = open_regular(path, "manifest")
+    except InputError:
         return
+    try:
+        with handle:
+            size = os.fstat(handle.fileno()).st_size
+            starts, previous, clean, last_end = [0], None, True, 0
+            for key, offset, raw in _keyed_lines(handle, 0, size, order):
+                clean = clean and offset == last_end
+                last_end = offset + len(raw)
+                if previous is not None and key < previous:
+                    starts.append(offset)
+                previous = key
+            clean = clean and last_end == size
+            if len(starts) == 1 and clean:
+                return
+            bounds = list(zip(starts, [*starts[1:], size], strict=True))
+            if len(bounds) > MAX_MERGED_RUNS:
+                lines = sorted(_keyed_lines(handle, 0, size, order), key=lambda k: k[:2])
+                merged: Iterator[tuple[Any, int, bytes]] = iter(lines)
+                readers: list[IO[bytes]] = []
+            else:
+                readers = [open_regular(path, "manifest") for _ in bounds]
+                merged = heapq.merge(
+                    *(
+                        _keyed_lines(r, a, b, order)
+                        for r, (a, b) in zip(readers, bounds, strict=True)
+                    ),
+                    key=lambda k: k[:2],
+                )
+            try:
+                with atomic_write(path, "wb") as out:
+                    for _key, _offset, raw in merged:
+                        out.write(raw)
+            finally:
+                for reader in readers:
+                    reader.close()
     except OSError as exc:
         raise OutputError(f"cannot rewrite {path}: {exc.strerror}") from None
 

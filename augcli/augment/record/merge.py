@@ -217,7 +217,7 @@ def _against_plan(
         existing="overwrite",  # DST holds the shards' outputs: only names are wanted
     )
     plan = make_plan(src, dst, options)
-    expected = [t.manifest_path(o) for t in plan.tasks for o in t.outputs]
+    expected = [t.manifest_path(o) for t in plan.tasks() for o in t.outputs]
     listed = {e["output"] for e in entries}
     return [o for o in expected if o not in listed], sorted(listed - set(expected))
 

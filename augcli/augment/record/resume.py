@@ -190,10 +190,9 @@ def is_recorded(recorded: dict[str, object] | None, path: Path, rel: str) -> boo
 
 
 def unproven_message(
-    unproven: list[str], dst: Path, options: AugmentOptions, has_manifest: bool
+    unproven: list[str], n: int, dst: Path, options: AugmentOptions, has_manifest: bool
 ) -> str:
-    """The ``--resume`` refusal for outputs no manifest vouches for."""
-    n = len(unproven)
+    """The ``--resume`` refusal for ``n`` outputs no manifest vouches for (a few listed)."""
     listed = ", ".join(unproven[:MAX_LISTED]) + (", ..." if n > MAX_LISTED else "")
     why = (
         "not listed in its manifest, or changed since (size or SHA-256 differs)"

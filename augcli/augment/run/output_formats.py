@@ -9,6 +9,7 @@ output cannot (a PNG input never needs it for PNG output).
 
 from __future__ import annotations
 
+import copy
 import os
 from collections import Counter
 from pathlib import Path
@@ -56,6 +57,12 @@ class Targets:
         self.cannot_hold: list[tuple[str, str]] = []
         self.refused = 0
         self.converted: Counter[tuple[str, str]] = Counter()
+
+    def fresh(self) -> Targets:
+        """The same decisions with empty tallies (for planning the same inputs again)."""
+        other = copy.copy(self)
+        other.cannot_hold, other.refused, other.converted = [], 0, Counter()
+        return other
 
     def extension(self, path: Path, shown: str, probe: bool = True) -> str:
         """The output extension of the input at ``path`` (``shown``: its path for messages).

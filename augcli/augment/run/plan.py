@@ -14,24 +14,24 @@ not list with their size.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from augcli.augment.labels.coco import CocoIndex, load_coco
 from augcli.augment.labels.files import LabelPlanner, check_label_paths
-from augcli.augment.record.resume import is_recorded, recorded_sizes, unproven_message
+from augcli.augment.record.resume import recorded_sizes, unproven_message
 from augcli.augment.record.shards import UNSHARDED, run_manifest_name
-from augcli.augment.run.naming import check_template, output_names, suggest_template
+from augcli.augment.run.folders import PlanContext, walk_tasks
+from augcli.augment.run.naming import check_template
 from augcli.augment.run.output_formats import Targets
-from augcli.augment.run.walk import Folder, names_in, walk
-from augcli.augment.tasks import AugmentOptions, Output, Task
+from augcli.augment.tasks import AugmentOptions, Task
 from augcli.core.errors import UsageError
-from augcli.core.gate import Inputs, check_write_target, kind_of, write_refusal
+from augcli.core.gate import Inputs, check_write_target, kind_of
 from augcli.images.formats import IMAGE_EXTENSIONS
 
 OUTPUT_FORMATS = ("same", "PNG", "JPEG", "WEBP", "TIFF")
 MAX_LISTED = 5
-MAX_IGNORED_EXAMPLES = 3
 
 
 @dataclass
@@ -41,7 +41,6 @@ class Plan:
     src: Path
     dst: Path
     options: AugmentOptions
-    tasks: list[Task] = field(default_factory=list)
     inputs: int = 0
     all_inputs: int = 0
     outputs: int = 0
@@ -51,6 +50,7 @@ class Plan:
     more_folders: int = 0
     examples: list[str] = field(default_factory=list)
     unproven: list[str] = field(default_factory=list)
+    unproven_count: int = 0
     ignored: dict[str, list[str]] = field(default_factory=dict)
     ignored_counts: dict[str, int] = field(default_factory=dict)
     converted: list[dict[str, object]] = field(default_factory=list)
@@ -59,6 +59,20 @@ class Plan:
     not_regular: int = 0
     not_regular_examples: list[str] = field(default_factory=list)
     guard: Inputs = field(default_factory=Inputs)
+    existing_example: str | None = None
+    context: PlanContext | None = field(default=None, repr=False, compare=False)
+
+    def tasks(self) -> Iterator[Task]:
+        """The run's tasks in walk order, planned again folder by folder as they are needed.
+
+        The check pass (:func:`make_plan`) kept only counts and a few examples, so the plan's
+        memory does not grow with the number of inputs; this second pass yields the same
+        tasks the check pass saw (under the run lock, nothing else writes DST meanwhile).
+        """
+        if self.context is None:
+            raise RuntimeError("a plan made by make_plan() is needed")
+        scratch = Plan(self.src, self.dst, self.options, coco=self.coco)
+        yield from walk_tasks(scratch, self.context.fresh())
 
     def ignored_by_extension(self) -> dict[str, dict[str, object]]:
         """Files that are not images, by extension: ``{".txt": {"count", "examples"}}``."""
@@ -170,7 +184,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     Returns
     -------
     Plan
-        Every task in walk order (sorted), with the counts the dry run prints. With
+        The counts the dry run prints; :meth:`Plan.tasks` yields every task in walk order
+        (sorted), planned again folder by folder. With
         ``options.shard``, the whole tree is still checked (names, collisions), but only the
         shard's inputs are listed, probed and checked against existing outputs.
 
@@ -204,104 +219,13 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             )
         if options.labels.coco is not None:
             plan.coco = load_coco(options.labels.coco[0], options.max_pixels)
-    planner = LabelPlanner(options.labels, plan.coco)
-    existing_example = None
-    for folder in walk(src, exclude):
-        _count_ignored(plan, folder)
-        if not folder.images and not folder.special:
-            continue
-        out_dir = dst / folder.rel
-        present: set[str] = set()
-        listed = False
-        claimed: dict[str, str] = {}
-        parent = folder.path.resolve().name  # {parent}: SRC's own name for files at its root
-        members = 0
-        for name in folder.images:
-            plan.all_inputs += 1
-            key = _rel(folder, name)
-            if shard is not None and not shard.owns(key):
-                # Every shard refuses the same collisions; only members' headers are probed.
-                ext = targets.extension(folder.path / name, key, probe=False)
-                for _copy, out in _output_names(name, parent, ext, options):
-                    _claim(claimed, folder, name, out, options)
-                continue
-            if not listed:
-                present, listed = names_in(out_dir), True
-            members += 1
-            plan.inputs += 1
-            labels = planner.task(folder.rel, name, key, folder.path / name) if labelled else None
-            outputs: list[Output] = []
-            skipped = 0
-            ext = targets.extension(folder.path / name, key)
-            for copy, out in _output_names(name, parent, ext, options):
-                _claim(claimed, folder, name, out, options)
-                plan.outputs += 1
-                some, every = out in present, out in present
-                if some:
-                    _refuse_unwritable(out_dir / out, _rel(folder, out))
-                if labels is not None:
-                    _claim_stem(folder, name, out, claimed)
-                    any_label, all_labels = planner.existing(labels, out)
-                    if any_label:
-                        for kind, (final, rel) in labels.outputs(out).items():
-                            flag = "--masks" if kind == "mask" else f"--{kind}"
-                            _refuse_unwritable(Path(final), rel, f"the {flag} destination")
-                    some, every = some or any_label, every and all_labels
-                if some:
-                    plan.existing += 1
-                    existing_example = existing_example or _rel(folder, out)
-                if len(plan.examples) < MAX_LISTED:
-                    plan.examples.append(str(out_dir / out))
-                proven = (
-                    resume
-                    and out in present
-                    and is_recorded(recorded, out_dir / out, _rel(folder, out))
-                )
-                if proven and every:
-                    skipped += 1  # image and every label file exist: --resume keeps them
-                elif resume and out in present and not proven:
-                    plan.unproven.append(_rel(folder, out))
-                else:
-                    outputs.append(Output(copy, out))
-            plan.tasks.append(
-                Task(
-                    str(folder.path / name),
-                    key,
-                    folder.rel,
-                    str(out_dir),
-                    tuple(outputs),
-                    skipped,
-                    ext == os.path.splitext(name)[1],
-                    labels,
-                    temp_tag,
-                )
-            )
-        for name, reason in folder.special:  # never opened: each fails, named, at run time
-            plan.all_inputs += 1
-            key = _rel(folder, name)
-            if shard is None or shard.owns(key):
-                members += 1
-                plan.inputs += 1
-                plan.tasks.append(
-                    Task(
-                        str(folder.path / name),
-                        key,
-                        folder.rel,
-                        str(out_dir),
-                        (),
-                        temp_tag=temp_tag,
-                        refusal=reason,
-                    )
-                )
-                plan.not_regular += 1
-                if len(plan.not_regular_examples) < MAX_LISTED:
-                    plan.not_regular_examples.append(f"{key}: {reason}")
-        if not members:
-            continue
-        if len(plan.folders) < max_listed:
-            plan.folders.append((folder.rel, members))
-        else:
-            plan.more_folders += 1
+    context = PlanContext(
+        targets, LabelPlanner(options.labels, plan.coco), recorded, exclude, temp_tag, max_listed
+    )
+    for _task in walk_tasks(plan, context):
+        pass  # the check pass: counts and refusals only; tasks are planned again to run
+    planner = context.planner
+    plan.context = context
     targets.refuse_if_any()
     if plan.coco is not None:
         plan.coco.refuse_mismatches()
@@ -321,8 +245,10 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             "Pillow reads: .jpg .png .tif .webp .bmp .gif .ppm .pgm .tga .jp2 ..., any case; "
             f"hidden files skipped){others}"
         )
-    if plan.unproven:
-        raise UsageError(unproven_message(plan.unproven, dst, options, recorded is not None))
+    if plan.unproven_count:
+        raise UsageError(
+            unproven_message(plan.unproven, plan.unproven_count, dst, options, recorded is not None)
+        )
     plan.unlisted = planner.unlisted
     if options.existing == "refuse":
         coco_dst = options.labels.coco[1] if options.labels.coco else None
@@ -335,7 +261,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         manifest = options.manifest and (dst / manifest_name).exists()
         if plan.existing or manifest:
             what = (
-                f"{plan.existing} of the {plan.outputs} outputs (e.g. {existing_example})"
+                f"{plan.existing} of the {plan.outputs} outputs (e.g. {plan.existing_example})"
                 if plan.existing
                 else f"a manifest ({manifest_name}) from an earlier run"
             )
@@ -377,68 +303,3 @@ def guard_paths(src: Path, dst: Path, options: AugmentOptions) -> Inputs:
     if options.manifest and dst.is_dir():
         check_write_target(dst / run_manifest_name(options.shard), "DST's manifest")
     return guard
-
-
-def _refuse_unwritable(path: Path, rel: str, where: str = "DST") -> None:
-    """Refuse (exit 2, before work) an existing output name augcli may not replace."""
-    reason = write_refusal(path)
-    if reason:
-        raise UsageError(
-            f"{where} holds {rel} where an output goes, and it {reason}; "
-            "augcli replaces only regular files it wrote: move it away"
-        )
-
-
-def _output_names(
-    name: str, parent: str, ext: str, options: AugmentOptions
-) -> list[tuple[int | None, str]]:
-    """``(copy index or None for the original, output name)`` of one input."""
-    return output_names(
-        name,
-        parent,
-        options.copies,
-        options.name_template,
-        ext,
-        options.include_original,
-    )
-
-
-def _count_ignored(plan: Plan, folder: Folder) -> None:
-    """Count a folder's files that are not images, by extension, with a few examples."""
-    plan.not_images += len(folder.others)
-    for name in folder.others:
-        ext = os.path.splitext(name)[1].lower()
-        plan.ignored_counts[ext] = plan.ignored_counts.get(ext, 0) + 1
-        examples = plan.ignored.setdefault(ext, [])
-        if len(examples) < MAX_IGNORED_EXAMPLES:
-            examples.append(_rel(folder, name))
-
-
-def _rel(folder: Folder, name: str) -> str:
-    return f"{folder.rel}/{name}" if folder.rel else name
-
-
-def _claim(
-    claimed: dict[str, str], folder: Folder, name: str, out: str, options: AugmentOptions
-) -> None:
-    """Record that ``name`` writes ``out``; refuse a second input writing it."""
-    if out in claimed:
-        raise UsageError(
-            f"{_rel(folder, name)} and {_rel(folder, claimed[out])} would both be "
-            f"written to {_rel(folder, out)}; tell them apart with "
-            f"--name '{suggest_template(options.name_template)}' "
-            "({srcext} is the input's extension)"
-        )
-    claimed[out] = name
-
-
-def _claim_stem(folder: Folder, name: str, out: str, claimed: dict[str, str]) -> None:
-    """Label files are named by the output's stem: two outputs must not share one."""
-    key = "\0" + os.path.splitext(out)[0]
-    if key in claimed:
-        raise UsageError(
-            f"{_rel(folder, name)} and {_rel(folder, claimed[key])} would both write labels "
-            f"named {_rel(folder, os.path.splitext(out)[0])}.*; use a --name template that "
-            "gives them different stems"
-        )
-    claimed[key] = name

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -180,15 +180,18 @@ def _execute(
     ended = False
     try:
         with deferred_interrupts() as stop:
-            todo = _to_run(plan.tasks, summary, touched, reporter, scope)
-            executor.run(job, todo, len(plan.tasks), writer.handle, stop)
+            todo = _to_run(plan.tasks(), summary, touched, reporter, scope, writer.expect)
+            executor.run(job, todo, plan.inputs, writer.handle, stop)
+            writer.flush()
     except (KeyboardInterrupt, AugcliError) as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         summary.interrupted = interrupted
+        _flush(writer, summary)
         _clean_temps(touched, scope)
         summary.elapsed = time.perf_counter() - start
         raise RunAborted.of(exc, summary) from exc
     except BaseException:
+        _flush(writer, summary)
         _clean_temps(touched, scope)
         raise
     else:
@@ -265,7 +268,7 @@ def _report_coco(plan, reporter: Reporter) -> None:
 
 def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> None:
     """``--overwrite``: remove the earlier run's outputs this run does not write (if provable)."""
-    writes = (t.manifest_path(o) for t in plan.tasks for o in t.outputs)
+    writes = (t.manifest_path(o) for t in plan.tasks() for o in t.outputs)
     manifest_name = run_manifest_name(plan.options.shard)
     labels = plan.options.labels
     label_dsts = {
@@ -286,6 +289,14 @@ def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> No
         remove_quietly(str(plan.dst / manifest_name))
 
 
+def _flush(writer: Writer, summary: Summary) -> None:
+    """Commit the results held for task order; a run already stopping keeps what it can."""
+    try:
+        writer.flush()
+    except AugcliError:
+        pass  # the run is ending with its own error; the held outputs stay temporary
+
+
 def _sort_manifest(path: Path | None, plan: Plan, summary: Summary, strict: bool) -> None:
     """Rewrite the manifest in task order (same bytes for any workers).
 
@@ -295,29 +306,19 @@ def _sort_manifest(path: Path | None, plan: Plan, summary: Summary, strict: bool
     if path is None:
         return
     try:
-        rewrite_sorted(path, _task_order(plan))
+        rewrite_sorted(path)
     except OutputError as exc:
         if strict:
             raise RunAborted.of(exc, summary) from None
 
 
-def _task_order(plan: Plan) -> Callable[[dict[str, Any]], tuple[int, int, str]]:
-    """Sort key of manifest lines: the plan's task order, the original before copy 0, 1, ..."""
-    index = {task.key: i for i, task in enumerate(plan.tasks)}
-
-    def key(entry: dict[str, Any]) -> tuple[int, int, str]:
-        copy = entry.get("copy")
-        return (
-            index.get(entry.get("source"), len(index)),  # type: ignore[arg-type]
-            copy if isinstance(copy, int) else -1,
-            entry["output"],
-        )
-
-    return key
-
-
 def _to_run(
-    tasks: list[Task], summary: Summary, touched: set[str], reporter: Reporter, scope: str
+    tasks: Iterable[Task],
+    summary: Summary,
+    touched: set[str],
+    reporter: Reporter,
+    scope: str,
+    expect: Callable[[Task], None],
 ) -> Iterator[Task]:
     """The plan's tasks with something to write, each folder made ready when first reached.
 
@@ -328,6 +329,7 @@ def _to_run(
     for task in tasks:
         if task.refusal:  # fails in the worker without being opened
             summary.inputs += 1
+            expect(task)
             yield task
             continue
         if task.out_dir != ready:
@@ -340,6 +342,7 @@ def _to_run(
         if not task.outputs:
             reporter.advance()
             continue
+        expect(task)
         yield task
 
 

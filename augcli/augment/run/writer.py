@@ -7,6 +7,7 @@ its temporary file renamed into place. The counts go to the run's :class:`Summar
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,8 +129,46 @@ class Writer:
         self.reporter = reporter
         self.coco: dict[str, dict[str, Any]] = {}
         """Output path -> its COCO entry (the manifest ``labels["coco"]``), for the JSON."""
+        self._order: deque[str] = deque()
+        self._expected: set[str] = set()
+        self._pending: dict[str, TaskResult] = {}
+
+    def expect(self, task: Task) -> None:
+        """Note that ``task`` was handed to the executor: results are committed in this order."""
+        self._order.append(task.key)
+        self._expected.add(task.key)
 
     def handle(self, result: TaskResult) -> None:
+        """Take one task's result; commit it, and any held after it, once all before it are in.
+
+        Results arrive in completion order; committing them in task order keeps the manifest
+        sorted as it is written (same bytes for any workers, with no sort of every line at the
+        end). Held results are a few (those finished while an earlier task still runs): their
+        files wait under temporary names.
+        """
+        if result.fatal:
+            raise OutputError(result.fatal)
+        if result.task.key not in self._expected:
+            self.commit(result)  # a task the writer was not told about: commit it as it comes
+            return
+        self._pending[result.task.key] = result
+        while self._order and self._order[0] in self._pending:
+            self._commit_next()
+
+    def flush(self) -> None:
+        """Commit every held result in task order (the run ends: no earlier result will come)."""
+        while self._order:
+            if self._order[0] in self._pending:
+                self._commit_next()
+            else:
+                self._expected.discard(self._order.popleft())
+
+    def _commit_next(self) -> None:
+        key = self._order.popleft()
+        self._expected.discard(key)
+        self.commit(self._pending.pop(key))
+
+    def commit(self, result: TaskResult) -> None:
         """Commit one task's outputs (manifest line first, then the rename), or count it failed.
 
         Raises

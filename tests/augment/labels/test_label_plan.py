@@ -36,7 +36,7 @@ def options(root: Path, **kw) -> AugmentOptions:
 
 
 def test_a_labelled_task_names_its_label_sources_and_stays_small_and_picklable(tree):
-    task = make_plan(tree / "img", tree / "out", options(tree)).tasks[0]
+    task = next(make_plan(tree / "img", tree / "out", options(tree)).tasks())
     labels = task.labels
     assert labels.mask_src == str(tree / "masks" / "x" / "a.tif")  # any image extension
     assert labels.yolo_src == str(tree / "yolo" / "x" / "a.txt")
@@ -51,7 +51,7 @@ def test_a_labelled_task_names_its_label_sources_and_stays_small_and_picklable(t
 
 def test_two_masks_for_one_image_make_it_fail_naming_both(tree):
     Image.fromarray(np.zeros((4, 5), np.uint8)).save(tree / "masks" / "x" / "a.png")
-    task = make_plan(tree / "img", tree / "out", options(tree)).tasks[0]
+    task = next(make_plan(tree / "img", tree / "out", options(tree)).tasks())
     assert task.labels.mask_src is None
     assert "several masks" in task.labels.mask_problem and "a.tif" in task.labels.mask_problem
 
@@ -74,8 +74,8 @@ def test_resume_redoes_an_output_whose_label_file_is_missing(tree):
     lines = [json.dumps({"output": f"x/a_aug{i}.png", "size": 0, "sha256": empty}) for i in (0, 1)]
     (tree / "out" / "augcli-manifest.jsonl").write_text("\n".join(lines) + "\n")  # vouches
     plan = make_plan(tree / "img", tree / "out", options(tree, existing="resume"))
-    assert [o.name for o in plan.tasks[0].outputs] == ["a_aug1.png"]
-    assert plan.tasks[0].skipped == 1
+    assert [o.name for o in list(plan.tasks())[0].outputs] == ["a_aug1.png"]
+    assert list(plan.tasks())[0].skipped == 1
 
 
 def test_a_mask_destination_equal_to_dst_is_refused(tree):

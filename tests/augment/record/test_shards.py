@@ -70,7 +70,9 @@ def test_membership_does_not_move_when_src_grows(tmp_path):
     src = tmp_path / "src"
     make_src(src, 12)
     before = {
-        k: {t.key for t in make_plan(src, tmp_path / "d", AugmentOptions(shard=Shard(k, 3))).tasks}
+        k: {
+            t.key for t in make_plan(src, tmp_path / "d", AugmentOptions(shard=Shard(k, 3))).tasks()
+        }
         for k in range(3)
     }
     make_src(tmp_path / "more", 30)
@@ -79,7 +81,7 @@ def test_membership_does_not_move_when_src_grows(tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
     for k in range(3):
-        after = make_plan(src, tmp_path / "d", AugmentOptions(shard=Shard(k, 3))).tasks
+        after = make_plan(src, tmp_path / "d", AugmentOptions(shard=Shard(k, 3))).tasks()
         assert before[k] == {t.key for t in after if not t.key.startswith("new/")}
         assert all(oracle_shard(t.key, 3) == k for t in after)
 

@@ -35,8 +35,8 @@ def tree(tmp_path: Path) -> Path:
 def test_tasks_list_every_input_with_its_key_and_outputs_in_walk_order(tree, tmp_path):
     dst = tmp_path / "dst"
     plan = make_plan(tree, dst, AugmentOptions(copies=2))
-    assert [t.key for t in plan.tasks] == ["b.png", "cats/a.jpg", "cats/c.PNG"]
-    a = plan.tasks[1]
+    assert [t.key for t in list(plan.tasks())] == ["b.png", "cats/a.jpg", "cats/c.PNG"]
+    a = list(plan.tasks())[1]
     assert a.src == str(tree / "cats" / "a.jpg")
     assert a.rel == "cats" and a.out_dir == str(dst / "cats")
     assert a.outputs == (Output(0, "a_aug0.jpg"), Output(1, "a_aug1.jpg"))
@@ -44,20 +44,20 @@ def test_tasks_list_every_input_with_its_key_and_outputs_in_walk_order(tree, tmp
     assert a.final_path(a.outputs[1]) == str(dst / "cats" / "a_aug1.jpg")
     assert a.temp_path(a.outputs[1]) == str(dst / "cats" / (TEMP_PREFIX + "0of1-a_aug1.jpg"))
     assert a.manifest_path(a.outputs[1]) == "cats/a_aug1.jpg"
-    assert plan.tasks[0].manifest_path(plan.tasks[0].outputs[0]) == "b_aug0.png"
+    assert list(plan.tasks())[0].manifest_path(list(plan.tasks())[0].outputs[0]) == "b_aug0.png"
     assert (plan.inputs, plan.outputs, plan.not_images) == (3, 6, 1)
     assert not dst.exists()  # planning writes nothing
 
 
 def test_include_original_comes_first_and_is_a_copy_only_when_the_extension_stays(tree, tmp_path):
     same = make_plan(tree, tmp_path / "d1", AugmentOptions(copies=1, include_original=True))
-    assert same.tasks[0].outputs == (Output(None, "b.png"), Output(0, "b_aug0.png"))
-    assert all(t.copy_original for t in same.tasks)
+    assert next(same.tasks()).outputs == (Output(None, "b.png"), Output(0, "b_aug0.png"))
+    assert all(t.copy_original for t in same.tasks())
     tiff = make_plan(
         tree, tmp_path / "d2", AugmentOptions(copies=1, include_original=True, out_format="TIFF")
     )
-    assert tiff.tasks[0].outputs[0] == Output(None, "b.tif")
-    assert not any(t.copy_original for t in tiff.tasks)
+    assert next(tiff.tasks()).outputs[0] == Output(None, "b.tif")
+    assert not any(t.copy_original for t in tiff.tasks())
 
 
 def test_resume_leaves_existing_outputs_out_of_the_tasks(tree, tmp_path):
@@ -77,19 +77,19 @@ def test_resume_leaves_existing_outputs_out_of_the_tasks(tree, tmp_path):
         )
     )
     plan = make_plan(tree, dst, AugmentOptions(copies=2, existing="resume"))
-    b, a, c = plan.tasks
+    b, a, c = list(plan.tasks())
     assert (b.outputs, b.skipped) == ((), 2)
     assert (a.outputs, a.skipped) == ((Output(1, "a_aug1.jpg"),), 1)
     assert (len(c.outputs), c.skipped) == (2, 0)
     assert plan.existing == 3
     overwrite = make_plan(tree, dst, AugmentOptions(copies=2, existing="overwrite"))
-    assert [len(t.outputs) for t in overwrite.tasks] == [2, 2, 2]
+    assert [len(t.outputs) for t in overwrite.tasks()] == [2, 2, 2]
     with pytest.raises(UsageError, match="already holds 3 of the 6 outputs"):
         make_plan(tree, dst, AugmentOptions(copies=2))
 
 
 def test_a_task_is_a_small_picklable_value(tree, tmp_path):
-    task = make_plan(tree, tmp_path / "dst", AugmentOptions(copies=3)).tasks[2]
+    task = list(make_plan(tree, tmp_path / "dst", AugmentOptions(copies=3)).tasks())[2]
     assert isinstance(task, Task)
     assert pickle.loads(pickle.dumps(task)) == task
     # plain strings and numbers only: no image, pipeline or options travel with a task

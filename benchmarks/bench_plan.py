@@ -1,0 +1,85 @@
+"""How planning scales: client (main process) peak RSS and wall time over 100k and 1M tiny files.
+
+Run from the repository root: ``python benchmarks/bench_plan.py [--counts 100000,1000000]
+[--real]``. Builds the trees once with ``tools/make_many_files.py`` (1x1 PNGs in folders of
+1,000, under ``benchmarks/_data/``), then runs ``augcli augment --dry-run --copies 4`` and, with
+``--real``, a real run (``--copies 1``, a one-flip pipeline, 2 workers), each as a fresh child
+process whose main-process ``VmHWM`` is polled (:mod:`bench_procs`). Writes
+``benchmarks/results/plan.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench_procs import TreePeaks
+from results import load, write_result
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "tools"))
+
+from make_many_files import make_tree  # noqa: E402
+
+FLIP = "steps:\n  - flip: {horizontal: true}\n"
+
+
+def measure(argv: list[str]) -> dict[str, object]:
+    """Wall time, main-process and largest worker peak RSS (MiB) and the JSON summary."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    poller = TreePeaks(proc.pid, interval=0.2)
+    poller.start()
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - start
+    poller.done.set()
+    poller.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{argv} failed ({proc.returncode}): {stderr.decode()[-2000:]}")
+    main = max((mb for role, mb in poller.peaks.values() if role == "main"), default=0.0)
+    workers = [mb for role, mb in poller.peaks.values() if role == "worker"]
+    summary = json.loads(stdout) if stdout.strip() else {}
+    return {
+        "wall_s": round(wall, 1),
+        "client_peak_mib": round(main, 1),
+        "worker_peak_mib": round(max(workers, default=0.0), 1),
+        "inputs": summary.get("inputs"),
+        "outputs": summary.get("outputs", summary.get("written")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counts", default="100000,1000000")
+    parser.add_argument("--real", action="store_true", help="also a real run (slow at 1M)")
+    args = parser.parse_args()
+    before = load()
+    config = HERE / "_out" / "flip.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(FLIP)
+    results = []
+    for count in (int(c) for c in args.counts.split(",")):
+        src = make_tree(HERE / "_data" / f"many_{count}", count)
+        dst = HERE / "_out" / f"many_{count}"
+        shutil.rmtree(dst, ignore_errors=True)
+        base = ["augcli", "augment", str(src), str(dst), "--seed", "1", "--json"]
+        row = {"files": count, "dry_run": measure([*base, "--dry-run", "--copies", "4"])}
+        if args.real:
+            row["real_run"] = measure(
+                [*base, "--copies", "1", "-c", str(config), "--workers", "2", "--quiet"]
+            )
+            shutil.rmtree(dst, ignore_errors=True)
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    path = write_result("plan", results, load_before=before)
+    print(f"written {path.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
