@@ -11,7 +11,6 @@ import click
 from augcli.cli.options import Decorator, PathParam, emit_json, json_option, seed_option
 from augcli.core.errors import EXIT_OK, EXIT_SOME_FAILED
 from augcli.pool.arrays import LAYOUTS
-from augcli.pool.outputs import OUTPUT_EXTENSIONS
 from augcli.pool.registry import METHODS, MethodOption, method_options
 
 _CLICK_TYPES: dict[str, Any] = {
@@ -89,8 +88,8 @@ _RANDOM = "/".join(name for name, spec in METHODS.items() if spec.random)
     "-o",
     "--output",
     type=PathParam(path_type=Path),
-    help=f"{' '.join(OUTPUT_EXTENSIONS)} (several methods: a grid, or STEM_METHOD.npy), "
-    "or a folder for a folder.",
+    help="An image file, a .npy or a folder (for a folder INPUT). Several methods: one "
+    "comparison picture, or STEM_METHOD.npy each. Without -o: a summary of each result.",
 )
 @click.option(
     "-m",
@@ -125,7 +124,7 @@ def pool_command(
     as_json: bool,
     **options,
 ) -> None:
-    """Apply CNN pooling methods to an image, a .npy array or a folder.
+    """Apply CNN pooling methods to INPUT: an image file, a .npy or a folder.
 
     \b
     augcli pool photo.jpg -m max,avg,softpool --zoom 96,88,48,48 --diff avg -o grid.png
