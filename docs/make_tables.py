@@ -202,13 +202,16 @@ def _commands() -> list[tuple[str, Any]]:
 
 
 def command_help(name: str, command: Any) -> str:
-    """What ``NAME --help`` prints, at a fixed width of 100 columns."""
-    import click
+    """What ``NAME --help`` prints on a terminal of 100 columns (Click wraps at 80)."""
+    from click.testing import CliRunner
 
-    ctx = click.Context(
-        command, info_name=name, terminal_width=HELP_WIDTH, max_content_width=HELP_WIDTH
-    )
-    return command.get_help(ctx)
+    from augcli.cli import cli
+
+    args = [*name.split()[1:], "--help"]
+    result = CliRunner().invoke(cli, args, prog_name="augcli", terminal_width=HELP_WIDTH)
+    if result.exit_code != 0:
+        raise RuntimeError(f"{name} --help failed: {result.output}")
+    return result.output.rstrip("\n")
 
 
 def cli_reference() -> str:

@@ -8,13 +8,16 @@ torch's recorded result and, where torch is installed, torch's live result too (
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pytest
 
 from augcli.pool.geometry import Geometry
 from augcli.pool.registry import pool
 from augcli.pool.weighted import dpp_pool, lip_pool
-from tests.pool.torch_oracle import F, references, torch
+from tests.pool.torch_oracle import GOLDEN, F, golden, references, torch
 
 P_VALUES = [1.0, 2.0, 3.0, 4.5, np.inf]
 
@@ -203,3 +206,10 @@ def test_dpp_lite_and_full_guides_equal_a_torch_port(asym):
     )
     for want in references(f"dpp-full/{asym}", _dpp_full_torch, x, weight, bias, asym):
         np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_the_recorded_vectors_name_the_torch_that_made_them():
+    about = json.loads(GOLDEN.with_suffix(".json").read_text("utf-8"))
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", about["torch"])
+    assert about["keys"] == len(golden()) > 400
+    assert GOLDEN.stat().st_size < 1_000_000
