@@ -1,8 +1,10 @@
 """Every shell and Python example in README.md and docs/*.md runs, and every link resolves.
 
 Each ```bash and ```python block runs in a fresh folder holding copies of the bundled data
-(sample_images/, sample_labelled/, configs/, docs/feats.npy), with this checkout's augcli on the
-PATH and HOME pointing into that folder. ``pip install`` steps are left out (the package is
+(sample_images/, sample_labelled/, configs/, docs/feats.npy, and the files of docs/examples/ at
+its top), with this checkout's augcli on the PATH and HOME pointing into that folder. A
+```console block is a transcript: each ``$ command`` runs in turn and must print what follows it
+(``...`` stands for any text). ``pip install`` steps are left out (the package is
 installed); the Quick start's test command is what CI runs (test_readme.py). A block that
 cannot run here is marked ``<!-- not run: REASON -->`` on the line before it; the reason is
 required and shows in the test id.
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(
     r"^(?P<marker>[ \t]*<!-- not run: (?P<reason>.*?) -->\n)?"
-    r"(?P<indent>[ \t]*)```(?P<lang>bash|python)\n(?P<code>.*?)^(?P=indent)```[ \t]*$",
+    r"(?P<indent>[ \t]*)```(?P<lang>bash|python|console)\n(?P<code>.*?)^(?P=indent)```[ \t]*$",
     re.M | re.S,
 )
 DATA = ("sample_images", "sample_labelled", "configs")
@@ -57,7 +59,27 @@ def workspace(tmp: Path) -> Path:
         shutil.copytree(ROOT / name, tmp / name)
     (tmp / "docs").mkdir()
     shutil.copy2(ROOT / "docs" / "feats.npy", tmp / "docs" / "feats.npy")
+    for path in (ROOT / "docs" / "examples").iterdir():
+        shutil.copy2(path, tmp / path.name)
     return tmp
+
+
+def transcript(code: str) -> list[tuple[str, str]]:
+    """``(command, expected output)`` pairs of a console block."""
+    steps: list[tuple[str, list[str]]] = []
+    for line in code.splitlines():
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        else:
+            assert steps, f"a console block starts with output: {line!r}"
+            steps[-1][1].append(line)
+    return [(command, "\n".join(out).strip("\n")) for command, out in steps]
+
+
+def matches(expected: str, actual: str) -> bool:
+    """Whether ``actual`` is ``expected`` with each ``...`` standing for any text."""
+    pattern = ".*?".join(re.escape(part) for part in expected.split("..."))
+    return re.fullmatch(pattern, actual.strip("\n"), re.S) is not None
 
 
 def environment(tmp: Path) -> dict[str, str]:
@@ -72,6 +94,20 @@ def environment(tmp: Path) -> dict[str, str]:
 @pytest.mark.parametrize("example", RUN, ids=_id)
 def test_example_runs(example, tmp_path):
     page, line, lang, code, _ = example
+    if lang == "console":
+        cwd = workspace(tmp_path / "work")
+        for command, expected in transcript(code):
+            result = subprocess.run(
+                ["bash", "-c", command],
+                cwd=cwd,
+                env=environment(cwd),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=300,
+            )
+            assert matches(expected, result.stdout), f"{page}:{line}: $ {command}\n{result.stdout}"
+        return
     if lang == "bash":
         code = INSTALL.sub("", code)
         if code.strip() == "pytest":  # the Quick start's test command: CI runs it
@@ -91,6 +127,12 @@ def test_example_runs(example, tmp_path):
 def test_an_example_not_run_says_why(example):
     reason = example[4].strip()
     assert len(reason) >= 10, f"{_id(example)}: say why it cannot run here"
+
+
+def test_a_transcript_must_match_what_its_command_prints():
+    assert transcript("$ echo a\na\n$ true\n") == [("echo a", "a"), ("true", "")]
+    assert matches("loss ... note\n...", "loss  value  note\nmore\nlines")
+    assert not matches("zero_one 0.25", "zero_one 0.5")
 
 
 def test_examples_are_found_on_every_page_that_has_them():
