@@ -107,6 +107,15 @@ def augment_tree(
     src: str | Path,
     dst: str | Path,
     pipeline: PipelineSpec | str | Path | None = None,
+    *,
+    masks: tuple[str | Path, str | Path] | None = None,
+    yolo: tuple[str | Path, str | Path] | None = None,
+    coco: tuple[str | Path, str | Path] | None = None,
+    mask_fill: int = 0,
+    min_visibility: float = 0.0,
+    shard: str | None = None,
+    executor: str = "local",
+    executor_options: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Summary:
     """Augment every image under ``src`` into ``dst``, as ``augcli augment SRC DST`` does.
@@ -117,8 +126,22 @@ def augment_tree(
         Source folder (or one image) and destination folder.
     pipeline : PipelineSpec, str or pathlib.Path, optional
         A loaded pipeline or a YAML path; default: the built-in pipeline.
+    masks, yolo, coco : (source, destination), optional
+        Labels moved with the images, as ``--masks SRC DST``, ``--yolo SRC DST`` and
+        ``--coco JSON OUT``: mask folders, YOLO label folders, a COCO file and the one to write.
+    mask_fill : int
+        ``--mask-fill``: the mask value where a constant fill exposes new pixels.
+    min_visibility : float
+        ``--min-visibility``: drop a box or polygon with less of its area left inside.
+    shard : str, optional
+        ``--shard K/N``: run only shard K of N (needs an explicit ``seed``).
+    executor : str
+        ``--executor``: ``"local"`` (processes on this machine) or ``"dask"``.
+    executor_options : mapping, optional
+        The executor's own options by name, e.g. ``{"scheduler": "tcp://host:8786"}`` or
+        ``{"scheduler_file": "sched.json"}`` for Dask.
     **options
-        Fields of :class:`augcli.augment.run.plan.AugmentOptions` (``seed``, ``copies``,
+        Fields of :class:`augcli.augment.tasks.AugmentOptions` (``seed``, ``copies``,
         ``workers``, ``out_format``, ``name_template``, ``existing``, ...). ``seed`` and
         ``copies`` default to the pipeline's, then to 0 and 1.
 
@@ -131,15 +154,29 @@ def augment_tree(
     ------
     augcli.core.errors.AugcliError
         A usage, config or destination problem (nothing written), or an aborted run.
+    TypeError
+        An option that ``augcli augment`` does not have.
     """
+    from augcli.augment.executors.registry import make_executor
+    from augcli.augment.labels.files import LabelOptions
+    from augcli.augment.tasks import parse_shard
+
     spec = _spec(pipeline)
-    known = {f.name for f in dataclasses.fields(AugmentOptions)}
+    known = {f.name for f in dataclasses.fields(AugmentOptions)} - {"labels", "shard"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"unknown option(s) {unknown}; allowed: {sorted(known)}")
     options.setdefault("seed", spec.seed if spec.seed is not None else 0)
     options.setdefault("copies", spec.copies or 1)
-    return _run_tree(spec, src, dst, AugmentOptions(**options))
+
+    def pair(value: tuple[str | Path, str | Path] | None) -> tuple[str, str] | None:
+        return None if value is None else (str(value[0]), str(value[1]))
+
+    labels = LabelOptions(pair(masks), pair(yolo), pair(coco), mask_fill, min_visibility)
+    part = parse_shard(shard) if shard is not None else None
+    runner = make_executor(executor, options.get("workers", 1), executor_options)
+    run_options = AugmentOptions(**options, labels=labels, shard=part)
+    return _run_tree(spec, src, dst, run_options, executor=runner)
 
 
 def pool_array(

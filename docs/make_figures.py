@@ -1,6 +1,6 @@
-"""Rebuild the README's figures: ``python docs/make_figures.py`` (writes docs/*.png).
+"""Rebuild the documentation's figures: ``python docs/make_figures.py`` (writes docs/*.png).
 
-The pool figures are made by running the very commands README shows (:data:`POOL_FIGURES`,
+The pool figures are made by running the very commands docs/pool.md shows (:data:`POOL_FIGURES`,
 from the repository root); ``docs/feats.npy`` is the feature map those commands read.
 """
 
@@ -24,7 +24,7 @@ ROOT = HERE.parent
 SAMPLE = ROOT / "sample_images" / "animals" / "chelsea.jpg"
 FEATURES = HERE / "feats.npy"
 
-# The commands README shows under its pool pictures, run as written from the repository root.
+# The commands docs/pool.md shows under its pictures, run as written from the repository root.
 POOL_FIGURES = (
     "augcli pool sample_images/animals/chelsea.jpg -m max,avg,softpool,power "
     "--zoom 96,88,48,48 --diff avg -o docs/pool-zoom.png",

@@ -1,9 +1,9 @@
-"""The public Python API: README's example runs, and each function agrees with its command."""
+"""The public Python API: each function agrees with its command (docs/api.md's examples run in
+test_examples.py)."""
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,16 +15,9 @@ from PIL import Image
 
 import augcli
 from augcli.cli import cli
+from augcli.core.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_readme_use_from_python_example_runs(monkeypatch):
-    readme = (ROOT / "README.md").read_text("utf-8")
-    section = readme.split("## Use from Python", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    monkeypatch.chdir(ROOT)
-    exec(compile(code, "README.md:Use from Python", "exec"), {})
 
 
 def test_import_augcli_loads_no_heavy_module():
@@ -66,6 +59,55 @@ def test_augment_tree_equals_the_augment_command(tmp_path):
     assert names == sorted(p.name for p in (tmp_path / "api").iterdir())
     for name in names:
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes()
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_augment_tree_with_masks_yolo_and_coco_equals_the_augment_command(tmp_path):
+    data = ROOT / "sample_labelled"
+
+    def labels(out: Path) -> dict:
+        return {
+            "masks": (data / "masks", out / "masks"),
+            "yolo": (data / "labels", out / "labels"),
+            "coco": (data / "annotations.json", out / "coco.json"),
+        }
+
+    api = tmp_path / "api"
+    summary = augcli.augment_tree(
+        data / "images",
+        api / "images",
+        seed=4,
+        copies=2,
+        workers=2,
+        mask_fill=255,
+        **labels(api),
+    )
+    assert summary.failed == 0 and summary.written == 6
+    args = ["augment", str(data / "images"), str(tmp_path / "cli" / "images"), "--seed", "4"]
+    args += ["--copies", "2", "--workers", "1", "-q", "--mask-fill", "255"]
+    for flag, (source, target) in labels(tmp_path / "cli").items():
+        args += [f"--{flag}", str(source), str(target)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    got, want = _tree(api), _tree(tmp_path / "cli")
+    assert {name.split("/")[0] for name in got} == {"images", "masks", "labels", "coco.json"}
+    assert got == want
+
+
+def test_augment_tree_takes_a_shard_and_an_executor_by_name(tmp_path):
+    src = ROOT / "sample_images"
+    summary = augcli.augment_tree(src, tmp_path, seed=2, copies=1, shard="1/2", executor="local")
+    assert (tmp_path / "augcli-manifest.1-of-2.jsonl").is_file()
+    assert 0 < summary.written < 8
+    with pytest.raises(UsageError, match="executor"):
+        augcli.augment_tree(src, tmp_path / "x", seed=2, executor="no-such-executor")
+    with pytest.raises(TypeError, match="unknown option"):
+        augcli.augment_tree(src, tmp_path / "y", seed=2, colour=True)
 
 
 def test_augment_image_equals_the_written_png(tmp_path):

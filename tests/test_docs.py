@@ -1,8 +1,10 @@
-"""README is generated where it can be and documents every registry entry and command.
+"""The documentation is generated where it can be and documents every registry entry and command.
 
-The tables between ``<!-- generated: NAME -->`` markers must be exactly what
-``docs/make_tables.py`` produces; the lists of what must be documented come from the registries
-and the Click group themselves, never from a hand-written list.
+The parts between ``<!-- generated: NAME -->`` markers (in docs/*.md and README.md) must be
+exactly what ``docs/make_tables.py`` produces: the tables of ops, losses and pooling methods, the
+CLI reference (every command's ``--help``) and the benchmark tables (benchmarks/results/*.json).
+The lists of what must be documented come from the registries and the Click group themselves,
+never from a hand-written list.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from augcli.loss.registry import ALIASES, REGISTRY
 from augcli.pool.registry import METHODS
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text("utf-8")
 
 
 def _load_generator():
@@ -34,14 +35,16 @@ def _load_generator():
 
 
 make_tables = _load_generator()
+PAGES = {path: path.read_text("utf-8") for path in make_tables.pages()}
+DOCS = "\n".join(PAGES.values())
 
 
 def section(name: str) -> str:
-    """The text of one generated section of README."""
+    """The text of one generated section, wherever it is."""
     match = re.search(
-        rf"<!-- generated: {re.escape(name)} -->\n(.*?)<!-- end generated -->", README, re.S
+        rf"<!-- generated: {re.escape(name)} -->\n(.*?)<!-- end generated -->", DOCS, re.S
     )
-    assert match, f"README has no generated section {name!r}"
+    assert match, f"no page has a generated section {name!r}"
     return match[1]
 
 
@@ -51,13 +54,42 @@ def cells(name: str, column: int) -> list[str]:
     return [re.split(r"(?<!\\)\|", row)[column + 1].strip() for row in rows]
 
 
-def test_readme_tables_are_what_make_tables_produces():
-    assert make_tables.render(README) == README, "run: python docs/make_tables.py"
+@pytest.mark.parametrize("path", list(PAGES), ids=lambda p: p.name)
+def test_generated_parts_are_what_make_tables_produces(path):
+    assert make_tables.render(PAGES[path]) == PAGES[path], "run: python docs/make_tables.py"
 
 
-def test_make_tables_refuses_a_readme_without_its_sections():
+def test_every_generated_part_appears_exactly_once():
+    assert make_tables.render_all(PAGES).keys() == PAGES.keys()
+
+
+def test_make_tables_refuses_pages_without_one_of_their_sections():
+    pages = {path: text.replace("<!-- generated: losses -->", "") for path, text in PAGES.items()}
     with pytest.raises(ValueError, match="generated sections"):
-        make_tables.render(README.replace("<!-- generated: losses -->", ""))
+        make_tables.render_all(pages)
+
+
+def test_the_benchmark_tables_show_every_results_file():
+    results = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
+    assert results, "benchmarks/results/ holds no results"
+    for path in results:
+        assert f"`benchmarks/results/{path.name}`" in section("benchmarks")
+
+
+def _command_names(group=cli, prefix="augcli"):
+    for name, command in sorted(group.commands.items()):
+        if command.hidden:
+            continue
+        yield f"{prefix} {name}", command
+        if isinstance(command, click.Group):
+            yield from _command_names(command, f"{prefix} {name}")
+
+
+@pytest.mark.parametrize(("name", "command"), list(_command_names()), ids=lambda v: str(v))
+def test_every_command_has_its_help_in_the_cli_reference(name, command):
+    reference = section("cli-reference")
+    assert f"### {name}\n" in reference
+    assert make_tables.command_help(name, command) in reference
 
 
 @pytest.mark.parametrize("name", list(OPS))
@@ -86,7 +118,7 @@ def test_every_loss_parameter_is_documented_in_its_row(name):
 
 @pytest.mark.parametrize("alias", list(ALIASES))
 def test_every_loss_alias_is_documented(alias):
-    assert f"`{alias}`" in README
+    assert f"`{alias}`" in (ROOT / "docs" / "loss.md").read_text("utf-8")
 
 
 @pytest.mark.parametrize("name", list(METHODS))
@@ -95,9 +127,11 @@ def test_every_pooling_method_is_documented(name):
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
-def test_every_command_and_its_options_are_documented(command):
-    assert f"augcli {command}" in README
+def test_every_command_and_its_options_are_documented_outside_the_reference(command):
+    """Beyond its --help: each command and each option is written about on some page."""
+    prose = DOCS.replace(section("cli-reference"), "")
+    assert f"augcli {command}" in prose
     for param in cli.commands[command].params:
         if isinstance(param, click.Option) and not param.hidden:
             spellings = [*param.opts, *param.secondary_opts]
-            assert any(s in README for s in spellings), (command, spellings)
+            assert any(s in prose for s in spellings), (command, spellings)

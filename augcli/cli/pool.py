@@ -11,7 +11,6 @@ import click
 from augcli.cli.options import Decorator, PathParam, emit_json, json_option, seed_option
 from augcli.core.errors import EXIT_OK, EXIT_SOME_FAILED
 from augcli.pool.arrays import LAYOUTS
-from augcli.pool.outputs import OUTPUT_EXTENSIONS
 from augcli.pool.registry import METHODS, Geometry, MethodOption, method_options
 
 _CLICK_TYPES: dict[str, Any] = {
@@ -103,8 +102,8 @@ def _pair(value: tuple[int, int]) -> str:
     "-o",
     "--output",
     type=PathParam(path_type=Path),
-    help=f"{' '.join(OUTPUT_EXTENSIONS)} (several methods: a grid, or STEM_METHOD.npy), "
-    "or a folder for a folder.",
+    help="An image file, a .npy or a folder (for a folder INPUT). Several methods: one "
+    "comparison picture, or STEM_METHOD.npy each. Without -o: a summary of each result.",
 )
 @click.option(
     "-m",
@@ -139,7 +138,7 @@ def pool_command(
     as_json: bool,
     **options,
 ) -> None:
-    """Apply CNN pooling methods to an image, a .npy array or a folder.
+    """Apply CNN pooling methods to INPUT: an image file, a .npy or a folder.
 
     \b
     augcli pool photo.jpg -m max,avg,softpool --zoom 96,88,48,48 --diff avg -o grid.png

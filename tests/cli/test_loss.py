@@ -8,6 +8,9 @@ import os
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
+pytest.importorskip("sklearn", reason="needs scikit-learn: pip install '.[test]'")
+
 from sklearn.metrics import (
     hinge_loss,
     log_loss,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+pytest.importorskip("sklearn", reason="needs scikit-learn: pip install '.[test]'")
+
 from sklearn.metrics import (
     hinge_loss,
     log_loss,

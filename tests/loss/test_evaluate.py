@@ -6,6 +6,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+
+pytest.importorskip("sklearn", reason="needs scikit-learn: pip install '.[test]'")
+
 from sklearn.metrics import log_loss
 
 from augcli.core.errors import UsageError

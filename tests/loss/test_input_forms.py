@@ -15,8 +15,12 @@ import json
 import lzma
 
 import numpy as np
-import pandas as pd
 import pytest
+
+pytest.importorskip("pandas", reason="needs pandas: pip install '.[test]'")
+pytest.importorskip("sklearn", reason="needs scikit-learn: pip install '.[test]'")
+
+import pandas as pd
 from click.testing import CliRunner
 from sklearn.metrics import (
     accuracy_score,

@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 from scipy.special import softmax as sp_softmax
+
+pytest.importorskip("sklearn", reason="needs scikit-learn: pip install '.[test]'")
+
 from sklearn.metrics import hinge_loss as sk_hinge_loss
 from sklearn.metrics import log_loss, zero_one_loss
 

@@ -12,6 +12,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 from scipy.special import softmax as sp_softmax
+
+pytest.importorskip("sklearn", reason="needs scikit-learn: pip install '.[test]'")
+
 from sklearn.metrics import (
     hinge_loss,
     log_loss,

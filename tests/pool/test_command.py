@@ -13,6 +13,7 @@ from PIL import Image
 
 from augcli.cli import cli
 from augcli.pool.registry import METHODS, Geometry, dpp_pool, max_pool
+from tests.pool.torch_oracle import references
 
 
 def run(*args):
@@ -224,15 +225,16 @@ def test_dpp_full_guide_from_a_filter_file(tmp_path):
 
 
 def test_torch_compat_flag_reproduces_lp_pool2d(tmp_path):
-    torch = pytest.importorskip("torch")
+    """torch's recorded result, and its live one where installed (tests/pool/torch_oracle.py)."""
     x = np.random.default_rng(5).normal(size=(3, 7, 9)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     args = ["-m", "power", "--p", "1", "--ceil-mode", "--torch-compat", "-o", tmp_path / "y.npy"]
     result = run(tmp_path / "x.npy", *args)
     assert result.exit_code == 0, result.output
-    want = torch.nn.functional.lp_pool2d(torch.from_numpy(x), 1.0, 2, ceil_mode=True).numpy()
-    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), want)
-    assert Geometry(2, ceil_mode=True).output_shape(7, 9) == want.shape[-2:]
+    got = np.load(tmp_path / "y.npy")
+    for want in references("command/compat", "lp_pool2d", x, 1.0, 2, ceil_mode=True):
+        np.testing.assert_array_equal(got, want)
+        assert Geometry(2, ceil_mode=True).output_shape(7, 9) == want.shape[-2:]
 
 
 def test_extreme_parameters_print_no_numpy_warning(tmp_path):

@@ -12,7 +12,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
+
+pytest.importorskip("pycocotools", reason="needs pycocotools: pip install '.[test]'")
+
 from pycocotools import mask as coco_mask
 
 PALETTE = [0, 0, 0, 255, 0, 0, 0, 255, 0] + [0] * (768 - 9)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+pytest.importorskip("pycocotools", reason="needs pycocotools: pip install '.[test]'")
+
 from pycocotools import mask as coco_mask
 
 from augcli.augment.kernels import affine

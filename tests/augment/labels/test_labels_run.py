@@ -14,6 +14,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+
+pytest.importorskip("pycocotools", reason="needs pycocotools: pip install '.[test]'")
+
 from pycocotools import mask as coco_mask
 from pycocotools.coco import COCO
 

@@ -7,6 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
+pytest.importorskip("pycocotools", reason="needs pycocotools: pip install '.[test]'")
+
 from pycocotools import mask as coco_mask
 
 from augcli.augment.labels import rle

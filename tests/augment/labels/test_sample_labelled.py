@@ -10,6 +10,9 @@ import pytest
 import skimage.draw
 from click.testing import CliRunner
 from PIL import Image
+
+pytest.importorskip("pycocotools", reason="needs pycocotools: pip install '.[test]'")
+
 from pycocotools import mask as coco_mask
 
 from augcli.cli import cli

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("albumentations", reason="needs Albumentations: pip install '.[test]'")
+
 import albumentations as A
 import numpy as np
-import pytest
 
 from augcli.augment.kernels import affine
 from augcli.augment.labels.geometry import Warp
