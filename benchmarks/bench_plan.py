@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "tools"))
 
 from make_many_files import make_tree  # noqa: E402
 
-FLIP = "steps:\n  - flip: {horizontal: true}\n"
+FLIP = "pipeline:\n  - flip: {direction: horizontal}\n"
 
 
 def measure(argv: list[str]) -> dict[str, object]:
