@@ -1,5 +1,7 @@
-"""``augcli manifest merge`` and ``augcli manifest verify``: Click only, over
-:mod:`augcli.augment.record.merge` and :mod:`augcli.augment.record.verify`."""
+"""``augcli manifest merge`` and ``augcli manifest verify``: Click only, over the run record.
+
+The work is :mod:`augcli.augment.record.merge`'s and :mod:`augcli.augment.record.verify`'s.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Drawing labels on a sample for ``augcli preview``: masks as a translucent overlay, boxes and
-polygons outlined with their class."""
+"""Drawing labels on a sample for ``augcli preview``.
+
+Masks as a translucent overlay, boxes and polygons outlined with their class.
+"""
 
 from __future__ import annotations
 
