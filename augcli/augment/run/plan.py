@@ -14,6 +14,7 @@ not list with their size.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,9 @@ class Plan:
     not_regular: int = 0
     not_regular_examples: list[str] = field(default_factory=list)
     guard: Inputs = field(default_factory=Inputs)
+    labels: dict[str, object] = field(default_factory=dict)
+    """What :meth:`LabelPlanner.report` counted (empty without labels)."""
+    yolo_orphans: list[str] = field(default_factory=list)
 
     def ignored_by_extension(self) -> dict[str, dict[str, object]]:
         """Files that are not images, by extension: ``{".txt": {"count", "examples"}}``."""
@@ -91,6 +95,7 @@ class Plan:
             "ignored": self.ignored_by_extension(),
             "converted": self.converted,
             "not_regular": {"count": self.not_regular, "examples": self.not_regular_examples},
+            **({"labels": self.labels} if self.labels else {}),
         }
 
     def to_text(self) -> str:
@@ -129,7 +134,49 @@ class Plan:
         if self.examples:
             lines.append("example outputs:")
             lines.extend(f"  {name}" for name in self.examples)
+        lines.extend(label_lines(self.labels))
         return "\n".join(lines)
+
+
+def label_lines(report: dict[str, object]) -> list[str]:
+    """The dry run's lines about labels, from :meth:`LabelPlanner.report`."""
+    if not report:
+        return []
+    lines = ["labels:"]
+    masks, yolo, coco = (report.get(k) for k in ("masks", "yolo", "coco"))
+    if isinstance(masks, dict):
+        lines.append(
+            f"  --masks {masks['source']} -> {masks['destination']}: {masks['found']} input(s) "
+            f"have their mask, {masks['missing']} have none and will fail"
+        )
+        lines.extend(f"    {example}" for example in masks["missing_examples"])
+    if isinstance(yolo, dict):
+        lines.append(
+            f"  --yolo {yolo['source']} -> {yolo['destination']}: {yolo['label_files']} label "
+            f"file(s); {yolo['images_with_labels']} input(s) have one, "
+            f"{yolo['images_without_labels']} have none (no objects)"
+        )
+        if yolo["files_without_image"]:
+            lines.append(
+                f"    {yolo['files_without_image']} label file(s) have no image under SRC, e.g. "
+                + ", ".join(yolo["files_without_image_examples"])
+            )
+    if isinstance(coco, dict):
+        lines.append(
+            f"  --coco {coco['source']} -> {coco['destination']}: {coco['image_entries']} image "
+            f"entr(ies), {coco['annotations']} annotation(s); {coco['images_listed']} input(s) "
+            f"listed, {coco['images_unlisted']} not listed (no annotations)"
+        )
+        if coco["entries_without_file"]:
+            lines.append(
+                f"    {coco['entries_without_file']} entr(ies) have no file under SRC, e.g. "
+                + ", ".join(coco["entries_without_file_examples"])
+            )
+    if "skipped_unlabelled" in report:
+        lines.append(
+            f"  --skip-unlabelled: {report['skipped_unlabelled']} input(s) without labels left out"
+        )
+    return lines
 
 
 def resolve_paths(src: Path, dst: Path) -> tuple[Path, Path, Path | None]:
@@ -206,8 +253,11 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             plan.coco = load_coco(options.labels.coco[0], options.max_pixels)
     planner = LabelPlanner(options.labels, plan.coco)
     existing_example = None
+    coco_keys: list[str] = []
     for folder in walk(src, exclude):
-        _count_ignored(plan, folder)
+        _count_ignored(
+            plan, folder, planner.label_files_among(folder.path, folder.others) if labelled else ()
+        )
         if not folder.images and not folder.special:
             continue
         out_dir = dst / folder.rel
@@ -224,7 +274,13 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 ext = targets.extension(folder.path / name, key, probe=False)
                 for _copy, out in _output_names(name, parent, ext, options):
                     _claim(claimed, folder, name, out, options)
+                if labelled:
+                    planner.claim(folder.rel, name)
                 continue
+            if plan.coco is not None:
+                coco_keys.append(key)
+            if labelled and planner.unlabelled(folder.rel, name, key):
+                continue  # --skip-unlabelled
             if not listed:
                 present, listed = names_in(out_dir), True
             members += 1
@@ -304,6 +360,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             plan.more_folders += 1
     targets.refuse_if_any()
     if plan.coco is not None:
+        plan.coco.refuse_no_match(src, coco_keys)
         plan.coco.refuse_mismatches()
     plan.converted = targets.conversions()
     if plan.all_inputs == 0:
@@ -324,6 +381,9 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     if plan.unproven:
         raise UsageError(unproven_message(plan.unproven, dst, options, recorded is not None))
     plan.unlisted = planner.unlisted
+    if labelled:
+        plan.labels = planner.report()
+        plan.yolo_orphans = planner.yolo_orphans()
     if options.existing == "refuse":
         coco_dst = options.labels.coco[1] if options.labels.coco else None
         if coco_dst is not None and Path(coco_dst).exists():
@@ -403,10 +463,14 @@ def _output_names(
     )
 
 
-def _count_ignored(plan: Plan, folder: Folder) -> None:
-    """Count a folder's files that are not images, by extension, with a few examples."""
-    plan.not_images += len(folder.others)
-    for name in folder.others:
+def _count_ignored(plan: Plan, folder: Folder, labels: Collection[str] = ()) -> None:
+    """Count a folder's files that are not images, by extension, with a few examples.
+
+    ``labels`` are the run's label sources among them (read, not ignored).
+    """
+    others = [name for name in folder.others if name not in labels]
+    plan.not_images += len(others)
+    for name in others:
         ext = os.path.splitext(name)[1].lower()
         plan.ignored_counts[ext] = plan.ignored_counts.get(ext, 0) + 1
         examples = plan.ignored.setdefault(ext, [])
