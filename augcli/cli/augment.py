@@ -165,6 +165,7 @@ def augment_command(
     mask_fill: int,
     min_visibility: float,
     min_area: float,
+    skip_unlabelled: bool,
     resampler: str | None,
     as_json: bool,
     **executor_values: Any,
@@ -207,7 +208,9 @@ def augment_command(
         manifest=not no_manifest,
         fail_fast=fail_fast,
         max_pixels=max_pixels,
-        labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility, min_area),
+        labels=LabelOptions(
+            masks, yolo, coco, mask_fill, min_visibility, min_area, skip_unlabelled
+        ),
         shard=part,
     )
     if dry_run:

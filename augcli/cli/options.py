@@ -97,7 +97,8 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 
 def label_options(preview: bool = False) -> Decorator:
     """``--masks``, ``--yolo``, ``--coco`` (SRC DST each; one path for preview), ``--mask-fill``
-    ``--min-visibility`` and ``--min-area``: the labels that travel with the images."""
+    ``--min-visibility``, ``--min-area`` and (not for preview) ``--skip-unlabelled``: the labels
+    that travel with the images."""
     if preview:
         kinds = [
             ("--masks", "PATH", "Segmentation mask of IMAGE (a file, or a folder holding one of "
@@ -118,6 +119,13 @@ def label_options(preview: bool = False) -> Decorator:
     nargs = 1 if preview else 2
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        if not preview:
+            func = click.option(
+                "--skip-unlabelled",
+                is_flag=True,
+                help="Leave out images that have no label file (--yolo) or no image entry "
+                "(--coco); an empty label file is a label (no objects).",
+            )(func)
         func = click.option(
             "--min-area",
             type=click.FloatRange(0.0, 1e12),

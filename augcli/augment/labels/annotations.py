@@ -7,7 +7,10 @@ only a ``bbox`` moves as its four corners. RLE segmentations are decoded, warped
 (nearest-neighbour; pixels from outside are background, so like polygons an object never gains
 reflected copies) and re-encoded in the form they came in; their ``area`` is the mask's pixel
 count. Keypoints are mapped; those that leave the image become ``0, 0, 0``; a mirroring map
-swaps ``left_*`` and ``right_*`` keypoints. ``category_id``, ``iscrowd`` and other keys are kept. An
+swaps ``left_*`` and ``right_*`` keypoints. COCO-WholeBody's part boxes and keypoints move with
+the body (:mod:`augcli.augment.labels.wholebody`); an annotation's own ``width`` and ``height``
+keys, when it has them, become the output's. ``category_id``, ``iscrowd`` and other keys are
+kept. An
 annotation whose written ``bbox`` has no width or no height (at :data:`DECIMALS` decimals) is
 dropped: zero-area boxes are read, like pycocotools and Ultralytics do, but never written.
 """
@@ -20,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from augcli.augment.labels import rle
-from augcli.augment.labels.geometry import Warp, box_corners, compose
+from augcli.augment.labels.geometry import Warp, box_corners, compose, mirrors
 from augcli.augment.labels.instances import Instances, move_instances
 from augcli.augment.labels.masks import Mask, warp_mask
+from augcli.augment.labels.wholebody import has_parts, with_parts, write_parts
 
 DECIMALS = 3
 _RECOMPUTED = ("id", "image_id", "bbox", "area", "segmentation", "keypoints", "num_keypoints")
@@ -62,16 +66,22 @@ def move_annotation(
         Drop the object when less than this many square pixels of it are inside.
     """
     out = {k: v for k, v in ann.items() if k not in _RECOMPUTED}
+    for key, value in (("width", out_size[1]), ("height", out_size[0])):
+        if key in out:
+            out[key] = value  # the image's size, which some converters copy into annotations
     inst = _instance(ann, swap)
+    layout: list[tuple[str, int, int]] = []
+    if has_parts(ann):
+        inst, layout = with_parts(inst, ann)
     seg = ann.get("segmentation")
     if isinstance(seg, dict):
         moved_rle = _move_rle(seg, compose(warps), warps, min_visibility)
         if moved_rle is None or moved_rle[2] < min_area:
             return None
         out["segmentation"], out["bbox"], out["area"] = moved_rle
-    moved, dropped = move_instances(inst, warps, out_size, min_visibility, min_area)
-    if dropped:
-        return None
+    moved, _ = move_instances(inst, warps, out_size, min_visibility, min_area)
+    if not len(moved) or "part" in moved.fields[0]:
+        return None  # the body is gone (its parts go with it)
     if not isinstance(seg, dict):
         x0, y0, x1, y1 = moved.boxes[0]
         out["bbox"] = [_r(x0), _r(y0), _r(x1 - x0), _r(y1 - y0)]
@@ -82,10 +92,12 @@ def move_annotation(
             out["segmentation"] = seg
     if out["bbox"][2] <= 0 or out["bbox"][3] <= 0:
         return None  # a box of no width or height is read, never written
-    if moved.keypoints is not None:
-        rows = moved.keypoints[0]
+    if moved.keypoints is not None and isinstance(ann.get("keypoints"), list):
+        rows = moved.keypoints[0, : len(ann["keypoints"]) // 3]
         out["keypoints"] = [_r(v) if k % 3 < 2 else int(v) for k, v in enumerate(rows.ravel())]
         out["num_keypoints"] = int((rows[:, 2] > 0).sum())
+    if layout or has_parts(ann):
+        write_parts(out, ann, moved, layout, mirrors(compose(warps)), _r)
     return out
 
 

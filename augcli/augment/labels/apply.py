@@ -123,6 +123,14 @@ def write_labels(
     return info, files
 
 
+def source_image_keys(image: dict[str, Any]) -> dict[str, Any]:
+    """What an output's COCO image entry keeps of its source entry: ``id`` and ``file_name``
+    as ``source_id`` and ``source_file_name``, every other key but ``width`` and ``height``."""
+    kept = {k: v for k, v in image.items() if k not in ("id", "file_name", "width", "height")}
+    kept.update(source_id=image["id"], source_file_name=image["file_name"])
+    return kept
+
+
 def _digest(path: str) -> dict[str, Any]:
     """A written label file's ``size`` and ``sha256``, the proof ``--overwrite`` checks."""
     size, sha = file_digest(path)
@@ -154,7 +162,7 @@ def _coco_entry(
     image = payload["image"]
     if image is None:
         entry["unlisted"] = True
-    elif "license" in image:
-        entry["license"] = image["license"]
+    else:
+        entry["image"] = source_image_keys(image)
     entry.update(annotations=moved, kept=len(moved), dropped=dropped)
     return entry

@@ -7,7 +7,8 @@ keypoints are well-formed; the message names the first few problems. A file that
 too deeply nested or too large for memory is refused the same way, never with a traceback.
 
 The output keeps ``info``, ``licenses`` and ``categories``; ``images`` has one entry per
-output (ids 1.. in the order of the outputs' paths, ``file_name`` relative to DST) and
+output (ids 1.. in the order of the outputs' paths, ``file_name`` relative to DST, the source
+entry's id and file name as ``source_id`` and ``source_file_name``, its other keys kept) and
 ``annotations`` the moved annotations of each (ids 1.. in the same order).
 """
 
@@ -17,12 +18,13 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from PIL import Image
 
 from augcli.augment.labels import rle
+from augcli.augment.labels.wholebody import part_problems
 from augcli.core.atomic import atomic_write
 from augcli.core.errors import InputError, UsageError
 from augcli.core.gate import open_regular
@@ -48,6 +50,8 @@ class CocoIndex:
     """Key -> the image entry's ``(id, file_name, width, height)``."""
     mismatches: list[str] = field(default_factory=list)
     mismatch_count: int = 0
+    annotations: int = 0
+    """How many annotations the file holds."""
 
     def payload(self, key: str) -> str:
         """The JSON payload of the image at relative path ``key`` (no entry: no annotations)."""
@@ -97,6 +101,55 @@ class CocoIndex:
             + (f"\n  ... and {more} more" if more > 0 else "")
             + "\nfix the entries' width and height, or the files"
         )
+
+    def refuse_no_match(self, src: Path, keys: list[str]) -> None:
+        """Refuse the run (exit 2) when no image entry names a file under SRC.
+
+        ``keys`` are the inputs' paths relative to SRC. Every annotation would be lost
+        silently; the message suggests the SRC that would match when the file names carry a
+        folder SRC already is (``val2017/x.jpg`` with SRC ``.../val2017``) or lack one SRC has
+        (``x.jpg`` with SRC ``.../coco`` holding ``val2017/x.jpg``), else the prefix to strip.
+        """
+        if not self.payloads or not keys or self.used:
+            return
+        names = sorted(self.payloads)
+        hint = _prefix_hint(names, set(keys), src)
+        raise UsageError(
+            f"--coco {self.path}: none of its {len(names)} image entries names a file under "
+            f"SRC {src} (file_name is read relative to SRC; e.g. {names[0]!r}, while SRC holds "
+            f"{sorted(keys)[0]!r}); {hint}"
+        )
+
+
+def _prefix_hint(names: list[str], keys: set[str], src: Path) -> str:
+    """How ``names`` (image entries' file names) could match ``keys`` (the files under SRC)."""
+    sample = names[: 10 * MAX_PROBLEMS]
+    for depth in range(1, 4):  # the file names carry folders SRC is already in
+        parts = [PurePosixPath(n).parts for n in sample]
+        if any(len(p) <= depth for p in parts):
+            break
+        if any(PurePosixPath(*p[depth:]).as_posix() in keys for p in parts):
+            prefixes = {PurePosixPath(*p[:depth]).as_posix() for p in parts}
+            prefix = prefixes.pop() if len(prefixes) == 1 else None
+            if prefix is None:
+                return "the file names start with different folders; strip them or fix SRC"
+            real = src.resolve()
+            tail = PurePosixPath(prefix).parts
+            if real.is_dir() and real.parts[-len(tail) :] == tail:
+                return (
+                    f"the file names start with {prefix + '/'!r}, the folder SRC is: give SRC "
+                    f"{real.parents[len(tail) - 1]} (the folder holding {prefix}/)"
+                )
+            return f"the file names start with {prefix + '/'!r}: strip it from every file_name"
+    by_name: dict[str, str] = {}
+    for key in keys:
+        by_name.setdefault(PurePosixPath(key).name, key)
+    for name in sample:  # SRC holds the files one or more folders down
+        key = by_name.get(PurePosixPath(name).name)
+        if key is not None and key.endswith("/" + name):
+            folder = key[: -len(name) - 1]
+            return f"the files are under {folder}/ in SRC: give SRC {src / folder}"
+    return "make each file_name the image's path relative to SRC"
 
 
 def header_size(path: str | os.PathLike[str]) -> tuple[int, int] | None:
@@ -149,6 +202,11 @@ def load_coco(
         raise UsageError(f"--coco {path}: not valid JSON ({str(exc)[:200]})") from None
     except MemoryError:
         raise UsageError(f"--coco {path}: too large to load into memory") from None
+    if is_panoptic(data):
+        raise UsageError(
+            f"--coco {path}: COCO panoptic is not supported (its annotations are "
+            "'segments_info' lists over one PNG per image); give an instances or keypoints file"
+        )
     problems = _problems(data, max_pixels)
     if problems:
         more = len(problems) - MAX_PROBLEMS
@@ -158,6 +216,14 @@ def load_coco(
             + (f"\n  ... and {more} more problem(s)" if more > 0 else "")
         )
     return _index(path, data)
+
+
+def is_panoptic(data: Any) -> bool:
+    """Whether ``data`` is a COCO panoptic file (annotations holding ``segments_info``)."""
+    anns = data.get("annotations") if isinstance(data, dict) else None
+    return isinstance(anns, list) and any(
+        isinstance(a, dict) and "segments_info" in a for a in anns[:100]
+    )
 
 
 def _read_coco(path: str) -> bytes:
@@ -289,6 +355,7 @@ def _annotation_problems(
         isinstance(kps, list) and len(kps) % 3 == 0 and all(_is_num(v) for v in kps)
     ):
         out.append(f"{where}: keypoints must be [x1, y1, v1, ...]")
+    out.extend(part_problems(where, ann))
     return out
 
 
@@ -347,14 +414,12 @@ def _index(path: str, data: dict[str, Any]) -> CocoIndex:
         by_image.setdefault(ann["image_id"], []).append(ann)
     meta = {k: data[k] for k in ("info", "licenses") if k in data}
     meta["categories"] = data["categories"]
-    index = CocoIndex(path, meta)
+    index = CocoIndex(path, meta, annotations=len(data["annotations"]))
     for im in data["images"]:
         anns = by_image.get(im["id"], [])
         used = {str(a["category_id"]) for a in anns}
         payload = {
-            "image": {
-                k: im[k] for k in ("id", "file_name", "width", "height", "license") if k in im
-            },
+            "image": im,
             "annotations": anns,
             "swaps": {k: v for k, v in swaps.items() if k in used},
         }
@@ -373,15 +438,26 @@ def build_coco(meta: dict[str, Any], entries: dict[str, dict[str, Any]]) -> dict
         ``info``, ``licenses`` (when the source had them) and ``categories``.
     entries : dict
         Output path relative to DST -> its manifest ``labels["coco"]`` entry (``width``,
-        ``height``, ``annotations``, optional ``license``).
+        ``height``, ``annotations``, and ``image``: the source image entry's other keys, with
+        its ``id`` and ``file_name`` as ``source_id`` and ``source_file_name``).
+
+    Notes
+    -----
+    An output's image entry keeps what the source entry said about the picture (``license``,
+    ``coco_url``, ``date_captured``, ``flickr_url`` ...) and where it came from
+    (``source_id``, ``source_file_name``); ``id``, ``file_name``, ``width`` and ``height``
+    are the output's own.
     """
     images, annotations = [], []
     for image_id, name in enumerate(sorted(entries), start=1):
         entry = entries[name]
-        image = {"id": image_id, "file_name": name, "width": entry["width"]}
-        image["height"] = entry["height"]
-        if "license" in entry:
+        image: dict[str, Any] = {}
+        extra = entry.get("image")
+        if isinstance(extra, dict):
+            image.update(extra)
+        if "license" in entry:  # manifests written before the whole entry was kept
             image["license"] = entry["license"]
+        image.update(id=image_id, file_name=name, width=entry["width"], height=entry["height"])
         images.append(image)
         for ann in entry["annotations"]:
             annotations.append({"id": len(annotations) + 1, "image_id": image_id, **ann})

@@ -1,6 +1,6 @@
 """Drawing labels on a sample for ``augcli preview``.
 
-Masks as a translucent overlay, boxes and polygons outlined with their class.
+Masks as a translucent overlay, boxes and polygons outlined with their class, keypoints as dots.
 """
 
 from __future__ import annotations
@@ -65,10 +65,29 @@ def draw_shapes(rgb: np.ndarray, shapes: Sequence[Shape]) -> np.ndarray:
             continue
         fill = colour(shape.colour)
         draw.line(pts + [pts[0]], fill=fill, width=width)
+        if not shape.caption:
+            continue
         x = min(p[0] for p in pts)
         y = min(p[1] for p in pts)
         box = draw.textbbox((x, y), shape.caption, font=font)
         top = max(0.0, y - (box[3] - box[1]) - 2)
         draw.rectangle((x, top, x + box[2] - box[0] + 2, top + box[3] - box[1] + 2), fill=fill)
         draw.text((x + 1, top), shape.caption, fill=(0, 0, 0), font=font)
+    return np.asarray(image)
+
+
+def draw_points(rgb: np.ndarray, points: np.ndarray, index: int) -> np.ndarray:
+    """``rgb`` with a dot in colour ``index`` at each ``(u, v)`` of ``points`` (N x 2, pixels).
+
+    A dot is a filled disc of radius about 1/100 of the image's larger side (at least 1 pixel),
+    outlined in black so it shows on its own colour.
+    """
+    if not len(points):
+        return rgb
+    image = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(image)
+    radius = max(1.0, max(rgb.shape[:2]) / 100)
+    for x, y in np.asarray(points, dtype=np.float64).reshape(-1, 2):
+        box = (x - radius, y - radius, x + radius, y + radius)
+        draw.ellipse(box, fill=colour(index), outline=(0, 0, 0))
     return np.asarray(image)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from augcli.augment.labels.coco import CocoIndex
 from augcli.augment.labels.masks import MASK_EXTENSION
-from augcli.augment.run.walk import names_in
+from augcli.augment.run.walk import names_in, walk
 from augcli.core.atomic import TEMP_PREFIX
 from augcli.core.errors import UsageError
 from augcli.images.formats import IMAGE_EXTENSIONS
@@ -31,6 +31,8 @@ class LabelOptions:
     mask_fill: int = 0
     min_visibility: float = 0.0
     min_area: float = 1.0
+    skip_unlabelled: bool = False
+    """Leave out images without a YOLO file (``--yolo``) or COCO entry (``--coco``)."""
 
     @property
     def any(self) -> bool:
@@ -105,6 +107,10 @@ def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
         A missing source; a destination that is a source (of images or labels) or a file; a
         mask folder inside SRC or mask outputs inside SRC (masks would be walked as images).
     """
+    if options.skip_unlabelled and not (options.yolo or options.coco):
+        raise UsageError(
+            "--skip-unlabelled needs --yolo or --coco (an image without a mask already fails)"
+        )
     real_src, real_dst = src.resolve(), dst.resolve()
     sources = [real_src]
     for flag, pair in (("--masks", options.masks), ("--yolo", options.yolo)):
@@ -137,6 +143,42 @@ def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
                         f"--masks {what} {path} is inside SRC {src}: masks would be augmented "
                         "as images; keep masks beside the images, not among them"
                     )
+
+
+MAX_EXAMPLES = 5
+COMPANION_FILES = ("classes.txt",)
+"""Files a YOLO label folder may hold at its top that are not an image's labels."""
+
+
+def yolo_listing(folder: Path) -> set[str]:
+    """The ``.txt`` files under a ``--yolo`` folder, as POSIX paths relative to it.
+
+    Hidden files and folders are skipped and symlinked folders followed once, as for SRC.
+
+    Raises
+    ------
+    UsageError
+        The folder holds no ``.txt`` file at all (e.g. Pascal VOC ``Annotations/``): the message
+        names the folder and what it holds.
+    """
+    found: set[str] = set()
+    others: dict[str, int] = {}
+    for sub in walk(folder):
+        for name in (*sub.others, *sub.images, *(n for n, _ in sub.special)):
+            ext = os.path.splitext(name)[1].lower()
+            if ext == YOLO_EXTENSION:
+                found.add(f"{sub.rel}/{name}" if sub.rel else name)
+            else:
+                others[ext] = others.get(ext, 0) + 1
+    if not (found - set(COMPANION_FILES)):
+        held = [f"{n} {ext or '(no extension)'} file(s)" for ext, n in sorted(others.items())]
+        held += sorted(found)  # classes.txt
+        raise UsageError(
+            f"--yolo {folder}: holds no YOLO label file (.txt, one per image); it holds "
+            + (", ".join(held) if held else "nothing")
+            + "; give the folder of the images' .txt label files"
+        )
+    return found
 
 
 def find_mask(
@@ -183,6 +225,15 @@ class LabelPlanner:
         self.options = options
         self.coco = coco
         self.unlisted = 0
+        self.skipped = 0
+        self.masks_found = 0
+        self.mask_problems: list[str] = []
+        self.mask_problem_count = 0
+        self.yolo_files = yolo_listing(Path(options.yolo[0])) if options.yolo else set()
+        self.yolo_used: set[str] = set()
+        self.yolo_found = 0
+        self.yolo_missing = 0
+        self.yolo_missing_examples: list[str] = []
         self._rel: str | None = None
         self._masks: dict[str, list[str]] = {}
         self._present: dict[str, set[str]] = {}
@@ -199,6 +250,34 @@ class LabelPlanner:
             if pair is not None
         }
 
+    def _yolo_name(self, rel: str, name: str) -> str:
+        stem = os.path.splitext(name)[0] + YOLO_EXTENSION
+        return f"{rel}/{stem}" if rel else stem
+
+    def claim(self, rel: str, name: str) -> None:
+        """Mark the label file of an image another shard runs as matched (not an orphan)."""
+        if self.options.yolo:
+            self.yolo_used.add(self._yolo_name(rel, name))
+
+    def unlabelled(self, rel: str, name: str, key: str) -> bool:
+        """Whether ``--skip-unlabelled`` leaves this input out (counted in :attr:`skipped`).
+
+        An input is left out when it has no YOLO file (with ``--yolo``) or no COCO entry (with
+        ``--coco``); an empty YOLO file is a label (an image with no objects).
+        """
+        opts = self.options
+        if not opts.skip_unlabelled:
+            return False
+        missing = (opts.yolo is not None and self._yolo_name(rel, name) not in self.yolo_files) or (
+            self.coco is not None and key not in self.coco.payloads
+        )
+        if missing:
+            self.skipped += 1
+            self.claim(rel, name)
+            if self.coco is not None and key in self.coco.payloads:
+                self.coco.used.add(key)  # its entry has a file: not reported as missing one
+        return missing
+
     def task(self, rel: str, name: str, key: str, path: Path | None = None) -> LabelTask:
         """The labels of input ``name`` in folder ``rel`` (``key``: its path relative to SRC).
 
@@ -213,9 +292,23 @@ class LabelPlanner:
                 Path(opts.masks[0]) / rel, stem, self._masks
             )
             fields["mask_dir"] = str(Path(opts.masks[1]) / rel)
+            if fields["mask_problem"] is None:
+                self.masks_found += 1
+            else:
+                self.mask_problem_count += 1
+                if len(self.mask_problems) < MAX_EXAMPLES:
+                    self.mask_problems.append(f"{key}: {fields['mask_problem']}")
         if opts.yolo:
             fields["yolo_src"] = str(Path(opts.yolo[0]) / rel / (stem + YOLO_EXTENSION))
             fields["yolo_dir"] = str(Path(opts.yolo[1]) / rel)
+            label = self._yolo_name(rel, name)
+            if label in self.yolo_files:
+                self.yolo_used.add(label)
+                self.yolo_found += 1
+            else:
+                self.yolo_missing += 1
+                if len(self.yolo_missing_examples) < MAX_EXAMPLES:
+                    self.yolo_missing_examples.append(key)
         if self.coco is not None:
             fields["coco"] = self.coco.payload(key)
             if key not in self.coco.payloads:
@@ -223,6 +316,66 @@ class LabelPlanner:
             elif path is not None:
                 self.coco.check_size(key, path)
         return LabelTask(rel, **fields)
+
+    def yolo_orphans(self) -> list[str]:
+        """The ``--yolo`` files no image under SRC matched (sorted; ``classes.txt`` is not one)."""
+        return sorted(self.yolo_files - self.yolo_used - set(COMPANION_FILES))
+
+    def label_files_among(self, folder: Path, names: tuple[str, ...]) -> set[str]:
+        """Which of ``names`` in ``folder`` (a folder of SRC) are this run's label sources:
+        YOLO files when the ``--yolo`` folder holds SRC's folders, the ``--coco`` file."""
+        opts, found = self.options, set()
+        real = folder.resolve()
+        if opts.yolo is not None:
+            root = Path(opts.yolo[0]).resolve()
+            if real.is_relative_to(root):
+                rel = real.relative_to(root).as_posix()
+                for name in names:
+                    if (f"{rel}/{name}" if rel != "." else name) in self.yolo_files:
+                        found.add(name)
+        if opts.coco is not None:
+            coco = Path(opts.coco[0]).resolve()
+            found.update(n for n in names if folder / n == coco or (real / n) == coco)
+        return found
+
+    def report(self) -> dict[str, object]:
+        """The labels a run reads and writes, counted (the dry run's ``labels``)."""
+        opts, out = self.options, {}  # type: ignore[var-annotated]
+        if opts.masks:
+            out["masks"] = {
+                "source": opts.masks[0],
+                "destination": opts.masks[1],
+                "found": self.masks_found,
+                "missing": self.mask_problem_count,
+                "missing_examples": self.mask_problems,
+            }
+        if opts.yolo:
+            orphans = self.yolo_orphans()
+            out["yolo"] = {
+                "source": opts.yolo[0],
+                "destination": opts.yolo[1],
+                "label_files": len(self.yolo_files),
+                "images_with_labels": self.yolo_found,
+                "images_without_labels": self.yolo_missing,
+                "images_without_labels_examples": self.yolo_missing_examples,
+                "files_without_image": len(orphans),
+                "files_without_image_examples": orphans[:MAX_EXAMPLES],
+            }
+        if self.coco is not None and opts.coco is not None:
+            unmatched = self.coco.unmatched()
+            out["coco"] = {
+                "source": opts.coco[0],
+                "destination": opts.coco[1],
+                "image_entries": len(self.coco.payloads),
+                "annotations": self.coco.annotations,
+                "images_listed": len(self.coco.used),
+                "images_unlisted": self.unlisted,
+                "entries_without_file": len(unmatched),
+                "entries_without_file_examples": unmatched[:MAX_EXAMPLES],
+            }
+        if opts.skip_unlabelled:
+            out["skipped_unlabelled"] = self.skipped
+        return out
 
     def existing(self, task: LabelTask, output_name: str) -> tuple[bool, bool]:
         """``(any, all)``: whether any / all of an output's label files exist already."""

@@ -5,18 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from augcli.augment.labels.annotations import move_annotation
 from augcli.augment.labels.apply import LabelInputs
 from augcli.augment.labels.coco import load_coco
-from augcli.augment.labels.draw import Shape, draw_shapes, overlay_mask
+from augcli.augment.labels.draw import Shape, draw_points, draw_shapes, overlay_mask
 from augcli.augment.labels.files import YOLO_EXTENSION, LabelTask, find_mask, mask_listing
 from augcli.augment.labels.geometry import Warp, box_corners
 from augcli.augment.labels.instances import move_instances
 from augcli.augment.labels.masks import warp_mask
-from augcli.augment.labels.yolo import yolo_instances
+from augcli.augment.labels.wholebody import BOX_PARTS, KEYPOINT_PARTS
+from augcli.augment.labels.yolo import parse_yolo, yolo_instances, yolo_lines
 from augcli.core.errors import UsageError
 
 
@@ -64,30 +66,60 @@ def draw_sample(
     min_visibility: float = 0.0,
     min_area: float = 0.0,
 ) -> np.ndarray:
-    """``rgb`` (the augmented sample, uint8 HxWx3) with the moved labels drawn on it."""
+    """``rgb`` (the augmented sample, uint8 HxWx3) with the moved labels drawn on it.
+
+    What is drawn is what the label files would hold: a YOLO box is its written (enclosing)
+    box, read back from the lines ``augment`` writes; a COCO annotation its ``bbox``, its
+    polygons and its visible keypoints (COCO-WholeBody part boxes and keypoints too).
+    """
     out_size = rgb.shape[:2]
     if inputs.mask is not None:
         moved = warp_mask(inputs.mask, warps, mask_fill)
         rgb = overlay_mask(rgb, moved.array, moved.palette)
-    shapes = []
+    shapes: list[Shape] = []
+    dots: list[tuple[np.ndarray, int]] = []
     if inputs.yolo:
         moved, _ = move_instances(
             yolo_instances(inputs.yolo), warps, out_size, min_visibility, min_area
         )
-        for cls, polys in zip(moved.classes, moved.polygons, strict=True):
-            shapes.append(Shape(str(cls), polys[0], int(cls)))
+        written = parse_yolo("\n".join(yolo_lines(moved, out_size)), "preview", out_size)
+        for obj in written:
+            shapes.append(Shape(str(obj.cls), obj.points, obj.cls))
     if inputs.coco is not None:
         for ann in inputs.coco["annotations"]:
-            moved_ann = move_annotation(ann, warps, out_size, min_visibility, min_area=min_area)
-            if moved_ann is None:
-                continue
-            cat = ann["category_id"]
-            caption = names.get(cat, str(cat))
-            seg = moved_ann.get("segmentation")
-            if isinstance(seg, list) and seg:
-                for poly in seg:
-                    shapes.append(Shape(caption, np.asarray(poly).reshape(-1, 2), cat))
-            else:
-                x, y, w, h = moved_ann["bbox"]
-                shapes.append(Shape(caption, box_corners(x, y, x + w, y + h), cat))
-    return draw_shapes(rgb, shapes)
+            swap = inputs.coco.get("swaps", {}).get(str(ann["category_id"]))
+            moved_ann = move_annotation(ann, warps, out_size, min_visibility, swap, min_area)
+            if moved_ann is not None:
+                cat = ann["category_id"]
+                _coco_shapes(moved_ann, names.get(cat, str(cat)), cat, shapes, dots)
+    rgb = draw_shapes(rgb, shapes)
+    for points, index in dots:
+        rgb = draw_points(rgb, points, index)
+    return rgb
+
+
+def _coco_shapes(
+    ann: dict[str, Any],
+    caption: str,
+    cat: int,
+    shapes: list[Shape],
+    dots: list[tuple[np.ndarray, int]],
+) -> None:
+    """The outlines (bbox, polygons, part boxes) and dots (visible keypoints) of a moved COCO
+    annotation, as written."""
+    x, y, w, h = ann["bbox"]
+    shapes.append(Shape(caption, box_corners(x, y, x + w, y + h), cat))
+    seg = ann.get("segmentation")
+    if isinstance(seg, list):
+        for poly in seg:
+            shapes.append(Shape("", np.asarray(poly, dtype=np.float64).reshape(-1, 2), cat))
+    for key in BOX_PARTS:
+        box = ann.get(key)
+        if isinstance(box, list) and box[2] > 0 and box[3] > 0:
+            x, y, w, h = box
+            shapes.append(Shape(key.split("_")[0], box_corners(x, y, x + w, y + h), cat))
+    for key in ("keypoints", *KEYPOINT_PARTS):
+        values = ann.get(key)
+        if isinstance(values, list) and values:
+            rows = np.asarray(values, dtype=np.float64).reshape(-1, 3)
+            dots.append((rows[rows[:, 2] > 0, :2], cat))

@@ -7,7 +7,7 @@ pass (:meth:`augcli.augment.run.plan.Plan.tasks`), so a task is described in one
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,11 +38,14 @@ class PlanContext:
     exclude: Path | None
     temp_tag: str
     max_listed: int
+    counting: bool = True
+    """True for the check pass; the run pass keeps no lists that grow with the inputs."""
 
     def fresh(self) -> PlanContext:
         """A copy for the run pass, whose counters start again (the check pass's are kept)."""
         return replace(
             self,
+            counting=False,
             targets=self.targets.fresh(),
             planner=LabelPlanner(self.planner.options, self.planner.coco),
         )
@@ -54,7 +57,9 @@ def walk_tasks(plan: Plan, ctx: PlanContext) -> Iterator[Task]:
     shard, resume, labelled = options.shard, options.existing == "resume", options.labels.any
     targets, planner = ctx.targets, ctx.planner
     for folder in walk(plan.src, ctx.exclude):
-        _count_ignored(plan, folder)
+        _count_ignored(
+            plan, folder, planner.label_files_among(folder.path, folder.others) if labelled else ()
+        )
         if not folder.images and not folder.special:
             continue
         out_dir = dst / folder.rel
@@ -71,7 +76,13 @@ def walk_tasks(plan: Plan, ctx: PlanContext) -> Iterator[Task]:
                 ext = targets.extension(folder.path / name, key, probe=False)
                 for _copy, out in _output_names(name, parent, ext, options):
                     _claim(claimed, folder, name, out, options)
+                if labelled:
+                    planner.claim(folder.rel, name)
                 continue
+            if plan.coco is not None and ctx.counting:
+                plan.coco_keys.append(key)
+            if labelled and planner.unlabelled(folder.rel, name, key):
+                continue  # --skip-unlabelled
             if not listed:
                 present, listed = names_in(out_dir), True
             members += 1
@@ -173,10 +184,14 @@ def _output_names(
     )
 
 
-def _count_ignored(plan: Plan, folder: Folder) -> None:
-    """Count a folder's files that are not images, by extension, with a few examples."""
-    plan.not_images += len(folder.others)
-    for name in folder.others:
+def _count_ignored(plan: Plan, folder: Folder, labels: Collection[str] = ()) -> None:
+    """Count a folder's files that are not images, by extension, with a few examples.
+
+    ``labels`` are the run's label sources among them (read, not ignored).
+    """
+    others = [name for name in folder.others if name not in labels]
+    plan.not_images += len(others)
+    for name in others:
         ext = os.path.splitext(name)[1].lower()
         plan.ignored_counts[ext] = plan.ignored_counts.get(ext, 0) + 1
         examples = plan.ignored.setdefault(ext, [])

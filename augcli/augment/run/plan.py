@@ -61,6 +61,11 @@ class Plan:
     guard: Inputs = field(default_factory=Inputs)
     existing_example: str | None = None
     context: PlanContext | None = field(default=None, repr=False, compare=False)
+    labels: dict[str, object] = field(default_factory=dict)
+    """What :meth:`LabelPlanner.report` counted (empty without labels)."""
+    yolo_orphans: list[str] = field(default_factory=list)
+    coco_keys: list[str] = field(default_factory=list, repr=False)
+    """SRC-relative paths of the inputs COCO's file names are matched against (check pass)."""
 
     def tasks(self) -> Iterator[Task]:
         """The run's tasks in walk order, planned again folder by folder as they are needed.
@@ -105,6 +110,7 @@ class Plan:
             "ignored": self.ignored_by_extension(),
             "converted": self.converted,
             "not_regular": {"count": self.not_regular, "examples": self.not_regular_examples},
+            **({"labels": self.labels} if self.labels else {}),
         }
 
     def to_text(self) -> str:
@@ -143,7 +149,49 @@ class Plan:
         if self.examples:
             lines.append("example outputs:")
             lines.extend(f"  {name}" for name in self.examples)
+        lines.extend(label_lines(self.labels))
         return "\n".join(lines)
+
+
+def label_lines(report: dict[str, object]) -> list[str]:
+    """The dry run's lines about labels, from :meth:`LabelPlanner.report`."""
+    if not report:
+        return []
+    lines = ["labels:"]
+    masks, yolo, coco = (report.get(k) for k in ("masks", "yolo", "coco"))
+    if isinstance(masks, dict):
+        lines.append(
+            f"  --masks {masks['source']} -> {masks['destination']}: {masks['found']} input(s) "
+            f"have their mask, {masks['missing']} have none and will fail"
+        )
+        lines.extend(f"    {example}" for example in masks["missing_examples"])
+    if isinstance(yolo, dict):
+        lines.append(
+            f"  --yolo {yolo['source']} -> {yolo['destination']}: {yolo['label_files']} label "
+            f"file(s); {yolo['images_with_labels']} input(s) have one, "
+            f"{yolo['images_without_labels']} have none (no objects)"
+        )
+        if yolo["files_without_image"]:
+            lines.append(
+                f"    {yolo['files_without_image']} label file(s) have no image under SRC, e.g. "
+                + ", ".join(yolo["files_without_image_examples"])
+            )
+    if isinstance(coco, dict):
+        lines.append(
+            f"  --coco {coco['source']} -> {coco['destination']}: {coco['image_entries']} image "
+            f"entr(ies), {coco['annotations']} annotation(s); {coco['images_listed']} input(s) "
+            f"listed, {coco['images_unlisted']} not listed (no annotations)"
+        )
+        if coco["entries_without_file"]:
+            lines.append(
+                f"    {coco['entries_without_file']} entr(ies) have no file under SRC, e.g. "
+                + ", ".join(coco["entries_without_file_examples"])
+            )
+    if "skipped_unlabelled" in report:
+        lines.append(
+            f"  --skip-unlabelled: {report['skipped_unlabelled']} input(s) without labels left out"
+        )
+    return lines
 
 
 def resolve_paths(src: Path, dst: Path) -> tuple[Path, Path, Path | None]:
@@ -228,6 +276,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     plan.context = context
     targets.refuse_if_any()
     if plan.coco is not None:
+        plan.coco.refuse_no_match(src, plan.coco_keys)
         plan.coco.refuse_mismatches()
     plan.converted = targets.conversions()
     if plan.all_inputs == 0:
@@ -250,6 +299,9 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
             unproven_message(plan.unproven, plan.unproven_count, dst, options, recorded is not None)
         )
     plan.unlisted = planner.unlisted
+    if labelled:
+        plan.labels = planner.report()
+        plan.yolo_orphans = planner.yolo_orphans()
     if options.existing == "refuse":
         coco_dst = options.labels.coco[1] if options.labels.coco else None
         if coco_dst is not None and Path(coco_dst).exists():

@@ -168,8 +168,8 @@ def _execute(
         kept_entries = repair(manifest_path, dst)
     manifest = ManifestWriter(manifest_path, truncate=options.existing != "resume")
     writer = Writer(options, summary, manifest, reporter, identity)
+    _report_labels(plan, summary, reporter)
     if plan.coco is not None:
-        _report_coco(plan, reporter)
         if plan.unlisted:
             summary.labels["coco_unlisted_images"] = plan.unlisted
         writer.coco.update(coco_entries(kept_entries))
@@ -250,20 +250,48 @@ def coco_entries(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _report_coco(plan, reporter: Reporter) -> None:
-    """Say which images have no COCO entry, and which entries have no image."""
-    if plan.unlisted:
-        reporter.message(
-            f"note: {plan.unlisted} image(s) under SRC have no entry in {plan.coco.path}; "
-            "they are augmented with no annotations"
-        )
-    missing = plan.coco.unmatched()
-    if missing:
-        listed = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        reporter.message(
-            f"note: {len(missing)} image entr(ies) of {plan.coco.path} have no file under SRC "
-            f"(file_name relative to SRC): {listed}"
-        )
+def _report_labels(plan: Plan, summary: Summary, reporter: Reporter) -> None:
+    """One note line (counted in the summary's ``notes``) for each kind of label that will not
+    travel: images without a label, labels without an image, images left out."""
+    notes = []
+    yolo = plan.labels.get("yolo")
+    flag = plan.options.labels.yolo
+    if isinstance(yolo, dict) and flag is not None:
+        if yolo["images_without_labels"]:
+            notes.append(
+                f"{yolo['images_without_labels']} image(s) under SRC have no label file in "
+                f"{flag[0]}; they are augmented with no objects (--skip-unlabelled leaves them "
+                "out)"
+            )
+            summary.labels["yolo_unlabelled_images"] = yolo["images_without_labels"]
+        orphans = plan.yolo_orphans
+        if orphans:
+            listed = ", ".join(orphans[:5]) + (" ..." if len(orphans) > 5 else "")
+            notes.append(
+                f"{len(orphans)} label file(s) in {flag[0]} have no image under SRC (same "
+                f"relative path and stem), so nothing uses them: {listed}"
+            )
+            summary.labels["yolo_files_without_image"] = len(orphans)
+    if plan.coco is not None:
+        if plan.unlisted:
+            notes.append(
+                f"{plan.unlisted} image(s) under SRC have no entry in {plan.coco.path}; "
+                "they are augmented with no annotations (--skip-unlabelled leaves them out)"
+            )
+        missing = plan.coco.unmatched()
+        if missing:
+            listed = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            notes.append(
+                f"{len(missing)} image entr(ies) of {plan.coco.path} have no file under SRC "
+                f"(file_name relative to SRC): {listed}"
+            )
+    skipped = plan.labels.get("skipped_unlabelled")
+    if isinstance(skipped, int) and skipped:
+        notes.append(f"{skipped} image(s) without labels left out (--skip-unlabelled)")
+        summary.labels["unlabelled_skipped"] = skipped
+    for note in notes:
+        summary.notes += 1
+        reporter.message(f"note: {note}")
 
 
 def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> None:

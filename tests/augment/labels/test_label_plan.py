@@ -24,6 +24,7 @@ def tree(tmp_path: Path) -> Path:
         (tmp_path / sub).mkdir(parents=True)
     Image.fromarray(np.zeros((4, 5), np.uint8)).save(tmp_path / "img" / "x" / "a.png")
     Image.fromarray(np.zeros((4, 5), np.uint8)).save(tmp_path / "masks" / "x" / "a.tif")
+    (tmp_path / "yolo" / "x" / "a.txt").write_text("")  # a label folder holds label files
     return tmp_path
 
 

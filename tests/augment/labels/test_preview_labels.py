@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +72,81 @@ def test_preview_with_a_mask_that_does_not_exist_is_a_clean_error(tmp_path):
     result = CliRunner().invoke(cli, args + ["--masks", str(tmp_path / "nothing")])
     assert result.exit_code == 2 and "no such file or folder" in result.output
     assert "Traceback" not in result.output
+
+
+ROTATE = "seed: 3\ncopies: 1\npipeline:\n  - rotate: {angle: 30, fill: constant}\n"
+H, W = 60, 80
+
+
+def _augmented(tmp_path: Path, *labels: str) -> tuple[Path, list]:
+    """Run ``augcli augment`` (rotate 30 degrees) on one black image; return DST and the warps
+    the run used (the pipeline replayed with the run's seed, key and copy)."""
+    from augcli.augment.config import load_pipeline
+    from augcli.augment.pipeline import Pipeline
+
+    src = tmp_path / "img"
+    src.mkdir(exist_ok=True)
+    Image.fromarray(np.zeros((H, W, 3), np.uint8)).save(src / "p.png")
+    config = tmp_path / "rot.yaml"
+    config.write_text(ROTATE)
+    out = tmp_path / "out"
+    args = ["augment", str(src), str(out / "images"), "-c", str(config), "-q", "--workers", "1"]
+    result = CliRunner().invoke(cli, args + list(labels))
+    assert result.exit_code == 0, result.output
+    _, _, warps = Pipeline(load_pipeline(config)).run_traced(
+        np.zeros((H, W, 3), np.uint8), 3, "p.png", 0
+    )
+    return out, warps
+
+
+def _near(mask: np.ndarray, x: float, y: float) -> bool:
+    """Whether ``mask`` is set within one pixel of the pixel holding ``(x, y)``."""
+    col = min(max(int(np.floor(x)), 0), mask.shape[1] - 1)
+    row = min(max(int(np.floor(y)), 0), mask.shape[0] - 1)
+    return bool(mask[max(row - 1, 0) : row + 2, max(col - 1, 0) : col + 2].any())
+
+
+def test_preview_draws_the_yolo_box_the_file_holds_not_its_rotated_outline(tmp_path):
+    labels = tmp_path / "yolo"
+    labels.mkdir()
+    (labels / "p.txt").write_text("0 0.5 0.5 0.4 0.3\n")
+    out, warps = _augmented(tmp_path, "--yolo", str(labels), str(tmp_path / "out" / "labels"))
+    cls, cx, cy, bw, bh = map(float, (out / "labels" / "p_aug0.txt").read_text().split())
+    x0, x1 = (cx - bw / 2) * W, (cx + bw / 2) * W
+    y0, y1 = (cy - bh / 2) * H, (cy + bh / 2) * H
+    objs = parse_yolo((labels / "p.txt").read_text(), "p.txt", (H, W))
+    drawn = draw_sample(np.zeros((H, W, 3), np.uint8), LabelInputs(None, objs, None), warps, {})
+    coloured = (drawn == COLOURS[0]).all(axis=2)
+    for x, y in ((x1, y0), (x0, y1), (x1, y1), ((x0 + x1) / 2, y1), (x1, (y0 + y1) / 2)):
+        assert _near(coloured, x, y), (x, y)  # the corners and edges of the written box
+    ys, xs = np.nonzero(coloured[int(y0) + 2 :])  # below the caption
+    assert xs.min() >= x0 - 1.5 and xs.max() <= x1 + 0.5 and ys.max() + int(y0) + 2 <= y1 + 0.5
+
+
+def test_preview_draws_a_coco_annotations_bbox_polygon_and_keypoints_as_written(tmp_path):
+    from augcli.augment.labels.coco import load_coco
+
+    triangle = [20, 15, 60, 15, 20, 45]
+    coco = {
+        "images": [{"id": 1, "file_name": "p.png", "width": W, "height": H}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 4, "iscrowd": 0, "segmentation": [triangle],
+             "bbox": [20, 15, 40, 30], "area": 600, "keypoints": [28, 24, 2, 30, 34, 2, 0, 0, 0]}
+        ],
+        "categories": [{"id": 4, "name": "tri", "keypoints": ["a", "b", "c"]}],
+    }  # fmt: skip
+    path = tmp_path / "ann.json"
+    path.write_text(json.dumps(coco))
+    out, warps = _augmented(tmp_path, "--coco", str(path), str(tmp_path / "moved.json"))
+    [written] = json.loads((tmp_path / "moved.json").read_text())["annotations"]
+    payload = json.loads(load_coco(path).payload("p.png"))
+    inputs = LabelInputs(None, None, payload)
+    drawn = draw_sample(np.zeros((H, W, 3), np.uint8), inputs, warps, {4: "tri"})
+    coloured = (drawn == COLOURS[4]).all(axis=2)
+    x, y, w, h = written["bbox"]
+    for corner in ((x + w, y), (x, y + h), (x + w, y + h)):
+        assert _near(coloured, *corner), corner  # the bbox, not only the polygon
+    points = np.asarray(written["keypoints"]).reshape(-1, 3)
+    assert points[2, 2] == 0
+    for u, v, _ in points[:2]:
+        assert coloured[int(v), int(u)], (u, v)  # a dot on each visible keypoint
