@@ -74,8 +74,8 @@ def resampler_option() -> Decorator:
     return click.option(
         "--resampler",
         type=click.Choice(["pillow", "opencv"]),
-        help="Who resamples geometric ops (overrides the config's; default pillow; opencv "
-        'needs pip install "augcli[opencv]").',
+        help="Who resamples geometric ops (overrides the config's; default opencv; pillow "
+        "gives the Pillow-only bytes of augcli before 0.2).",
     )
 
 

@@ -1,7 +1,7 @@
-"""The optional OpenCV resampler (``resampler: opencv``): one ``cv2.warpAffine``, no padding.
+"""The OpenCV resampler (``resampler: opencv``, the default): one ``cv2.warpAffine``, no padding.
 
-Imported only when a pipeline chooses it; OpenCV is the ``opencv`` extra
-(``pip install "augcli[opencv]"``), never a core dependency. OpenCV's border modes are exactly
+Imported only when a pipeline uses it; OpenCV (``opencv-python-headless>=5``) is a core
+dependency. OpenCV's border modes are exactly
 numpy.pad's fill modes, so the source is never padded:
 
 =============  ======================  =============================================
@@ -37,7 +37,7 @@ from augcli.augment.kernels.channels import preserve_channel_dim
 from augcli.augment.kernels.warp import FillMode, Interpolation, fill_period, filled
 from augcli.images.dtypes import cast_to
 
-INSTALL_COMMAND = 'pip install "augcli[opencv]"'
+INSTALL_COMMAND = 'pip install "opencv-python-headless>=5"'
 MIN_VERSION = 5  # OpenCV 4.x's warpAffine rounds coordinates to 1/32 pixel (up to ~8 levels off)
 _BORDERS = {
     "constant": "BORDER_CONSTANT",
@@ -66,14 +66,15 @@ def load() -> ModuleType:
             import cv2
         except ImportError as exc:
             raise ImportError(
-                f"the opencv resampler needs OpenCV, which is not installed: {INSTALL_COMMAND}"
+                f"the opencv resampler needs OpenCV, which is not installed: {INSTALL_COMMAND} "
+                "(or choose resampler pillow)"
             ) from exc
         major = int(cv2.__version__.split(".")[0])
         if major < MIN_VERSION:
             raise ImportError(
                 f"the opencv resampler needs OpenCV {MIN_VERSION} or later (found "
                 f"{cv2.__version__}, whose warpAffine rounds coordinates to 1/32 pixel): "
-                f"pip install -U {INSTALL_COMMAND.split(' ', 2)[2]}"
+                f"pip install -U {INSTALL_COMMAND.split(' ', 2)[2]} (or choose resampler pillow)"
             )
         cv2.setNumThreads(1)
         _CV2.append(cv2)

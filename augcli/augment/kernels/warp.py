@@ -9,9 +9,9 @@ there.
 * the linear part is a signed permutation (flips, right-angle rotations, their products) and
   the shift is integral: an exact re-indexing (folded indices, no resampling), the same
   whatever the resampler;
-* otherwise one resampling by the chosen resampler: ``pillow`` (the core,
-  :mod:`augcli.augment.kernels.pillow`) or ``opencv`` (the optional extra,
-  :mod:`augcli.augment.kernels.opencv`, imported only when chosen). Both agree with
+* otherwise one resampling by the chosen resampler: ``opencv`` (the default,
+  :mod:`augcli.augment.kernels.opencv`) or ``pillow`` (:mod:`augcli.augment.kernels.pillow`,
+  the Pillow-only path); each imported only when chosen. Both agree with
   ``skimage.transform.warp`` on the same matrix and mode (bilinear: within 1 level for
   integers, 1e-5 for float32);
 * maps reaching so far outside the image that no padded source would fit in memory (huge
@@ -35,7 +35,7 @@ Resampler = Literal["pillow", "opencv"]
 FILL_MODES: tuple[str, ...] = ("constant", "edge", "reflect", "symmetric", "wrap")
 INTERPOLATIONS: tuple[str, ...] = ("nearest", "bilinear", "bicubic")
 RESAMPLERS: tuple[str, ...] = ("pillow", "opencv")
-DEFAULT_RESAMPLER: Resampler = "pillow"
+DEFAULT_RESAMPLER: Resampler = "opencv"
 
 
 def warp(
@@ -60,8 +60,8 @@ def warp(
         Constant fill value, one for all channels or one per channel (in the image's units).
     interpolation : {"nearest", "bilinear", "bicubic"}
         Resampling filter when the map is not an exact re-indexing.
-    resampler : {"pillow", "opencv"}
-        Who resamples. Exact re-indexings give the same bytes with either.
+    resampler : {"opencv", "pillow"}
+        Who resamples (default opencv). Exact re-indexings give the same bytes with either.
 
     Returns
     -------
