@@ -68,8 +68,8 @@ def warp(
     numpy.ndarray
         New array of shape ``transform.out_shape (+ C)`` and the input's dtype. With Pillow,
         uint8 is resampled in Pillow's 8-bit arithmetic (truncating: within 1 level of
-        exact); with OpenCV, uint8 is rounded. uint16 and float32 are resampled in float32,
-        integers rounded and clipped back.
+        exact); with OpenCV, uint8 is rounded. uint16 is resampled in float32 (Pillow) or in
+        OpenCV's 16-bit path (float weights), rounded and clipped; float32 in float32.
 
     Raises
     ------
