@@ -544,3 +544,17 @@ def test_nearly_integral_is_not_integral_at_large_offsets(resampler):
     assert np.abs(shifted.astype(int) - half).max() <= 1
     assert not affine.scale(1.000005, (H, W)).is_identity((H, W))
     assert not affine.translate(1e-6, 0, (H, W)).is_identity((H, W))
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_pillow_output_copied_in_bands_equals_one_copy(monkeypatch, channels):
+    image = random_image((37, 29, channels), np.uint8, seed=3)
+    t = affine.rotate(23, (37, 29))
+    whole = warp_kernels.warp(image, t, "reflect", 0, "bilinear", "pillow")
+    monkeypatch.setattr(pillow_module, "_BAND_BYTES", 4 * 29 * 2)  # bands of two rows
+    banded = warp_kernels.warp(image, t, "reflect", 0, "bilinear", "pillow")
+    np.testing.assert_array_equal(banded, whole)
+    monkeypatch.setattr(pillow_module, "_BAND_BYTES", 1)  # one row a band
+    np.testing.assert_array_equal(
+        warp_kernels.warp(image, t, "reflect", 0, "bilinear", "pillow"), whole
+    )
