@@ -1,4 +1,4 @@
-"""Benchmark `augcli loss` against pandas.read_csv + scikit-learn on large prediction files.
+"""Benchmark `augcli loss` against DuckDB and pandas.read_csv + scikit-learn on large files.
 
 Usage::
 
@@ -15,7 +15,10 @@ N times and the best wall time and the worst peak RSS are kept. augcli runs with
 auto-detection and all losses; the pandas variant reads the whole file and computes log,
 zero_one and hinge (and for the weighted case accuracy and Brier, all with ``sample_weight``)
 with scikit-learn.
-The two must agree to 1e-9. Needs pandas and scikit-learn (the ``test`` extra).
+DuckDB (when installed; the ``bench`` extra) reads the same file with ``read_csv`` and computes
+the same values in SQL (eps = 2.22e-16 clipping for log, as augcli). All must agree to 1e-9.
+Needs pandas and scikit-learn (the ``test`` extra). Figures are also written to
+``benchmarks/results/loss_<rows>.json`` (machine, load, commands).
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ import gzip
 import io
 import json
 import os
+import platform
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -40,7 +45,7 @@ proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"wall": wall, "peak_mb": peak, "rc": proc.returncode,
-                  "out": proc.stdout[-2000:], "err": proc.stderr[-2000:]}))
+                  "out": proc.stdout, "err": proc.stderr[-2000:]}))
 """
 
 PANDAS = r"""
@@ -60,6 +65,39 @@ if w is not None:
     out["brier"] = brier_score_loss(y, p, sample_weight=w)
 print(json.dumps(out))
 """
+
+
+DUCKDB = r"""
+import sys, json
+import duckdb
+path = sys.argv[1]
+weighted = ".tsv" in path
+eps = 2.220446049250313e-16
+w = "w" if weighted else "1.0"
+p = f"greatest(least(y_pred, 1 - {eps}), {eps})"
+log = f"-(y_true * ln({p}) + (1 - y_true) * ln(1 - {p}))"
+wrong = "(case when (y_pred >= 0.5)::int <> y_true then 1.0 else 0.0 end)"
+hinge = "greatest(0.0, 1 - (2 * y_true - 1) * (2 * y_pred - 1))"
+sql = (f"select count(*), sum({w} * {log}) / sum({w}), sum({w} * {wrong}) / sum({w}), "
+       f"sum({w} * {hinge}) / sum({w}), sum({w} * (y_pred - y_true) ^ 2) / sum({w}) "
+       f"from read_csv(?, header = true, delim = ?)")
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")  # it would print to stdout on long queries
+row = con.execute(sql, [path, "\t" if weighted else ","]).fetchone()
+out = {"rows": row[0], "log": row[1], "zero_one": row[2], "hinge": row[3]}
+if weighted:
+    out["accuracy"] = 1 - row[2]
+    out["brier"] = row[4]
+print(json.dumps(out))
+"""
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
 
 
 def generate(path: str, rows: int, weighted: bool, seed: int = 0) -> None:
@@ -119,6 +157,18 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPU(s)")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'rows':>11}  {'case':<7} {'tool':<16} {'wall s':>7} {'rows/s':>11} {'peak MB':>8}")
+    report = {
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        },
+        "load_before": os.getloadavg(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": " ".join([os.path.basename(sys.executable), *sys.argv]),
+        "runs": [],
+    }
     for case in args.cases:
         weighted = case == "tsv.gz"
         for rows in args.rows:
@@ -129,6 +179,8 @@ def main() -> None:
                 "augcli loss": ours_argv + (["--weight", "w"] if weighted else []),
                 "pandas+sklearn": [sys.executable, "-c", PANDAS, path],
             }
+            if _has("duckdb"):
+                runs["duckdb"] = [sys.executable, "-c", DUCKDB, path]
             results, figures = {}, {}
             for _ in range(args.repeat):  # alternated, so both see the same load on average
                 for name, argv in runs.items():
@@ -148,12 +200,46 @@ def main() -> None:
                 f"{b['peak_mb'] / a['peak_mb']:.1f}x less memory "
                 f"(load now {os.getloadavg()[0]:.2f})"
             )
-            doc, ref = results["augcli loss"], results["pandas+sklearn"]
+            if "duckdb" in figures:
+                d = figures["duckdb"]
+                print(
+                    f"{'':>11}  {case:<7} {'vs duckdb':<16} augcli takes "
+                    f"{a['wall'] / d['wall']:.2f}x DuckDB's wall time (target <= 1.5), "
+                    f"{a['peak_mb'] / d['peak_mb']:.2f}x its peak RSS"
+                )
+            doc = results["augcli loss"]
             ours = {**doc["losses"], **doc["metrics"]}
             keys = ["log", "zero_one", "hinge"] + (["accuracy", "brier"] if weighted else [])
-            for key in keys:
-                assert abs(ours[key] - ref[key]) <= 1e-9 * max(1.0, abs(ref[key])), (key, ours, ref)
-    print("augcli and pandas+sklearn agree on every value compared.")
+            for other in [n for n in results if n != "augcli loss"]:
+                ref = results[other]
+                for key in keys:
+                    assert abs(ours[key] - ref[key]) <= 1e-9 * max(1.0, abs(ref[key])), (
+                        other, key, ours, ref,
+                    )  # fmt: skip
+            report["runs"].append(
+                {
+                    "rows": rows,
+                    "case": case,
+                    "repeat": args.repeat,
+                    "commands": {
+                        n: " ".join(
+                            argv if n == "augcli loss" else [argv[0], f"<{n} script>", *argv[3:]]
+                        )
+                        for n, argv in runs.items()
+                    },
+                    "figures": {
+                        n: {"wall_s": round(f["wall"], 3), "peak_mb": round(f["peak_mb"], 1)}
+                        for n, f in figures.items()
+                    },
+                }
+            )
+    report["load_after"] = os.getloadavg()
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    name = "_".join(str(r) for r in args.rows)
+    with open(os.path.join(HERE, "results", f"loss_{name}.json"), "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    print(f"all contenders agree on every value compared; wrote results/loss_{name}.json")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 # Usage (repository root, augcli installed):  bash tools/digest.sh OUTDIR
 # Prints one line per output file ("sha256  path") and per command transcript, then the
 # SHA-256 of that listing. Manifests are compared by sorted lines (completion order differs).
+# Every augment/preview command passes --resampler (pillow unless it measures opencv), so the
+# digest does not move with the default resampler.
 set -uo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: tools/digest.sh OUTDIR}"
@@ -35,19 +37,19 @@ PY
 in="$out/in"; r="$out/run"; S="$repo/sample_images"; L="$repo/sample_labelled"
 n=0
 run() { n=$((n+1)); (cd "$out" && "$@") >"$r/cmd$n.out" 2>"$r/cmd$n.err"; echo "rc=$?" >>"$r/cmd$n.err"; }
-run augcli augment "$S" "$r/a1" -c "$repo/configs/all-fill-modes.yaml" --copies 2 --workers 2 --seed 5 --quiet
-run augcli augment "$S" "$r/a2" -c "$repo/configs/classification.yaml" --copies 5 --workers 1 --seed 6 --quiet
-run augcli augment "$in/odd" "$r/a3" --include-original --seed 7 --quiet --workers 1
-run augcli augment "$in/odd" "$r/a4" --format png --seed 8 --quiet --workers 2
-run augcli augment "$in/odd" "$r/a5" --format tiff --json --seed 9 --workers 1
+run augcli augment "$S" "$r/a1" -c "$repo/configs/all-fill-modes.yaml" --copies 2 --workers 2 --resampler pillow --seed 5 --quiet
+run augcli augment "$S" "$r/a2" -c "$repo/configs/classification.yaml" --copies 5 --workers 1 --resampler pillow --seed 6 --quiet
+run augcli augment "$in/odd" "$r/a3" --include-original --resampler pillow --seed 7 --quiet --workers 1
+run augcli augment "$in/odd" "$r/a4" --format png --resampler pillow --seed 8 --quiet --workers 2
+run augcli augment "$in/odd" "$r/a5" --format tiff --json --resampler pillow --seed 9 --workers 1
 run augcli augment "$S" "$r/a6" -c "$repo/configs/noise.yaml" --resampler opencv --seed 10 --quiet --workers 2
-run augcli augment "$L/images" "$r/l1" --masks "$L/masks" "$r/l1m" --yolo "$L/labels" "$r/l1y" --coco "$L/annotations.json" "$r/l1.json" -c "$repo/configs/all-fill-modes.yaml" --copies 2 --seed 11 --quiet --workers 2
+run augcli augment "$L/images" "$r/l1" --masks "$L/masks" "$r/l1m" --yolo "$L/labels" "$r/l1y" --coco "$L/annotations.json" "$r/l1.json" -c "$repo/configs/all-fill-modes.yaml" --copies 2 --resampler pillow --seed 11 --quiet --workers 2
 for k in 0 1 2; do
-  run augcli augment "$L/images" "$r/sh" --masks "$L/masks" "$r/shm" --yolo "$L/labels" "$r/shy" --shard $k/3 --copies 2 --seed 12 --quiet --workers 1
+  run augcli augment "$L/images" "$r/sh" --masks "$L/masks" "$r/shm" --yolo "$L/labels" "$r/shy" --shard $k/3 --copies 2 --resampler pillow --seed 12 --quiet --workers 1
 done
 run augcli manifest merge "$r/sh"
 run augcli manifest verify "$r/sh"
-run augcli preview "$S/$(cd "$S" && find . -name '*.jpg' | sort | head -1)" -o "$r/preview.png" --seed 13
+run augcli preview "$S/$(cd "$S" && find . -name '*.jpg' | sort | head -1)" -o "$r/preview.png" --resampler pillow --seed 13
 run augcli loss "$in/bin.csv"
 run augcli loss "$in/bin.csv" --format json --top 3
 run augcli loss "$in/multi.csv" --pred "p*" --per-row "$r/perrow.csv"

@@ -142,7 +142,7 @@ def parse_pipeline(text: str, source: str = "<string>") -> PipelineSpec:
     resampler = data.get("resampler")
     resampler = DEFAULT_RESAMPLER if resampler is None else resampler
     if resampler not in RESAMPLERS:
-        allowed = f"allowed: {', '.join(RESAMPLERS)} (opencv needs the extra augcli[opencv])"
+        allowed = f"allowed: {', '.join(RESAMPLERS)}"
         problems.add(("resampler",), f"resampler: got {_shown(resampler)}; {allowed}")
     steps = _steps(data.get("pipeline", REQUIRED), problems)
     problems.raise_if_any()

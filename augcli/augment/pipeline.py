@@ -201,8 +201,9 @@ class Pipeline:
                 out = self._run_group(seg, out, draw, records, warps)
                 continue
             params = draw(seg, out.shape)
-            if params is not None:
-                out = seg.op.apply(out, params)
+            if params is not None:  # in place once the array is ours (not the caller's)
+                apply = seg.op.apply if out is image else seg.op.apply_owned
+                out = apply(out, params)
             records.append(OpRecord(seg.op.name, params is not None, params))
         return (out.copy() if out is image else out), records
 

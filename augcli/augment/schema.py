@@ -79,8 +79,8 @@ def pipeline_schema() -> dict[str, Any]:
                 "maximum": MAX_COPIES,
             },
             "resampler": {
-                "description": "who resamples geometric ops (the CLI's --resampler overrides; "
-                'opencv needs pip install "augcli[opencv]")',
+                "description": "who resamples geometric ops: opencv (default) or pillow "
+                "(the CLI's --resampler overrides)",
                 "enum": [*RESAMPLERS, None],
                 "default": DEFAULT_RESAMPLER,
             },

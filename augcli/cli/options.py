@@ -79,7 +79,7 @@ def resampler_option() -> Decorator:
         "--resampler",
         type=click.Choice(list(RESAMPLERS)),
         help=f"Who resamples geometric ops (overrides the config's; default {DEFAULT_RESAMPLER}; "
-        'opencv needs pip install "augcli[opencv]").',
+        "pillow gives the Pillow-only bytes of augcli before 0.2).",
     )
 
 

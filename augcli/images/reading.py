@@ -165,23 +165,39 @@ def _to_array(im: Image.Image, path: object) -> tuple[np.ndarray, str]:
         mode = _target_mode(im)
     except ValueError as exc:
         raise InputError(f"cannot read image {path}: {exc}") from None
-    if mode == "I;16":
-        return np.array(im).astype(np.uint16), mode
-    if mode == "I":
-        values = np.array(im)
-        if values.size and (values.min() < 0 or values.max() > 65535):
+    if mode == "I" and im.width * im.height:
+        low, high = im.getextrema()
+        if low < 0 or high > 65535:
             raise InputError(
-                f"cannot read image {path}: 32-bit integer pixels range from {values.min()} "
-                f"to {values.max()}; augcli supports integer images within 0..65535 only "
+                f"cannot read image {path}: 32-bit integer pixels range from {low} "
+                f"to {high}; augcli supports integer images within 0..65535 only "
                 "(convert it to 16-bit or float)"
             )
-        return values.astype(np.uint16), mode
-    if im.mode != mode:
-        im = im.convert(mode)
-    array = np.array(im)
-    if mode == "F":
-        array = array.astype(np.float32, copy=False)
-    return array, mode
+    return _pixels(im, mode), mode
+
+
+BAND_BYTES = 1 << 22
+"""About this many bytes of Pillow's image per band when copying pixels out (see _pixels)."""
+
+
+def _pixels(im: Image.Image, mode: str) -> np.ndarray:
+    """The pixels of a loaded image in ``mode``'s dtype (module table), as one owned array.
+
+    Copied band by band (``crop``, ``convert`` when the modes differ, then into the array), so
+    the only whole-image buffers are Pillow's decoded image and the result: no ``tobytes``
+    copy of the whole image, no whole converted image.
+    """
+    dtype, channels = MODE_DTYPES["I;16" if mode == "I" else mode]
+    width, height = im.size
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    out = np.empty(shape, dtype=dtype)
+    rows = max(1, BAND_BYTES // max(1, 4 * width * channels))
+    for top in range(0, height, rows):
+        band = im.crop((0, top, width, min(top + rows, height)))
+        if band.mode != mode and mode not in ("I", "I;16"):
+            band = band.convert(mode)
+        out[top : top + band.height] = np.asarray(band)
+    return out
 
 
 def probe_mode(path: str | os.PathLike[str]) -> str:

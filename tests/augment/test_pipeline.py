@@ -261,3 +261,23 @@ def test_random_pipelines_keep_dtype_channels_and_shape(step_list, h, w, channel
     if dtype == np.float32 and not any("bicubic" in t for t, _ in step_list):
         assert np.all(np.isfinite(out)) and out.min() >= 0.0 and out.max() <= 1.0
     np.testing.assert_array_equal(image, before)
+
+
+@pytest.mark.parametrize("op", ["gaussian_noise: {std: 0.1}", "salt_and_pepper: {amount: 0.3}"])
+def test_noise_in_place_after_a_warp_equals_noise_on_a_copy_and_spares_the_input(op):
+    from augcli.augment.config import parse_pipeline
+
+    image = np.random.default_rng(0).integers(0, 256, (40, 30, 3), dtype=np.uint8)
+    before = image.copy()
+    warped = Pipeline(parse_pipeline(f"pipeline: [rotate: {{angle: 10}}, {op}]"))
+    alone = Pipeline(parse_pipeline(f"pipeline: [{op}]"))  # noise on the caller's array
+    out, records = warped.run(image, 5, "a.png", 0)
+    np.testing.assert_array_equal(image, before)
+    params = records[1].params
+    rotated, _ = Pipeline(parse_pipeline("pipeline: [rotate: {angle: 10}]")).run(
+        image, 5, "a.png", 0
+    )
+    np.testing.assert_array_equal(out, alone.segments[0].op.apply(rotated, params))
+    out2, _ = alone.run(image, 5, "a.png", 0)
+    np.testing.assert_array_equal(image, before)
+    assert out2 is not image

@@ -58,19 +58,16 @@ def _digests(root: Path) -> dict[str, str]:
     }
 
 
-def test_pipeline_key_parses_and_defaults_to_pillow():
-    assert parse_pipeline("pipeline: [flip]").resampler == "pillow"
-    assert parse_pipeline("resampler: opencv\npipeline: [flip]").resampler == "opencv"
-    assert parse_pipeline("resampler:\npipeline: [flip]").resampler == "pillow"
+def test_pipeline_key_parses_and_defaults_to_opencv():
+    assert parse_pipeline("pipeline: [flip]").resampler == "opencv"
+    assert parse_pipeline("resampler: pillow\npipeline: [flip]").resampler == "pillow"
+    assert parse_pipeline("resampler:\npipeline: [flip]").resampler == "opencv"
 
 
 def test_unknown_resampler_is_one_located_error_naming_the_choices():
     with pytest.raises(ConfigError) as info:
         parse_pipeline("resampler: cv2\npipeline: [flip]", source="p.yaml")
-    assert str(info.value) == (
-        "p.yaml:1: resampler: got 'cv2' (string); allowed: pillow, opencv "
-        "(opencv needs the extra augcli[opencv])"
-    )
+    assert str(info.value) == ("p.yaml:1: resampler: got 'cv2' (string); allowed: pillow, opencv")
 
 
 def test_opencv_outputs_are_byte_identical_across_workers(src, tmp_path):
@@ -94,6 +91,12 @@ def test_resampler_is_recorded_and_cli_overrides_the_file(src, tmp_path):
         lines = (dst / MANIFEST_NAME).read_text().splitlines()
         assert {json.loads(line)["run"]["resampler"] for line in lines} == {"opencv"}
     assert _digests(from_file) == _digests(from_cli)
+    default = tmp_path / "default"  # no key, no option: opencv, the same bytes
+    args = ["augment", str(src), str(default), "-c", str(_config(tmp_path)), "-q"]
+    assert _run(*args).exit_code == 0
+    lines = (default / MANIFEST_NAME).read_text().splitlines()
+    assert {json.loads(line)["run"]["resampler"] for line in lines} == {"opencv"}
+    assert _digests(default) == _digests(from_file)
     pillow = tmp_path / "pillow"
     args = ["augment", str(src), str(pillow), "-c", str(opencv_config), "-q"]
     assert _run(*args, "--resampler", "pillow").exit_code == 0
@@ -109,11 +112,11 @@ def test_resume_refuses_a_different_resampler_naming_both(src, tmp_path):
     (dst / "0_aug0.png").unlink()
     before = _digests(dst)
     result = _run(
-        "augment", str(src), str(dst), "-c", str(config), "--resume", "--resampler", "opencv"
+        "augment", str(src), str(dst), "-c", str(config), "--resume", "--resampler", "pillow"
     )
     assert result.exit_code == 2
-    assert "resampler: 'pillow' vs 'opencv'" in result.output or (
-        "resampler: pillow vs opencv" in result.output
+    assert "resampler: 'opencv' vs 'pillow'" in result.output or (
+        "resampler: opencv vs pillow" in result.output
     )
     assert _digests(dst) == before
     assert _run("augment", str(src), str(dst), "-c", str(config), "--resume", "-q").exit_code == 0
@@ -126,24 +129,34 @@ def no_opencv(monkeypatch):
     monkeypatch.setattr(opencv_kernels, "_CV2", [])
 
 
-@pytest.mark.parametrize("how", ["option", "file"])
-def test_opencv_without_the_extra_exits_2_with_the_install_command(src, tmp_path, no_opencv, how):
+@pytest.mark.parametrize("how", ["option", "file", "default"])
+def test_opencv_missing_exits_2_with_the_install_command_and_the_pillow_way(
+    src, tmp_path, no_opencv, how
+):
     dst = tmp_path / "dst"
     if how == "option":
         args = ["-c", str(_config(tmp_path)), "--resampler", "opencv"]
-    else:
+    elif how == "file":
         args = ["-c", str(_config(tmp_path, "resampler: opencv"))]
+    else:
+        args = ["-c", str(_config(tmp_path))]
+    install = 'pip install "opencv-python-headless>=5" (or choose resampler pillow)'
     result = _run("augment", str(src), str(dst), *args, "-q")
     assert result.exit_code == 2
-    assert 'pip install "augcli[opencv]"' in result.output
+    assert install in result.output
     assert not dst.exists()
     sheet = tmp_path / "sheet.png"
     result = _run("preview", str(src / "0.png"), *args, "-o", str(sheet))
-    assert result.exit_code == 2 and 'pip install "augcli[opencv]"' in result.output
+    assert result.exit_code == 2 and install in result.output
     assert not sheet.exists()
 
 
-def test_pillow_runs_without_opencv(src, tmp_path, no_opencv):
+@pytest.mark.parametrize("how", ["option", "file"])
+def test_pillow_runs_without_opencv(src, tmp_path, no_opencv, how):
     dst = tmp_path / "dst"
-    assert _run("augment", str(src), str(dst), "-c", str(_config(tmp_path)), "-q").exit_code == 0
+    if how == "option":
+        args = ["-c", str(_config(tmp_path)), "--resampler", "pillow"]
+    else:
+        args = ["-c", str(_config(tmp_path, "resampler: pillow"))]
+    assert _run("augment", str(src), str(dst), *args, "-q").exit_code == 0
     assert len(_digests(dst)) == 6

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, ImageFile
 
 import augcli.core.atomic
+import augcli.images.reading
 from augcli.core.atomic import TEMP_PREFIX
 from augcli.core.errors import InputError, OutputError
 from augcli.images.formats import (
@@ -535,3 +536,39 @@ def test_webp_grey_reads_back_as_equal_rgb_channels(tmp_path: Path):
     data = read_image(tmp_path / "g.webp")
     assert (data.mode, data.array.shape) == ("RGB", (8, 8, 3))
     assert np.abs(data.array.astype(int) - 77).max() <= 2
+
+
+def _saved(tmp_path: Path, image: Image.Image, name: str) -> Path:
+    path = tmp_path / name
+    image.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "expected_mode"),
+    [
+        (lambda a: Image.fromarray(a[..., :3]), "rgb.png", "RGB"),
+        (lambda a: Image.fromarray(a, "RGBA"), "rgba.png", "RGBA"),
+        (lambda a: Image.fromarray(a[..., :3]).convert("P"), "pal.png", "RGB"),
+        (lambda a: Image.fromarray(a[..., :3]).convert("CMYK"), "cmyk.tiff", "RGB"),
+        (lambda a: Image.fromarray(a[..., 0]).convert("1"), "bits.png", "L"),
+        (lambda a: Image.fromarray(a[..., 0].astype(np.uint16) * 250), "deep.png", "I;16"),
+        (lambda a: Image.fromarray(a[..., 0].astype(np.float32) / 7), "float.tiff", "F"),
+    ],
+)
+def test_pixels_copied_band_by_band_equal_pillows_whole_image(
+    tmp_path, monkeypatch, make, name, expected_mode
+):
+    monkeypatch.setattr(augcli.images.reading, "BAND_BYTES", 200)  # bands of one or two rows
+    rng = np.random.default_rng(4)
+    image = make(rng.integers(0, 256, (23, 17, 4), dtype=np.uint8))
+    path = _saved(tmp_path, image, name)
+    data = read_image(path)
+    with Image.open(path) as im:
+        if expected_mode in ("RGB", "L") and im.mode != expected_mode:
+            im = im.convert(expected_mode)
+        expected = np.asarray(im)
+    assert data.mode == expected_mode and data.array.flags.writeable
+    np.testing.assert_array_equal(data.array, expected.astype(data.array.dtype))
+    dtypes = {"RGB": np.uint8, "RGBA": np.uint8, "L": np.uint8, "I;16": np.uint16}
+    assert data.array.dtype == dtypes.get(expected_mode, np.float32)

@@ -1,7 +1,7 @@
-"""The optional OpenCV resampler (``resampler: opencv``): one ``cv2.warpAffine``, no padding.
+"""The OpenCV resampler (``resampler: opencv``, the default): one ``cv2.warpAffine``, no padding.
 
-Imported only when a pipeline chooses it; OpenCV is the ``opencv`` extra
-(``pip install "augcli[opencv]"``), never a core dependency. OpenCV's border modes are exactly
+Imported only when a pipeline uses it; OpenCV (``opencv-python-headless>=5``) is a core
+dependency. OpenCV's border modes are exactly
 numpy.pad's fill modes, so the source is never padded:
 
 =============  ======================  =============================================
@@ -17,7 +17,8 @@ fill           OpenCV border           a row ``a b c d``, two pixels beyond each
 OpenCV's ``WARP_INVERSE_MAP`` takes the output-to-input matrix with pixel centres at integers,
 which is :class:`~augcli.augment.kernels.affine.Transform`'s convention: the matrix is passed
 as it is. uint8 is resampled in OpenCV's 8-bit path (rounded; within 1 level of
-skimage's warp), uint16 and float32 in its float32 path (uint16 rounded back). Source
+skimage's warp), uint16 in its 16-bit path (float weights, rounded: the float32 path rounded
+back except on some exact ties, which it breaks the other way), float32 in float32. Source
 coordinates are float32 inside OpenCV: on a 4000-pixel image they carry up to ~2e-4 px of
 rounding. Bicubic is OpenCV's cubic convolution with a = -0.75 (Pillow's is a = -1).
 OpenCV runs single-threaded (``cv2.setNumThreads(1)``): the parallelism is augcli's workers.
@@ -37,7 +38,7 @@ from augcli.augment.kernels.channels import preserve_channel_dim
 from augcli.augment.kernels.fill import FillMode, Interpolation, fill_period, filled
 from augcli.images.dtypes import cast_to
 
-INSTALL_COMMAND = 'pip install "augcli[opencv]"'
+INSTALL_COMMAND = 'pip install "opencv-python-headless>=5"'
 MIN_VERSION = 5  # OpenCV 4.x's warpAffine rounds coordinates to 1/32 pixel (up to ~8 levels off)
 _BORDERS = {
     "constant": "BORDER_CONSTANT",
@@ -66,14 +67,15 @@ def load() -> ModuleType:
             import cv2
         except ImportError as exc:
             raise ImportError(
-                f"the opencv resampler needs OpenCV, which is not installed: {INSTALL_COMMAND}"
+                f"the opencv resampler needs OpenCV, which is not installed: {INSTALL_COMMAND} "
+                "(or choose resampler pillow)"
             ) from exc
         major = int(cv2.__version__.split(".")[0])
         if major < MIN_VERSION:
             raise ImportError(
                 f"the opencv resampler needs OpenCV {MIN_VERSION} or later (found "
                 f"{cv2.__version__}, whose warpAffine rounds coordinates to 1/32 pixel): "
-                f"pip install -U {INSTALL_COMMAND.split(' ', 2)[2]}"
+                f"pip install -U {INSTALL_COMMAND.split(' ', 2)[2]} (or choose resampler pillow)"
             )
         cv2.setNumThreads(1)
         _CV2.append(cv2)
@@ -147,24 +149,22 @@ def _warp_affine(
     border: int,
     fills: np.ndarray,
 ) -> np.ndarray:
-    """warpAffine on groups of 4, 3 or 1 channels; uint16 through float32 and back.
+    """warpAffine on groups of 4, 3 or 1 channels, in the image's own dtype.
 
     OpenCV's exact (float-weight) paths take 1, 3 or 4 channels; 2 channels would go through
     its older fixed-point path (1/32-pixel weights, measured 4 levels off in 8-bit), so other
-    counts are split into such groups.
+    counts are split into such groups. uint16 is warped as uint16 (OpenCV 5 weighs in floating
+    point and rounds): no float32 copies of the image (4x its bytes) are made.
     """
     ow, oh = size
     channels = image.shape[2]
-    work = np.float32 if image.dtype == np.uint16 else image.dtype
 
     def one(lo: int, hi: int) -> np.ndarray:
-        part = image[..., lo:hi]
-        src = part.astype(work) if part.dtype != work else np.ascontiguousarray(part)
+        src = np.ascontiguousarray(image[..., lo:hi])
         value = [float(v) for v in fills[lo:hi]] + [0.0] * (4 - (hi - lo))
-        res = cv2.warpAffine(
+        return cv2.warpAffine(
             src, m, (ow, oh), flags=flags, borderMode=border, borderValue=tuple(value)
         ).reshape(oh, ow, hi - lo)
-        return cast_to(res, image.dtype) if work != image.dtype else res
 
     groups = channel_groups(channels)
     if len(groups) == 1:

@@ -38,6 +38,8 @@ _MODES = {1: "L", 2: "RGBX", 3: "RGB", 4: "RGBX"}
 Window = tuple[int, int, int, int]
 """Along one axis: ``(start, stop, pad_before, pad_after)`` of the source."""
 
+_BAND_BYTES = 1 << 22  # bytes of Pillow's output copied out per band
+
 
 def load() -> None:
     """Nothing to load: Pillow is a core dependency (imported with this module)."""
@@ -196,8 +198,12 @@ def _pil_affine(
             )
             src = buf = None  # before the output is copied out: the peak is the output's copies
             raw = "RGBX" if mode == "RGBX" else mode
-            data = np.frombuffer(res.tobytes("raw", raw), np.uint8)
-            out[..., lo:hi] = data.reshape(oh, ow, -1)[..., :k]
+            rows = max(1, _BAND_BYTES // (4 * ow))  # a band at a time: no whole tobytes copy
+            for top in range(0, oh, rows):
+                band = res.crop((0, top, ow, min(top + rows, oh)))
+                data = np.frombuffer(band.tobytes("raw", raw), np.uint8)
+                out[top : top + band.height, :, lo:hi] = data.reshape(band.height, ow, -1)[..., :k]
+            res = None
         return out
     bands = cast_to(cvals, image.dtype).astype(np.float64)  # as the image holds them
     for c in range(channels):

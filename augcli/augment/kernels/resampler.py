@@ -81,7 +81,7 @@ def _opencv() -> Resampler:
 
 _LOADERS: dict[str, Callable[[], Resampler]] = {"pillow": _pillow, "opencv": _opencv}
 RESAMPLERS: tuple[str, ...] = tuple(_LOADERS)
-DEFAULT_RESAMPLER: ResamplerName = "pillow"
+DEFAULT_RESAMPLER: ResamplerName = "opencv"
 
 
 def get_resampler(name: str) -> Resampler:

@@ -10,9 +10,9 @@ is the pixel numpy.pad would put there.
   the shift is integral: an exact re-indexing (folded indices, no resampling), the same
   whatever the resampler;
 * otherwise one resampling by the chosen resampler from the registry
-  (:mod:`augcli.augment.kernels.resampler`): ``pillow`` (the core,
-  :mod:`augcli.augment.kernels.pillow`) or ``opencv`` (the optional extra,
-  :mod:`augcli.augment.kernels.opencv`, imported only when chosen). Both agree with
+  (:mod:`augcli.augment.kernels.resampler`): ``opencv`` (the default,
+  :mod:`augcli.augment.kernels.opencv`) or ``pillow`` (:mod:`augcli.augment.kernels.pillow`,
+  the Pillow-only path); each imported only when chosen. Both agree with
   ``skimage.transform.warp`` on the same matrix and mode (bilinear: within 1 level for
   integers, 1e-5 for float32);
 * maps reaching so far outside the image that no padded source would fit in memory (huge
@@ -61,16 +61,16 @@ def warp(
         Constant fill value, one for all channels or one per channel (in the image's units).
     interpolation : {"nearest", "bilinear", "bicubic"}
         Resampling filter when the map is not an exact re-indexing.
-    resampler : {"pillow", "opencv"}
-        Who resamples. Exact re-indexings give the same bytes with either.
+    resampler : {"opencv", "pillow"}
+        Who resamples (default opencv). Exact re-indexings give the same bytes with either.
 
     Returns
     -------
     numpy.ndarray
         New array of shape ``transform.out_shape (+ C)`` and the input's dtype. With Pillow,
         uint8 is resampled in Pillow's 8-bit arithmetic (truncating: within 1 level of
-        exact); with OpenCV, uint8 is rounded. uint16 and float32 are resampled in float32,
-        integers rounded and clipped back.
+        exact); with OpenCV, uint8 is rounded. uint16 is resampled in float32 (Pillow) or in
+        OpenCV's 16-bit path (float weights), rounded and clipped; float32 in float32.
 
     Raises
     ------

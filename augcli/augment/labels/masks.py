@@ -80,6 +80,9 @@ def read_mask(path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX
 def warp_mask(mask: Mask, warps: Sequence[Warp], fill_value: int) -> Mask:
     """``mask`` moved by ``warps`` in order, nearest-neighbour, one resampling per warp.
 
+    Masks are always resampled by Pillow (whatever the pipeline's resampler), so label outputs
+    keep the bytes they had when Pillow was the default resampler.
+
     Parameters
     ----------
     mask : Mask
@@ -102,7 +105,8 @@ def warp_mask(mask: Mask, warps: Sequence[Warp], fill_value: int) -> Mask:
     for w in warps:
         if array.shape[:2] != w.in_shape:
             raise InputError(f"mask is {array.shape[1]}x{array.shape[0]}, image differs")
-        array = warp(array, w.transform, w.fill, float(fill_value), "nearest")  # type: ignore[arg-type]
+        # Pillow whatever the image's resampler: label bytes as they always were.
+        array = warp(array, w.transform, w.fill, float(fill_value), "nearest", "pillow")  # type: ignore[arg-type]
     if array is mask.array:
         array = array.copy()
     return Mask(array, mask.palette)

@@ -215,6 +215,14 @@ class Op:
         """Apply drawn parameters to an image; deterministic, returns a new array."""
         raise NotImplementedError
 
+    def apply_owned(self, image: np.ndarray, params: DrawnParams) -> np.ndarray:
+        """:meth:`apply` on an array the caller owns and will not read again.
+
+        Ops that can work in place (the noise ops) override this and return ``image`` itself,
+        modified; the result is the same as :meth:`apply`'s.
+        """
+        return self.apply(image, params)
+
     def check(self) -> list[tuple[str | None, str]]:
         """Cross-key checks after each key is valid: list of ``(key, message)`` problems."""
         return []

@@ -75,9 +75,13 @@ class GaussianNoise(Op):
         )
 
     def apply(self, image: np.ndarray, params: GaussianNoiseParams) -> np.ndarray:
-        n = noise.gaussian_noise_words(image, params.per_channel)
-        words = noise.uniform_words(np.random.default_rng(params.noise_seed), n, np.uint16)
-        return noise.gaussian_noise(image, params.std, params.mean, params.per_channel, words)
+        return self.apply_owned(np.array(image, order="C"), params)
+
+    def apply_owned(self, image: np.ndarray, params: GaussianNoiseParams) -> np.ndarray:
+        image = np.ascontiguousarray(image)
+        words = noise.word_stream(np.random.default_rng(params.noise_seed), np.uint16)
+        noise.add_gaussian_noise(image, params.std, params.mean, params.per_channel, words)
+        return image
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +133,10 @@ class SaltAndPepper(Op):
         )
 
     def apply(self, image: np.ndarray, params: SaltAndPepperParams) -> np.ndarray:
-        n = noise.salt_and_pepper_words(image)
-        words = noise.uniform_words(np.random.default_rng(params.noise_seed), n, np.uint32)
-        return noise.salt_and_pepper(image, params.amount, params.salt_vs_pepper, words)
+        return self.apply_owned(np.array(image, order="C"), params)
+
+    def apply_owned(self, image: np.ndarray, params: SaltAndPepperParams) -> np.ndarray:
+        image = np.ascontiguousarray(image)
+        words = noise.word_stream(np.random.default_rng(params.noise_seed), np.uint32)
+        noise.add_salt_and_pepper(image, params.amount, params.salt_vs_pepper, words)
+        return image

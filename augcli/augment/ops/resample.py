@@ -10,6 +10,7 @@ import numpy as np
 from augcli.augment.kernels import warp
 from augcli.augment.kernels.affine import Transform
 from augcli.augment.kernels.fill import FILL_MODES, INTERPOLATIONS
+from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER
 from augcli.augment.ops.base import Op, param
 from augcli.images.dtypes import full_scale
 
@@ -80,7 +81,7 @@ class GeometricOp(Op):
 
 
 def warp_with(
-    image: np.ndarray, transform: Transform, key: FillKey, resampler: str = "pillow"
+    image: np.ndarray, transform: Transform, key: FillKey, resampler: str = DEFAULT_RESAMPLER
 ) -> np.ndarray:
     """Warp with a ``(fill, cval fraction(s), interpolation)`` key; cval scaled to the dtype."""
     fill, cval, interpolation = key

@@ -50,31 +50,36 @@ def process(task: Task) -> TaskResult:
         return result
     try:
         data = read_image(task.src, max_pixels=options.max_pixels)
+        # Only ``array`` holds the pixels from here, so that they can be let go early.
+        array, mode, transposed = data.array, data.mode, data.transposed
         result.n_frames = data.n_frames
         result.notes = data.notes
+        del data
+        in_shape = array.shape[:2]
         labels = task.labels
-        inputs = None
-        if labels is not None:
-            inputs = read_labels(labels, data.array.shape[:2], options.max_pixels)
-        for output in task.outputs:
+        inputs = None  # read after the first output is encoded: not alive beside its pixels
+        for number, output in enumerate(task.outputs, 1):
             temp = task.temp_path(output)
             warps: list = []
-            shape = data.array.shape[:2]
+            shape = in_shape
             if output.copy is None:
-                if task.copy_original and not data.transposed:
+                if task.copy_original and not transposed:
                     shutil.copyfile(task.src, temp)
                 else:  # another format, or EXIF-rotated: written upright like the copies
-                    _encode(data.array, temp, data.mode, options, task, output)
+                    _encode(array, temp, mode, options, task, output)
                 records: list[dict[str, Any]] = []
             else:
-                image, recs, warps = pipeline.run_traced(
-                    data.array, options.seed, task.key, output.copy
-                )
-                _encode(image, temp, data.mode, options, task, output)
+                image, recs, warps = pipeline.run_traced(array, options.seed, task.key, output.copy)
+                if number == len(task.outputs):
+                    array = None  # the input is not read again: free it before encoding
+                _encode(image, temp, mode, options, task, output)
                 records = [r.to_dict() for r in recs]
                 shape = image.shape[:2]
+                del image  # before the next copy (or the labels) allocate theirs
             result.written.append(Written(output, records, *file_digest(temp)))
-            if labels is not None and inputs is not None:
+            if labels is not None:
+                if inputs is None:
+                    inputs = read_labels(labels, in_shape, options.max_pixels)
                 result.labels[output.name] = write_labels(
                     labels, inputs, output.name, warps, shape, options.labels, task.temp_tag
                 )

@@ -218,3 +218,73 @@ def test_kernels_do_not_modify_input_and_keep_dtype(dtype, shape):
         assert out.dtype == dtype and out.shape == image.shape
         assert not np.shares_memory(out, image)
     np.testing.assert_array_equal(image, before)
+
+
+# -- in place, a band at a time --------------------------------------------------------------
+
+
+def _reference_gauss(image, std, mean, per_channel, words):
+    """The whole-image formula (all words at once, int16/int32 or float32 sums), from the docs."""
+    nc = (
+        image.shape[2] - 1
+        if image.ndim == 3 and image.shape[2] in (2, 4)
+        else (image.shape[2] if image.ndim == 3 else 1)
+    )
+    image3 = image.reshape(image.shape[0], image.shape[1], -1)
+    w = words.reshape(image.shape[0], image.shape[1], nc if per_channel else 1)
+    full = FULL[image.dtype.type]
+    q = np.array([NormalDist().inv_cdf((i + 0.5) / 65536) for i in range(65536)])
+    table = (mean + std * q) * full
+    out = image3.copy()
+    if image.dtype == np.float32:
+        out[..., :nc] = np.clip(image3[..., :nc] + table.astype(np.float32)[w], 0, 1)
+    else:
+        itable = np.clip(np.rint(table), -2 * full, 2 * full).astype(np.int64)
+        out[..., :nc] = np.clip(image3[..., :nc].astype(np.int64) + itable[w], 0, full)
+    return out.reshape(image.shape)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(37, 13), (37, 13, 3), (29, 11, 4), (30, 7, 2)])
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_banded_gaussian_draws_the_words_of_one_whole_image_draw(
+    monkeypatch, dtype, shape, per_channel
+):
+    monkeypatch.setattr(noise, "CHUNK_PIXELS", 50)  # bands of 4 rows, a short last band
+    image = (np.random.default_rng(2).random(shape) * FULL[dtype]).astype(dtype)
+    words = _words(noise.gaussian_noise_words(image, per_channel), np.uint16, seed=7)
+    expected = _reference_gauss(image, 0.3, 0.1, per_channel, words)
+    out = image.copy()
+    stream = noise.word_stream(np.random.default_rng(7), np.uint16)
+    noise.add_gaussian_noise(out, 0.3, 0.1, per_channel, stream)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(
+        noise.gaussian_noise(image, 0.3, 0.1, per_channel, words), expected
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(37, 13), (37, 13, 3), (31, 9, 4)])
+def test_banded_salt_and_pepper_draws_the_words_of_one_whole_image_draw(monkeypatch, dtype, shape):
+    monkeypatch.setattr(noise, "CHUNK_PIXELS", 30)  # bands of 2 rows, a short last band
+    image = (np.random.default_rng(3).random(shape) * FULL[dtype]).astype(dtype)
+    u = _words(shape[0] * shape[1], np.uint32, seed=8).reshape(shape[:2]).astype(np.float64)
+    expected = image.reshape(shape[0], shape[1], -1).copy()
+    nc = expected.shape[2] - 1 if expected.shape[2] in (2, 4) else expected.shape[2]
+    expected[(u < 0.4 * 2**32) & (u < 0.4 * 0.3 * 2**32), :nc] = FULL[dtype]
+    expected[(u < 0.4 * 2**32) & (u >= 0.4 * 0.3 * 2**32), :nc] = 0
+    out = image.copy()
+    noise.add_salt_and_pepper(out, 0.4, 0.3, noise.word_stream(np.random.default_rng(8), np.uint32))
+    np.testing.assert_array_equal(out, expected.reshape(shape))
+
+
+def test_words_are_the_same_drawn_in_bands_or_at_once():
+    whole = noise.uniform_words(np.random.default_rng(4), 4 * 1001 + 3, np.uint16)
+    stream = noise.word_stream(np.random.default_rng(4), np.uint16)
+    banded = np.concatenate([stream(n) for n in (4, 400, 3596, 7)])
+    np.testing.assert_array_equal(banded, whole)
+
+
+def test_too_few_words_is_a_value_error():
+    with pytest.raises(ValueError, match="words: 5 given, 6 needed"):
+        noise.gaussian_noise(np.zeros((2, 3), np.uint8), 0.1, 0.0, True, np.zeros(5, np.uint16))

@@ -126,7 +126,8 @@ def test_opencv_runs_single_threaded_once_loaded():
 def test_without_opencv_the_import_error_gives_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "cv2", None)  # what a missing module looks like
     monkeypatch.setattr(opencv_kernels, "_CV2", [])
-    with pytest.raises(ImportError, match=r'pip install "augcli\[opencv\]"'):
+    install = r'pip install "opencv-python-headless>=5" \(or choose resampler pillow\)'
+    with pytest.raises(ImportError, match=install):
         warp(random_image((5, 5), np.uint8), affine.rotate(10, (5, 5)), resampler="opencv")
     # Exact paths need no resampler at all.
     flipped = warp(np.eye(3, dtype=np.uint8), affine.flip("horizontal", (3, 3)), resampler="opencv")
@@ -137,6 +138,7 @@ def test_opencv_older_than_5_is_refused_with_the_upgrade_command(monkeypatch):
     monkeypatch.setattr(opencv_kernels, "_CV2", [])
     monkeypatch.setattr(cv2, "__version__", "4.10.0")
     with pytest.raises(
-        ImportError, match=r'OpenCV 5 or later \(found 4.10.0.*pip install -U "augcli\[opencv\]"'
+        ImportError,
+        match=r'OpenCV 5 or later \(found 4.10.0.*pip install -U "opencv-python-headless>=5"',
     ):
         opencv_kernels.load()

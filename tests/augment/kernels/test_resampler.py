@@ -34,6 +34,6 @@ def test_registry_names_are_the_schema_and_cli_choices():
 
     schema = pipeline_schema()["properties"]["resampler"]
     assert schema["enum"] == [*RESAMPLERS, None]
-    assert schema["default"] == DEFAULT_RESAMPLER == "pillow"
+    assert schema["default"] == DEFAULT_RESAMPLER == "opencv"
     option = resampler_option()(lambda: None).__click_params__[0]
     assert list(option.type.choices) == list(RESAMPLERS) == ["pillow", "opencv"]

@@ -302,7 +302,7 @@ def test_integer_resampling_rounds_uint16_and_truncates_uint8(dtype):
     # (documented): every pixel lies in (exact - 1, exact], 0.5 level low on average.
     image = random_image((64, 64, 3), dtype, seed=11)
     t = affine.rotate(17, (64, 64))
-    out = warp(image, t, "reflect", 0, "bilinear").astype(np.float64)
+    out = warp(image, t, "reflect", 0, "bilinear", "pillow").astype(np.float64)
     planes = [
         skimage.transform.warp(image[..., c].astype(np.float64), t.matrix, order=1, mode="reflect")
         for c in range(3)
@@ -355,7 +355,7 @@ def test_bilinear_reproduces_a_linear_ramp(dtype, name):
     x, y = _source_coords(t)
     far_inside = (x >= 2) & (x <= W - 3) & (y >= 2) & (y <= H - 3)
     assert far_inside.any()
-    out = warp(image, t, "edge", 0, "bilinear").astype(np.float64)
+    out = warp(image, t, "edge", 0, "bilinear", "pillow").astype(np.float64)
     expected = a * x + b * y + c
     # uint16: rounding (0.5) plus float32 arithmetic on values up to ~2e4 (~1e-3);
     # uint8: Pillow's 8-bit truncation, out in (expected - 1, expected].
@@ -385,7 +385,8 @@ def test_bicubic_is_cubic_convolution_with_a_minus_one(dtype):
     """
     image = random_image((H, W), dtype, seed=9)
     tx, ty = 0.3, -0.7
-    out = warp(image, affine.translate(tx, ty, (H, W)), "edge", 0, "bicubic").astype(np.float64)
+    t = affine.translate(tx, ty, (H, W))
+    out = warp(image, t, "edge", 0, "bicubic", "pillow").astype(np.float64)
     src = image.astype(np.float64)
     expected = np.zeros((H, W))
     for y in range(3, H - 3):
@@ -529,3 +530,17 @@ def test_nearly_integral_is_not_integral_at_large_offsets(resampler):
     assert np.abs(shifted.astype(int) - half).max() <= 1
     assert not affine.scale(1.000005, (H, W)).is_identity((H, W))
     assert not affine.translate(1e-6, 0, (H, W)).is_identity((H, W))
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_pillow_output_copied_in_bands_equals_one_copy(monkeypatch, channels):
+    image = random_image((37, 29, channels), np.uint8, seed=3)
+    t = affine.rotate(23, (37, 29))
+    whole = warp_kernels.warp(image, t, "reflect", 0, "bilinear", "pillow")
+    monkeypatch.setattr(pillow_module, "_BAND_BYTES", 4 * 29 * 2)  # bands of two rows
+    banded = warp_kernels.warp(image, t, "reflect", 0, "bilinear", "pillow")
+    np.testing.assert_array_equal(banded, whole)
+    monkeypatch.setattr(pillow_module, "_BAND_BYTES", 1)  # one row a band
+    np.testing.assert_array_equal(
+        warp_kernels.warp(image, t, "reflect", 0, "bilinear", "pillow"), whole
+    )

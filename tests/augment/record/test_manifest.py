@@ -82,7 +82,7 @@ def test_every_line_records_the_outputs_size_sha256_and_the_run(src, pipe, tmp_p
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert entry["run"] == {
             "pipeline": digest, "copies": 2, "name": "{stem}_aug{index}{ext}",
-            "format": "same", "quality": 95, "resampler": "pillow",
+            "format": "same", "quality": 95, "resampler": "opencv",
             "augcli": entry["run"]["augcli"],
         }  # fmt: skip
         assert entry["seed"] == 5
