@@ -233,7 +233,7 @@ class Store:
                 raise InputError(
                     f"{self.label} {shown} is {size} bytes; the limit for this object is {cap}"
                 )
-            data = fs.cat_file(path, start=0, end=cap + 1)
+            data = fs.cat_file(path, start=0, end=cap + 1) if size else b""
         except InputError:
             raise
         except Exception as exc:

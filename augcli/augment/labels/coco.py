@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from augcli.core.atomic import atomic_write
-from augcli.core.errors import UsageError
+from augcli.core.errors import InputError, UsageError
+from augcli.core.stores import is_url, read_url, write_url
 
 MAX_PROBLEMS = 5
 
@@ -68,8 +69,13 @@ def load_coco(path: str | os.PathLike[str]) -> CocoIndex:
     """
     path = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = json.load(handle)
+        if is_url(path):  # an object store's (augcli.core.stores)
+            data = json.loads(read_url(path, "--coco"))
+        else:
+            with open(path, "rb") as handle:
+                data = json.load(handle)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
     except (ValueError, RecursionError) as exc:
         raise UsageError(f"--coco {path}: not valid JSON ({str(exc)[:200]})") from None
     except MemoryError:
@@ -257,7 +263,12 @@ def build_coco(meta: dict[str, Any], entries: dict[str, dict[str, Any]]) -> dict
 
 
 def write_coco(meta: dict[str, Any], entries: dict[str, dict[str, Any]], path: str) -> None:
-    """Write :func:`build_coco` to ``path`` atomically (compact, keys sorted)."""
+    """Write :func:`build_coco` to ``path`` atomically (compact, keys sorted); a URL is put
+    as one object."""
+    if is_url(path):
+        text = json.dumps(build_coco(meta, entries), sort_keys=True, separators=(",", ":"))
+        write_url(path, (text + "\n").encode("utf-8"), "--coco OUT")
+        return
     with atomic_write(path, "w", encoding="utf-8") as handle:
         json.dump(build_coco(meta, entries), handle, sort_keys=True, separators=(",", ":"))
         handle.write("\n")
