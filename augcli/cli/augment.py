@@ -22,6 +22,8 @@ from augcli.augment.labels.files import LabelOptions
 from augcli.augment.preview import preview_sheet
 from augcli.augment.run.plan import make_plan
 from augcli.augment.run.runner import RunAborted, augment_tree, resolve_seed
+from augcli.augment.stores.plan import make_store_plan
+from augcli.augment.stores.run import augment_store, is_store_run
 from augcli.augment.tasks import DEFAULT_TEMPLATE, AugmentOptions, parse_shard
 from augcli.cli.options import (
     Decorator,
@@ -65,8 +67,8 @@ def executor_choice() -> Decorator:
 
 
 @click.command("augment")
-@click.argument("src", type=PathParam(path_type=Path))
-@click.argument("dst", type=PathParam(path_type=Path))
+@click.argument("src", type=PathParam(path_type=Path, urls=True))
+@click.argument("dst", type=PathParam(path_type=Path, urls=True))
 @config_option("(default: the built-in pipeline, see `augcli ops` and configs/default.yaml)")
 @click.option(
     "--copies",
@@ -187,7 +189,8 @@ def augment_command(
         raise click.UsageError("--overwrite and --resume exclude each other")
     spec = _with_resampler(load_pipeline(config, "-c"), resampler)
     part = parse_shard(shard) if shard is not None else None
-    seed, origin = resolve_seed(seed, spec, dst, resume)
+    store_run = is_store_run(src, dst)
+    seed, origin = resolve_seed(seed, spec, dst, resume and not store_run)
     if part is not None and origin not in ("--seed", "config"):
         raise UsageError(
             f"--shard {shard} needs an explicit seed (--seed N or the config's seed): "
@@ -214,7 +217,7 @@ def augment_command(
         shard=part,
     )
     if dry_run:
-        plan = make_plan(src, dst, options)
+        plan = make_store_plan(src, dst, options) if store_run else make_plan(src, dst, options)
         if as_json:
             emit_json({**plan.to_dict(), "seed": seed})
         else:
@@ -222,7 +225,8 @@ def augment_command(
         return
     runner = make_executor(executor, workers, executor_values)
     try:
-        summary = augment_tree(spec, src, dst, options, TqdmReporter(quiet), runner)
+        run = augment_store if store_run else augment_tree
+        summary = run(spec, src, dst, options, TqdmReporter(quiet), runner)
     except RunAborted as exc:
         if as_json:
             emit_json({**exc.summary.to_dict(), "error": str(exc), "exit_code": exc.exit_code})

@@ -13,8 +13,10 @@ import click
 from augcli.augment.config import load_pipeline
 from augcli.augment.record.merge import MAX_LISTED, merge_shards
 from augcli.augment.record.verify import verify
+from augcli.augment.stores.records import merge_store, verify_store
 from augcli.cli.options import PathParam, emit_json, json_option
-from augcli.core.errors import EXIT_SOME_FAILED
+from augcli.core.errors import EXIT_SOME_FAILED, UsageError
+from augcli.core.stores import is_url
 
 
 @click.group("manifest")
@@ -23,7 +25,7 @@ def manifest_group() -> None:
 
 
 @manifest_group.command("merge")
-@click.argument("dst", type=PathParam(file_okay=False, path_type=Path))
+@click.argument("dst", type=PathParam(file_okay=False, path_type=Path, urls=True))
 @click.option(
     "--src",
     type=PathParam(path_type=Path),
@@ -35,8 +37,23 @@ def manifest_group() -> None:
     type=PathParam(dir_okay=False, path_type=Path),
     help="The run's pipeline YAML: refuse shards that recorded another pipeline.",
 )
+@click.option(
+    "--coco",
+    nargs=2,
+    metavar="SRC OUT",
+    type=PathParam(path_type=str, urls=True),
+    default=None,
+    help="Build the run's one COCO file OUT from the shards' lines (SRC: the annotations "
+    "the shards read, for categories and info).",
+)
 @json_option("Print the report as JSON on stdout.")
-def merge_command(dst: Path, src: Path | None, config: Path | None, as_json: bool) -> None:
+def merge_command(
+    dst: Path | str,
+    src: Path | None,
+    config: Path | None,
+    coco: tuple[str, str] | None,
+    as_json: bool,
+) -> None:
     """Merge the shard manifests in DST into DST/augcli-manifest.jsonl.
 
     Needs all N manifests augcli-manifest.K-of-N.jsonl of one run (one seed, one pipeline),
@@ -47,12 +64,17 @@ def merge_command(dst: Path, src: Path | None, config: Path | None, as_json: boo
     (nothing written).
     """
     spec = load_pipeline(config, "-c") if config is not None else None
-    report = merge_shards(dst, src, spec)
+    if is_url(dst):
+        if src is not None:
+            raise UsageError("--src with a URL DST is not supported; merge without --src")
+        report = merge_store(str(dst), spec, coco)
+    else:
+        report = merge_shards(Path(dst), src, spec, coco)
     if as_json:
         emit_json(report.to_dict())
     click.echo(
         f"merged {report.shards} shard manifest(s), {report.lines} line(s) -> "
-        f"{dst / 'augcli-manifest.jsonl'}",
+        f"{dst}/augcli-manifest.jsonl",
         err=True,
     )
     for what, items in (("missing (no shard wrote it)", report.missing),
@@ -66,9 +88,9 @@ def merge_command(dst: Path, src: Path | None, config: Path | None, as_json: boo
 
 
 @manifest_group.command("verify")
-@click.argument("dst", type=PathParam(file_okay=False, path_type=Path))
+@click.argument("dst", type=PathParam(file_okay=False, path_type=Path, urls=True))
 @json_option("Print the report as JSON on stdout.")
-def verify_command(dst: Path, as_json: bool) -> None:
+def verify_command(dst: Path | str, as_json: bool) -> None:
     """Check that DST holds exactly what its manifest lists, with the recorded bytes.
 
     Every line's output must exist with its recorded size and SHA-256, and every file in DST
@@ -77,7 +99,7 @@ def verify_command(dst: Path, as_json: bool) -> None:
 
     Exit status: 0 all agree, 1 something differs (listed), 2 no manifest.
     """
-    report = verify(dst)
+    report = verify_store(dst) if is_url(dst) else verify(Path(dst))
     if as_json:
         emit_json(report.to_dict())
     for line in report.to_lines():

@@ -13,6 +13,7 @@ import click
 from augcli.augment.kernels.resampler import DEFAULT_RESAMPLER, RESAMPLERS
 from augcli.cli import interrupt
 from augcli.core.seeding import MAX_SEED
+from augcli.core.stores import file_url_path, is_url
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -21,12 +22,28 @@ JSON_PRINTED = "augcli.json_printed"
 
 
 class PathParam(click.Path):
-    """``click.Path`` that refuses an empty string (it would silently mean the current folder)."""
+    """``click.Path`` that refuses an empty string (it would silently mean the current folder).
+
+    A URL (``s3://...``) is passed on as a string, unchecked here (:mod:`augcli.core.stores`
+    checks it) when the parameter takes URLs (``urls=True``); a ``file://`` URL becomes its
+    local path.
+    """
+
+    def __init__(self, *args: Any, urls: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.urls = urls
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         """Refuse ``""``, then convert as ``click.Path``."""
         if isinstance(value, str | bytes) and not value:
             self.fail("an empty path is not allowed (use . for the current folder)", param, ctx)
+        if self.urls and is_url(
+            value
+        ):  # an object store URL (augcli.core.stores); file:// is a path
+            local = file_url_path(value)
+            if local is None:
+                return value
+            value = local
         return super().convert(value, param, ctx)
 
 
@@ -155,7 +172,7 @@ def label_options(preview: bool = False) -> Decorator:
                 flag,
                 nargs=nargs,
                 metavar=metavar,
-                type=PathParam(path_type=str),
+                type=PathParam(path_type=str, urls=True),
                 default=None,
                 help=text,
             )(func)

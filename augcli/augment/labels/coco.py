@@ -28,6 +28,7 @@ from augcli.augment.labels.wholebody import part_problems
 from augcli.core.atomic import atomic_write
 from augcli.core.errors import InputError, UsageError
 from augcli.core.gate import open_regular
+from augcli.core.stores import is_url, read_url, write_url
 from augcli.images.decoding import pillow_pixel_limit
 from augcli.images.reading import DEFAULT_MAX_PIXELS, ORIENTATION_TAG
 
@@ -197,7 +198,12 @@ def load_coco(
     """
     path = str(path)
     try:
-        data = json.loads(_read_coco(path))
+        if is_url(path):  # an object store's (augcli.core.stores)
+            data = json.loads(read_url(path, "--coco", cap=MAX_COCO_BYTES))
+        else:
+            data = json.loads(_read_coco(path))
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
     except (ValueError, RecursionError) as exc:
         raise UsageError(f"--coco {path}: not valid JSON ({str(exc)[:200]})") from None
     except MemoryError:
@@ -467,7 +473,12 @@ def build_coco(meta: dict[str, Any], entries: dict[str, dict[str, Any]]) -> dict
 
 
 def write_coco(meta: dict[str, Any], entries: dict[str, dict[str, Any]], path: str) -> None:
-    """Write :func:`build_coco` to ``path`` atomically (compact, keys sorted)."""
+    """Write :func:`build_coco` to ``path`` atomically (compact, keys sorted); a URL is put
+    as one object."""
+    if is_url(path):
+        text = json.dumps(build_coco(meta, entries), sort_keys=True, separators=(",", ":"))
+        write_url(path, (text + "\n").encode("utf-8"), "--coco OUT")
+        return
     with atomic_write(path, "w", encoding="utf-8") as handle:
         json.dump(build_coco(meta, entries), handle, sort_keys=True, separators=(",", ":"))
         handle.write("\n")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import io
 import json
 import os
 import stat
@@ -83,6 +84,27 @@ def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         yield number, raw
 
 
+def entries_from_bytes(data: bytes, where: str) -> list[dict[str, Any]]:
+    """The valid lines of a manifest held in memory (an object store's); see :func:`read_entries`.
+
+    ``where`` names it in messages (its URL).
+    """
+    return _entries(io.BytesIO(data), where)
+
+
+def _entries(handle: IO[bytes], where: str | Path) -> list[dict[str, Any]]:
+    entries = []
+    for number, raw in _lines(handle):
+        try:
+            entry = json.loads(raw.decode("utf-8", errors="replace"))
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("output"), str):
+            _check_output(where, number, entry["output"])  # type: ignore[arg-type]
+            entries.append(entry)
+    return entries
+
+
 def read_entries(path: Path) -> list[dict[str, Any]]:
     """The valid lines of a manifest (torn, overlong or malformed lines are skipped).
 
@@ -105,14 +127,7 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
         raise UsageError(str(exc)) from None
     try:
         with handle:
-            for number, raw in _lines(handle):
-                try:
-                    entry = json.loads(raw.decode("utf-8", errors="replace"))
-                except ValueError:
-                    continue
-                if isinstance(entry, dict) and isinstance(entry.get("output"), str):
-                    _check_output(path, number, entry["output"])
-                    entries.append(entry)
+            entries = _entries(handle, path)
     except OSError as exc:
         raise OutputError(f"cannot read {path}: {exc.strerror}") from None
     return entries

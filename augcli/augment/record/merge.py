@@ -7,7 +7,8 @@ shard its source belongs to, no output listed twice, and every listed output pre
 recorded size. It then writes ``augcli-manifest.jsonl`` atomically, in the order an unsharded
 run writes it (the walk's order: folders depth-first, sorted; a folder's images before its
 subfolders; the original before copy 0, 1, ...), so it is the unsharded run's manifest byte for
-byte. With SRC it also re-plans the run and lists the outputs no shard wrote (exit status 1).
+byte. With ``--coco`` it also builds the run's one COCO file from the shards' lines. With SRC
+it also re-plans the run and lists the outputs no shard wrote (exit status 1).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from augcli.augment.config import PipelineSpec
+from augcli.augment.labels.coco import load_coco, write_coco
 from augcli.augment.record.identity import identity_differences, pipeline_digest
 from augcli.augment.record.manifest import MANIFEST_NAME, read_entries, write_entries
 from augcli.augment.record.shards import SHARD_MANIFEST, shard_manifest_name
@@ -113,7 +115,10 @@ def find_shards(dst: Path) -> tuple[int, dict[int, Path]]:
 
 
 def merge_shards(
-    dst: Path, src: Path | None = None, spec: PipelineSpec | None = None
+    dst: Path,
+    src: Path | None = None,
+    spec: PipelineSpec | None = None,
+    coco: tuple[str, str] | None = None,
 ) -> MergeReport:
     """Merge DST's shard manifests into ``augcli-manifest.jsonl``; see the module docstring.
 
@@ -125,6 +130,9 @@ def merge_shards(
         The run's SRC: re-plan the run and list the outputs no shard wrote.
     spec : PipelineSpec, optional
         The run's pipeline: its digest must be the one the manifests record.
+    coco : (str, str), optional
+        The COCO file the shards read and the one to write from their lines
+        (:func:`write_coco_of`).
 
     Returns
     -------
@@ -136,14 +144,62 @@ def merge_shards(
         Any refusal of the module docstring (nothing written).
     """
     n, paths = find_shards(dst)
+    entries, first = collect_shards(n, [(paths[k].name, read_entries(paths[k])) for k in range(n)])
+    absent = [e["output"] for e in entries if not _present(dst / e["output"], e.get("size"))]
+    if absent:
+        raise UsageError(
+            f"DST {dst}: {len(absent)} listed output(s) missing or changed (size differs): "
+            f"{_listed(absent)}; resume the shards that wrote them"
+        )
+    check_pipeline(spec, first)
+    report = MergeReport(n, len(entries))
+    if src is not None and first is not None:
+        report.missing, report.unexpected = _against_plan(src, dst, first[1], entries)
+    entries.sort(key=walk_order)
+    write_entries(dst / MANIFEST_NAME, entries)
+    if coco is not None:
+        write_coco_of(entries, coco)
+    return report
+
+
+def write_coco_of(entries: list[dict[str, Any]], coco: tuple[str, str]) -> None:
+    """Write the COCO file of a merged run: ``coco = (source annotations, file to write)``.
+
+    The source gives ``info``, ``licenses`` and ``categories``; each line's ``labels.coco``
+    the image's moved annotations. Outputs are numbered by path, so it is the unsharded
+    run's file byte for byte.
+    """
+    from augcli.augment.run.runner import coco_entries
+
+    source, out = coco
+    if not any(isinstance((e.get("labels") or {}).get("coco"), dict) for e in entries):
+        raise UsageError(
+            f"--coco {source}: the shards' manifests record no COCO annotations (were the "
+            "shards run with --coco?)"
+        )
+    write_coco(load_coco(source).meta, coco_entries(entries), out)
+
+
+def collect_shards(
+    n: int, manifests: list[tuple[str, list[dict[str, Any]]]]
+) -> tuple[list[dict[str, Any]], tuple[str, dict[str, Any]] | None]:
+    """Check the lines of shards ``0..n-1`` (``(name, lines)`` each) are one run's; return all
+    lines and the first (where, line).
+
+    Raises
+    ------
+    UsageError
+        Lines of different runs, a source in the wrong shard, an output listed twice.
+    """
     entries: list[dict[str, Any]] = []
     first: tuple[str, dict[str, Any]] | None = None
     owner: dict[str, str] = {}
     duplicates: list[str] = []
     for k in range(n):
-        path, shard = paths[k], Shard(k, n)
-        for number, entry in enumerate(read_entries(path), 1):
-            where = f"{path.name}:{number}"
+        name, lines = manifests[k]
+        shard = Shard(k, n)
+        for number, entry in enumerate(lines, 1):
+            where = f"{name}:{number}"
             first = first or (where, entry)
             _same_run(first, where, entry)
             source = entry.get("source")
@@ -158,12 +214,11 @@ def merge_shards(
             entries.append(entry)
     if duplicates:
         raise UsageError(f"outputs listed twice: {_listed(duplicates)}")
-    absent = [e["output"] for e in entries if not _present(dst / e["output"], e.get("size"))]
-    if absent:
-        raise UsageError(
-            f"DST {dst}: {len(absent)} listed output(s) missing or changed (size differs): "
-            f"{_listed(absent)}; resume the shards that wrote them"
-        )
+    return entries, first
+
+
+def check_pipeline(spec: PipelineSpec | None, first: tuple[str, dict[str, Any]] | None) -> None:
+    """Refuse a ``-c`` pipeline whose digest is not the one the shards recorded."""
     if spec is not None and first is not None:
         recorded = (first[1].get("run") or {}).get("pipeline")
         if recorded != pipeline_digest(spec):
@@ -171,12 +226,6 @@ def merge_shards(
                 f"-c: this pipeline's digest is {pipeline_digest(spec)}, the shards recorded "
                 f"{recorded} ({first[0]}): not the pipeline of this run"
             )
-    report = MergeReport(n, len(entries))
-    if src is not None and first is not None:
-        report.missing, report.unexpected = _against_plan(src, dst, first[1], entries)
-    entries.sort(key=walk_order)
-    write_entries(dst / MANIFEST_NAME, entries)
-    return report
 
 
 def _same_run(first: tuple[str, dict[str, Any]], where: str, entry: dict[str, Any]) -> None:

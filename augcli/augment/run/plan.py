@@ -260,11 +260,6 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 "--coco with --resume needs the manifest (the earlier outputs' annotations "
                 "are kept there); leave out --no-manifest"
             )
-        if options.labels.coco is not None and shard is not None:
-            raise UsageError(
-                "--coco with --shard is not supported yet (each shard would write its own "
-                "COCO file); run --coco unsharded, or shard with --masks/--yolo"
-            )
         if options.labels.coco is not None:
             plan.coco = load_coco(options.labels.coco[0], options.max_pixels)
     context = PlanContext(
@@ -303,7 +298,8 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
         plan.labels = planner.report()
         plan.yolo_orphans = planner.yolo_orphans()
     if options.existing == "refuse":
-        coco_dst = options.labels.coco[1] if options.labels.coco else None
+        # A shard writes no COCO file: `augcli manifest merge --coco` builds it from all shards.
+        coco_dst = options.labels.coco[1] if options.labels.coco and not shard else None
         if coco_dst is not None and Path(coco_dst).exists():
             raise UsageError(
                 f"--coco destination {coco_dst} already exists; use --resume to finish that "

@@ -196,7 +196,7 @@ def _execute(
         raise
     else:
         _clean_temps(touched, scope)  # a worker killed mid-write leaves its temporary file
-        if plan.coco is not None and options.labels.coco is not None:
+        if plan.coco is not None and options.labels.coco is not None and not options.shard:
             write_coco(plan.coco.meta, writer.coco, options.labels.coco[1])
         ended = True
     finally:

@@ -217,16 +217,24 @@ class Writer:
                     **({"labels": labels} if labels else {}),
                 }
             )
-            # Labels first: an image that exists always has its labels.
-            for temp, final in [*label_files, (task.temp_path(output), task.final_path(output))]:
-                try:
-                    safe_replace(temp, final)
-                except OutputError:
-                    self.manifest.retract_last()
-                    raise
+            self.place(task, output, label_files)
             self.count_labels(task.manifest_path(output), labels)
             summary.written += 1
         self.reporter.advance()
+
+    def place(self, task: Task, output: Output, label_files: list[tuple[str, str]]) -> None:
+        """Rename an output's label files, then its image, into place (its line is written).
+
+        Labels first: an image that exists always has its labels. A store run's writer
+        (:mod:`augcli.augment.stores.run`) has nothing to rename: its workers put each object
+        under its final key before sending the result.
+        """
+        for temp, final in [*label_files, (task.temp_path(output), task.final_path(output))]:
+            try:
+                safe_replace(temp, final)
+            except OutputError:
+                self.manifest.retract_last()
+                raise
 
     def count_labels(self, output: str, labels: dict[str, Any]) -> None:
         """Add an output's label counts to the summary; keep its COCO entry for the JSON."""
