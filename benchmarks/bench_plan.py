@@ -3,9 +3,10 @@
 Run from the repository root: ``python benchmarks/bench_plan.py [--counts 100000,1000000]
 [--real]``. Builds the trees once with ``tools/make_many_files.py`` (1x1 PNGs in folders of
 1,000, under ``benchmarks/_data/``), then runs ``augcli augment --dry-run --copies 4`` and, with
-``--real``, a real run (``--copies 1``, a one-flip pipeline, 2 workers), each as a fresh child
-process whose main-process ``VmHWM`` is polled (:mod:`bench_procs`). Writes
-``benchmarks/results/plan.json``.
+``--real``, a real run (``--copies 1``, a one-flip pipeline, 2 workers; over trees larger than
+``--real-limit`` files, only shard 0 of the number that brings the work under the limit: the
+client still walks and checks the whole tree), each as a fresh child process whose
+main-process ``VmHWM`` is polled (:mod:`bench_procs`). Writes ``benchmarks/results/plan.json``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", default="100000,1000000")
     parser.add_argument("--real", action="store_true", help="also a real run (slow at 1M)")
+    parser.add_argument("--real-limit", type=int, default=100_000)
     args = parser.parse_args()
     before = load()
     config = HERE / "_out" / "flip.yaml"
@@ -71,9 +73,12 @@ def main() -> None:
         base = ["augcli", "augment", str(src), str(dst), "--seed", "1", "--json"]
         row = {"files": count, "dry_run": measure([*base, "--dry-run", "--copies", "4"])}
         if args.real:
+            shards = -(-count // args.real_limit)
+            shard = ["--shard", f"0/{shards}"] if shards > 1 else []
             row["real_run"] = measure(
-                [*base, "--copies", "1", "-c", str(config), "--workers", "2", "--quiet"]
+                [*base, "--copies", "1", "-c", str(config), "--workers", "2", "--quiet", *shard]
             )
+            row["real_run"]["shard"] = f"0/{shards}" if shards > 1 else None
             shutil.rmtree(dst, ignore_errors=True)
         results.append(row)
         print(json.dumps(row), flush=True)
