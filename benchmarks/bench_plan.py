@@ -6,7 +6,7 @@ Run from the repository root: ``python benchmarks/bench_plan.py [--counts 100000
 ``--real``, a real run (``--copies 1``, a one-flip pipeline, 2 workers; over trees larger than
 ``--real-limit`` files, only shard 0 of the number that brings the work under the limit: the
 client still walks and checks the whole tree), each as a fresh child process whose
-main-process ``VmHWM`` is polled (:mod:`bench_procs`). Writes ``benchmarks/results/plan.json``.
+main-process ``VmHWM`` is polled (:mod:`bench_procs`). Writes ``benchmarks/results/plan.json`` (rows of tree sizes not measured this time are kept).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from bench_procs import TreePeaks
-from results import load, write_result
+from results import RESULTS, load, write_result
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -82,6 +82,13 @@ def main() -> None:
             shutil.rmtree(dst, ignore_errors=True)
         results.append(row)
         print(json.dumps(row), flush=True)
+    previous = RESULTS / "plan.json"
+    if previous.exists():  # keep the rows of other tree sizes measured earlier
+        measured = {row["files"] for row in results}
+        kept = [
+            r for r in json.loads(previous.read_text())["results"] if r["files"] not in measured
+        ]
+        results = sorted(kept + results, key=lambda row: row["files"])
     path = write_result("plan", results, load_before=before)
     print(f"written {path.relative_to(REPO)}")
 
