@@ -6,7 +6,8 @@ Run from the repository root: ``python benchmarks/bench_plan.py [--counts 100000
 ``--real``, a real run (``--copies 1``, a one-flip pipeline, 2 workers; over trees larger than
 ``--real-limit`` files, only shard 0 of the number that brings the work under the limit: the
 client still walks and checks the whole tree), each as a fresh child process whose
-main-process ``VmHWM`` is polled (:mod:`bench_procs`). Writes ``benchmarks/results/plan.json`` (rows of tree sizes not measured this time are kept).
+main-process ``VmHWM`` is polled (:mod:`bench_procs`). Writes ``benchmarks/results/plan.json``
+(rows of tree sizes not measured this time are kept).
 """
 
 from __future__ import annotations
