@@ -159,12 +159,7 @@ def augment_command(
     quiet: bool,
     fail_fast: bool,
     max_pixels: int,
-    masks: tuple[str, str] | None,
-    yolo: tuple[str, str] | None,
-    coco: tuple[str, str] | None,
-    mask_fill: int,
-    min_visibility: float,
-    min_area: float,
+    labels: LabelOptions,
     resampler: str | None,
     as_json: bool,
     **executor_values: Any,
@@ -176,8 +171,8 @@ def augment_command(
     Same seed and inputs give byte-identical outputs for any --workers, --shard or
     --executor.
 
-    Labels travel with the images: --masks, --yolo and --coco each take a source and a
-    destination, and move with the same transforms (noise never touches them).
+    Labels travel with the images: --masks, --yolo, --yolo-pose, --coco and --voc each take
+    a source and a destination, and move with the same transforms (noise never touches them).
 
     Exit status: 0 all inputs done, 1 some inputs failed (the run finished), 2 usage or
     config error (nothing written), 130 interrupted.
@@ -207,7 +202,7 @@ def augment_command(
         manifest=not no_manifest,
         fail_fast=fail_fast,
         max_pixels=max_pixels,
-        labels=LabelOptions(masks, yolo, coco, mask_fill, min_visibility, min_area),
+        labels=labels,
         shard=part,
     )
     if dry_run:
@@ -262,32 +257,19 @@ def preview_command(
     count: int,
     seed: int | None,
     output: Path,
-    masks: str | None,
-    yolo: str | None,
-    coco: str | None,
-    mask_fill: int,
-    min_visibility: float,
-    min_area: float,
+    labels: LabelOptions,
     resampler: str | None,
 ) -> None:
     """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
 
     Each sample is labelled with the ops that applied and their key values; sample #i is
     copy i of what `augcli augment` with the same seed makes of a file of that name.
-    With --masks, --yolo or --coco the labels are drawn moved with each sample.
+    With label options (--masks, --yolo, --coco, ...) the labels are drawn moved with each sample.
     """
-    named = [("IMAGE", image), ("-c", config), ("--masks", masks), ("--yolo", yolo)]
-    Inputs.of([*named, ("--coco", coco)]).refuse_output("-o", output)
+    named = [(f"--{name}", paths[0]) for name, paths in labels.paths.items()]
+    Inputs.of([("IMAGE", image), ("-c", config), *named]).refuse_output("-o", output)
     spec = _with_resampler(load_pipeline(config, "-c"), resampler)
     seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
-    labels = LabelOptions(
-        (masks,) if masks else None,  # type: ignore[arg-type]
-        (yolo,) if yolo else None,  # type: ignore[arg-type]
-        (coco,) if coco else None,  # type: ignore[arg-type]
-        mask_fill,
-        min_visibility,
-        min_area,
-    )
     write_image(preview_sheet(spec, image, count, seed, labels=labels), output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")
 

@@ -70,3 +70,20 @@ def draw_shapes(rgb: np.ndarray, shapes: Sequence[Shape]) -> np.ndarray:
         draw.rectangle((x, top, x + box[2] - box[0] + 2, top + box[3] - box[1] + 2), fill=fill)
         draw.text((x + 1, top), shape.caption, fill=(0, 0, 0), font=font)
     return np.asarray(image)
+
+
+def draw_keypoints(
+    rgb: np.ndarray, keypoints: np.ndarray | None, classes: Sequence[int]
+) -> np.ndarray:
+    """``rgb`` with each visible keypoint (``N x K x 3``, visibility > 0) as a filled dot."""
+    if keypoints is None or not len(keypoints):
+        return rgb
+    image = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(image)
+    radius = max(2, round(max(rgb.shape[:2]) / 150))
+    for cls, points in zip(classes, keypoints, strict=True):
+        for u, v, vis in points:
+            if vis > 0:
+                box = (u - radius, v - radius, u + radius, v + radius)
+                draw.ellipse(box, fill=colour(int(cls)), outline=(0, 0, 0))
+    return np.asarray(image)

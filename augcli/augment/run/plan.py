@@ -17,8 +17,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from augcli.augment.labels.coco import CocoIndex, load_coco
+from augcli.augment.labels.coco import CocoIndex
 from augcli.augment.labels.files import LabelPlanner, check_label_paths
+from augcli.augment.labels.formats import by_key
 from augcli.augment.record.resume import is_recorded, recorded_sizes, unproven_message
 from augcli.augment.record.shards import UNSHARDED, run_manifest_name
 from augcli.augment.run.naming import check_template, output_names, suggest_template
@@ -56,6 +57,7 @@ class Plan:
     converted: list[dict[str, object]] = field(default_factory=list)
     coco: CocoIndex | None = None
     unlisted: int = 0
+    label_lines: list[str] = field(default_factory=list)
     not_regular: int = 0
     not_regular_examples: list[str] = field(default_factory=list)
     guard: Inputs = field(default_factory=Inputs)
@@ -90,6 +92,7 @@ class Plan:
             "not_images": self.not_images,
             "ignored": self.ignored_by_extension(),
             "converted": self.converted,
+            **({"labels": self.label_lines} if self.label_lines else {}),
             "not_regular": {"count": self.not_regular, "examples": self.not_regular_examples},
         }
 
@@ -126,6 +129,9 @@ class Plan:
             lines.append(
                 f"{item['count']} input(s) written as {item['written_as']}: {item['reason']}"
             )
+        if self.label_lines:
+            lines.append("labels:")
+            lines.extend(f"  {line}" for line in self.label_lines)
         if self.examples:
             lines.append("example outputs:")
             lines.extend(f"  {name}" for name in self.examples)
@@ -202,9 +208,12 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 "--coco with --shard is not supported yet (each shard would write its own "
                 "COCO file); run --coco unsharded, or shard with --masks/--yolo"
             )
-        if options.labels.coco is not None:
-            plan.coco = load_coco(options.labels.coco[0], options.max_pixels)
-    planner = LabelPlanner(options.labels, plan.coco)
+    states = {
+        fmt.name: fmt.start(pair, options.labels, options.max_pixels)  # type: ignore[arg-type]
+        for fmt, pair in options.labels.given()
+    }
+    plan.coco = states.get("coco")
+    planner = LabelPlanner(options.labels, states)
     existing_example = None
     for folder in walk(src, exclude):
         _count_ignored(plan, folder)
@@ -244,7 +253,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                     any_label, all_labels = planner.existing(labels, out)
                     if any_label:
                         for kind, (final, rel) in labels.outputs(out).items():
-                            flag = "--masks" if kind == "mask" else f"--{kind}"
+                            flag = by_key(kind).flag  # type: ignore[union-attr]
                             _refuse_unwritable(Path(final), rel, f"the {flag} destination")
                     some, every = some or any_label, every and all_labels
                 if some:
@@ -324,6 +333,7 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
     if plan.unproven:
         raise UsageError(unproven_message(plan.unproven, dst, options, recorded is not None))
     plan.unlisted = planner.unlisted
+    plan.label_lines = planner.dry_run_lines() if labelled else []
     if options.existing == "refuse":
         coco_dst = options.labels.coco[1] if options.labels.coco else None
         if coco_dst is not None and Path(coco_dst).exists():
@@ -354,18 +364,11 @@ def guard_paths(src: Path, dst: Path, options: AugmentOptions) -> Inputs:
     must not be links or special files.
     """
     labels = options.labels
-    guard = Inputs.of(
-        [
-            ("SRC", src),
-            ("--masks", labels.masks[0] if labels.masks else None),
-            ("--yolo", labels.yolo[0] if labels.yolo else None),
-            ("--coco", labels.coco[0] if labels.coco else None),
-        ]
-    )
+    guard = Inputs.of([("SRC", src), *((fmt.flag, pair[0]) for fmt, pair in labels.given())])
     guard.refuse_output("DST", dst, folder=True)
-    for flag, pair in (("--masks", labels.masks), ("--yolo", labels.yolo)):
-        if pair is not None:
-            guard.refuse_output(f"{flag} destination", pair[1], folder=True)
+    for fmt, pair in labels.given():
+        if fmt.extension is not None:
+            guard.refuse_output(f"{fmt.flag} destination", pair[1], folder=True)
     if labels.coco is not None:
         out = Path(labels.coco[1])
         guard.refuse_output("--coco OUT", out)

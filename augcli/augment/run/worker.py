@@ -55,7 +55,7 @@ def process(task: Task) -> TaskResult:
         labels = task.labels
         inputs = None
         if labels is not None:
-            inputs = read_labels(labels, data.array.shape[:2], options.max_pixels)
+            inputs = read_labels(labels, data.array.shape[:2], options.max_pixels, options.labels)
         for output in task.outputs:
             temp = task.temp_path(output)
             warps: list = []
