@@ -348,3 +348,24 @@ def test_coco_output_of_the_sample_loads_in_pycocotools_and_masks_match_boxes(tm
         assert xs.min() >= np.floor(x) - 1 and xs.max() <= np.ceil(x + w) + 1
         assert ys.min() >= np.floor(y) - 1 and ys.max() <= np.ceil(y + h) + 1
     assert json.loads((tmp_path / "out.json").read_text())["images"]
+
+
+def test_the_sample_voc_and_pose_files_augment_and_preview(tmp_path):
+    sample = ROOT / "sample_labelled"
+    code, text = run(
+        "augment", sample / "images", tmp_path / "img", "--voc", sample / "voc",
+        tmp_path / "voc", "--yolo-pose", sample / "pose", tmp_path / "pose", "--seed", "1",
+        "-q", "-c", ROOT / "configs" / "all-fill-modes.yaml",
+    )  # fmt: skip
+    assert code == 0, text  # kpt_shape found in sample_labelled/pose/data.yaml
+    assert len(list((tmp_path / "voc").rglob("*.xml"))) == len(
+        list((tmp_path / "img").rglob("*.jpg"))
+    )
+    for path in (tmp_path / "pose").rglob("*.txt"):
+        assert all(len(line.split()) == 14 for line in path.read_text().splitlines())
+    code, text = run(
+        "preview", sample / "images" / "space" / "astronaut.jpg", "-n", "2", "-o",
+        tmp_path / "p.png", "--yolo-pose", sample / "pose" / "space", "--voc",
+        sample / "voc" / "space",
+    )  # fmt: skip
+    assert code == 0, text
