@@ -292,7 +292,24 @@ def package_layout() -> str:
     return _table(("module", "what it owns"), rows)
 
 
+def label_formats_table() -> str:
+    """One row per label format of the registry: its option, manifest key and own options."""
+    from augcli.augment.labels.formats import FORMATS
+
+    rows = []
+    for fmt in FORMATS.values():
+        opts = "; ".join(
+            f"{_code(s.flag + ' ' + s.metavar)}: {_cell(s.help.rstrip('.'))}" for s in fmt.settings
+        )
+        rows.append(
+            (_code(f"{fmt.flag} {fmt.metavar}"), _code(fmt.key), _cell(fmt.summary), opts or "–",
+             _code(fmt.example))
+        )  # fmt: skip
+    return _table(("option", "manifest key", "format", "its own options", "example"), rows)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
+    "label-formats": label_formats_table,
     "ops": ops_table,
     "op-params": op_params_table,
     "losses": losses_table,

@@ -100,7 +100,7 @@ def main() -> None:
             (OUT / sub / folder).mkdir(parents=True, exist_ok=True)
         photo.save(OUT / "images" / folder / f"{name}.jpg", quality=JPEG_QUALITY)
         mask = np.zeros((h, w), np.uint8)
-        lines = []
+        lines, voc_objects, pose_lines = [], [], []
         for category, polygon, opts in objects:
             cls = CATEGORIES.index(category)
             pixels = _render(polygon, (w, h))
@@ -113,6 +113,11 @@ def main() -> None:
             else:
                 values = (pts / [w, h]).ravel().tolist()
             lines.append(f"{cls} " + " ".join(f"{v:.6f}" for v in values))
+            voc_objects.append(_voc_object(category, x0, y0, x1, y1))
+            if "keypoints" in opts:
+                box = [(x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h]
+                kps = [f"{x / w:.6f} {y / h:.6f} 2" for x, y in opts["keypoints"]]
+                pose_lines.append("0 " + " ".join(f"{v:.6f}" for v in box) + " " + " ".join(kps))
             ann = {
                 "id": len(annotations) + 1,
                 "image_id": image_id,
@@ -140,6 +145,12 @@ def main() -> None:
         im.putpalette([c for rgb in [(0, 0, 0), *PALETTE] for c in rgb])
         im.save(OUT / "masks" / folder / f"{name}.png")
         (OUT / "labels" / folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
+        for sub in ("voc", "pose"):
+            (OUT / sub / folder).mkdir(parents=True, exist_ok=True)
+        (OUT / "voc" / folder / f"{name}.xml").write_text(
+            _voc(folder, f"{name}.jpg", w, h, voc_objects)
+        )
+        (OUT / "pose" / folder / f"{name}.txt").write_text("".join(p + "\n" for p in pose_lines))
         images.append(
             {"id": image_id, "file_name": f"{folder}/{name}.jpg", "width": w, "height": h}
         )
@@ -168,6 +179,32 @@ def main() -> None:
         "categories": categories,
     }
     (OUT / "annotations.json").write_text(json.dumps(coco, indent=1) + "\n")
+    (OUT / "pose" / "data.yaml").write_text(
+        "# YOLO-pose labels of the faces: keypoints left_eye, right_eye, nose\n"
+        "names:\n  0: face\nkpt_shape: [3, 3]\nflip_idx: [1, 0, 2]\n"
+    )
+
+
+def _voc_object(category: str, x0: float, y0: float, x1: float, y1: float) -> str:
+    """One Pascal VOC <object>: 1-based inclusive pixel box (xmin = x0 + 1, xmax = x1)."""
+    xmin, ymin, xmax, ymax = round(x0) + 1, round(y0) + 1, round(x1), round(y1)
+    return (
+        f"  <object>\n    <name>{category}</name>\n    <pose>Unspecified</pose>\n"
+        "    <truncated>0</truncated>\n    <difficult>0</difficult>\n    <bndbox>\n"
+        f"      <xmin>{xmin}</xmin>\n      <ymin>{ymin}</ymin>\n"
+        f"      <xmax>{xmax}</xmax>\n      <ymax>{ymax}</ymax>\n    </bndbox>\n  </object>\n"
+    )
+
+
+def _voc(folder: str, filename: str, w: int, h: int, objects: list[str]) -> str:
+    """A Pascal VOC annotation file."""
+    return (
+        f"<annotation>\n  <folder>{folder}</folder>\n  <filename>{filename}</filename>\n"
+        f"  <size>\n    <width>{w}</width>\n    <height>{h}</height>\n"
+        "    <depth>3</depth>\n  </size>\n  <segmented>0</segmented>\n"
+        + "".join(objects)
+        + "</annotation>\n"
+    )
 
 
 if __name__ == "__main__":

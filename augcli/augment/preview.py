@@ -91,18 +91,13 @@ def _label_drawer(path: Path, size: tuple[int, int], labels: LabelOptions | None
     """A function drawing the image's labels on a display tile (or leaving it as it is)."""
     if labels is None or not labels.any:
         return lambda tile, warps: tile
-    first = {k: (v[0] if v else None) for k, v in (("masks", labels.masks),
-             ("yolo", labels.yolo), ("coco", labels.coco))}  # fmt: skip
-    task, names = sample_task(path, first["masks"], first["yolo"], first["coco"])
-    inputs = read_labels(task, size, max_pixels)
+    task, names = sample_task(path, labels)
+    inputs = read_labels(task, size, max_pixels, labels)
 
     def draw(tile: np.ndarray, warps) -> np.ndarray:
         rgb = np.repeat(tile[..., None], 3, axis=2) if tile.ndim == 2 else tile[..., :3]
         if tile.ndim == 3 and tile.shape[2] == 2:
             rgb = np.repeat(tile[..., :1], 3, axis=2)
-        return draw_sample(
-            np.ascontiguousarray(rgb), inputs, warps, names, labels.mask_fill,
-            labels.min_visibility, labels.min_area,
-        )  # fmt: skip
+        return draw_sample(np.ascontiguousarray(rgb), inputs, warps, names, labels)
 
     return draw

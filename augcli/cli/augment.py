@@ -18,6 +18,8 @@ from augcli.augment.executors.registry import (
     executor_options,
     make_executor,
 )
+from augcli.augment.labels.dataset import parse_splits, run_dataset
+from augcli.augment.labels.datayaml import load_data_yaml
 from augcli.augment.labels.files import LabelOptions
 from augcli.augment.preview import preview_sheet
 from augcli.augment.run.plan import make_plan
@@ -67,8 +69,28 @@ def executor_choice() -> Decorator:
 
 
 @click.command("augment")
-@click.argument("src", type=PathParam(path_type=Path, urls=True))
-@click.argument("dst", type=PathParam(path_type=Path, urls=True))
+@click.argument("src", type=PathParam(path_type=Path, urls=True), required=False)
+@click.argument("dst", type=PathParam(path_type=Path, urls=True), required=False)
+@click.option(
+    "--yolo-data",
+    "yolo_data",
+    type=PathParam(dir_okay=False, path_type=Path),
+    default=None,
+    help="A whole Ultralytics dataset: `augment --yolo-data data.yaml OUT` augments its "
+    "--splits into OUT/images and OUT/labels, copies the other splits, writes OUT/data.yaml.",
+)
+@click.option(
+    "--splits",
+    default="train",
+    show_default=True,
+    help="With --yolo-data: the splits to augment (comma-separated: train,val,test).",
+)
+@click.option(
+    "--copy-splits/--no-copy-splits",
+    default=True,
+    show_default=True,
+    help="With --yolo-data: copy the splits not augmented into OUT unchanged.",
+)
 @config_option("(default: the built-in pipeline, see `augcli ops` and configs/default.yaml)")
 @click.option(
     "--copies",
@@ -142,8 +164,11 @@ def executor_choice() -> Decorator:
 @resampler_option()
 @json_option("Print one JSON object on stdout whatever happens (summary, plan or error).")
 def augment_command(
-    src: Path,
-    dst: Path,
+    src: Path | None,
+    dst: Path | None,
+    yolo_data: Path | None,
+    splits: str,
+    copy_splits: bool,
     config: Path | None,
     copies: int | None,
     seed: int | None,
@@ -161,13 +186,7 @@ def augment_command(
     quiet: bool,
     fail_fast: bool,
     max_pixels: int,
-    masks: tuple[str, str] | None,
-    yolo: tuple[str, str] | None,
-    coco: tuple[str, str] | None,
-    mask_fill: int,
-    min_visibility: float,
-    min_area: float,
-    skip_unlabelled: bool,
+    labels: LabelOptions,
     resampler: str | None,
     as_json: bool,
     **executor_values: Any,
@@ -179,14 +198,23 @@ def augment_command(
     Same seed and inputs give byte-identical outputs for any --workers, --shard or
     --executor.
 
-    Labels travel with the images: --masks, --yolo and --coco each take a source and a
-    destination, and move with the same transforms (noise never touches them).
+    Labels travel with the images: --masks, --yolo, --yolo-pose, --coco and --voc each take
+    a source and a destination, and move with the same transforms (noise never touches them).
 
     Exit status: 0 all inputs done, 1 some inputs failed (the run finished), 2 usage or
     config error (nothing written), 130 interrupted.
     """
     if overwrite and resume:
         raise click.UsageError("--overwrite and --resume exclude each other")
+    if yolo_data is not None:
+        if src is None or dst is not None:
+            raise click.UsageError("--yolo-data data.yaml takes one argument: OUT")
+        if is_store_run(src, None):
+            raise click.UsageError("--yolo-data OUT: give a folder on this machine, not a URL")
+        if labels.any:
+            raise click.UsageError("--yolo-data finds the dataset's labels; leave out --yolo etc.")
+    elif src is None or dst is None:
+        raise click.UsageError(f"Missing argument '{'SRC' if src is None else 'DST'}'.")
     spec = _with_resampler(load_pipeline(config, "-c"), resampler)
     part = parse_shard(shard) if shard is not None else None
     store_run = is_store_run(src, dst)
@@ -211,18 +239,60 @@ def augment_command(
         manifest=not no_manifest,
         fail_fast=fail_fast,
         max_pixels=max_pixels,
-        labels=LabelOptions(
-            masks, yolo, coco, mask_fill, min_visibility, min_area, skip_unlabelled
-        ),
+        labels=labels,
         shard=part,
     )
+    if yolo_data is not None:
+        data = load_data_yaml(yolo_data)
+        chosen = parse_splits(splits, data)
+        results = run_dataset(
+            data, src, chosen, options,
+            lambda s, d, o: _run_one(spec, s, d, o, seed, executor, executor_values,
+                                      dry_run, as_json, quiet, f"{s}: "),
+            copy_splits and not dry_run,
+            not dry_run,
+        )  # fmt: skip
+        failed = any(getattr(r, "failed", 0) for r in results.values())
+        if as_json and not dry_run:
+            shown = {k: v if isinstance(v, int) else v.to_dict() for k, v in results.items()}
+            emit_json({"splits": shown, "exit_code": EXIT_SOME_FAILED if failed else 0})
+        if failed:
+            sys.exit(EXIT_SOME_FAILED)
+        return
+    summary = _run_one(
+        spec, src, dst, options, seed, executor, executor_values, dry_run, as_json, quiet, "", True
+    )
+    if summary is not None and summary.failed:
+        sys.exit(EXIT_SOME_FAILED)
+
+
+def _run_one(
+    spec: PipelineSpec,
+    src: Path,
+    dst: Path,
+    options: AugmentOptions,
+    seed: int,
+    executor: str,
+    executor_values: dict[str, Any],
+    dry_run: bool,
+    as_json: bool,
+    quiet: bool,
+    prefix: str = "",
+    emit: bool = False,
+):
+    """Plan (``--dry-run``) or run one SRC -> DST; the summary (None for a dry run).
+
+    With ``emit`` and ``as_json`` the run's JSON object is printed (before the summary line).
+    """
+    workers = options.workers
+    store_run = is_store_run(src, dst)
     if dry_run:
         plan = make_store_plan(src, dst, options) if store_run else make_plan(src, dst, options)
         if as_json:
             emit_json({**plan.to_dict(), "seed": seed})
         else:
             click.echo(plan.to_text())
-        return
+        return None
     runner = make_executor(executor, workers, executor_values)
     try:
         run = augment_store if store_run else augment_tree
@@ -230,16 +300,15 @@ def augment_command(
     except RunAborted as exc:
         if as_json:
             emit_json({**exc.summary.to_dict(), "error": str(exc), "exit_code": exc.exit_code})
-        click.echo(exc.summary.to_line(), err=True)
+        click.echo(prefix + exc.summary.to_line(), err=True)
         if exc.interrupted:  # the group reports it: "Interrupted.", exit status 130
             raise KeyboardInterrupt from None
         raise
-    code = EXIT_SOME_FAILED if summary.failed else 0
-    if as_json:
+    if emit and as_json:
+        code = EXIT_SOME_FAILED if summary.failed else 0
         emit_json({**summary.to_dict(), "exit_code": code})
-    click.echo(summary.to_line(), err=True)
-    if code:
-        sys.exit(code)
+    click.echo(prefix + summary.to_line(), err=True)
+    return summary
 
 
 @click.command("preview")
@@ -269,32 +338,19 @@ def preview_command(
     count: int,
     seed: int | None,
     output: Path,
-    masks: str | None,
-    yolo: str | None,
-    coco: str | None,
-    mask_fill: int,
-    min_visibility: float,
-    min_area: float,
+    labels: LabelOptions,
     resampler: str | None,
 ) -> None:
     """Show a pipeline on one IMAGE: the original and -n samples in a labelled grid.
 
     Each sample is labelled with the ops that applied and their key values; sample #i is
     copy i of what `augcli augment` with the same seed makes of a file of that name.
-    With --masks, --yolo or --coco the labels are drawn moved with each sample.
+    With label options (--masks, --yolo, --coco, ...) the labels are drawn moved with each sample.
     """
-    named = [("IMAGE", image), ("-c", config), ("--masks", masks), ("--yolo", yolo)]
-    Inputs.of([*named, ("--coco", coco)]).refuse_output("-o", output)
+    named = [(f"--{name}", paths[0]) for name, paths in labels.paths.items()]
+    Inputs.of([("IMAGE", image), ("-c", config), *named]).refuse_output("-o", output)
     spec = _with_resampler(load_pipeline(config, "-c"), resampler)
     seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
-    labels = LabelOptions(
-        (masks,) if masks else None,  # type: ignore[arg-type]
-        (yolo,) if yolo else None,  # type: ignore[arg-type]
-        (coco,) if coco else None,  # type: ignore[arg-type]
-        mask_fill,
-        min_visibility,
-        min_area,
-    )
     write_image(preview_sheet(spec, image, count, seed, labels=labels), output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")
 

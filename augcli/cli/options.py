@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable
@@ -113,37 +114,46 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 
 
 def label_options(preview: bool = False) -> Decorator:
-    """``--masks``, ``--yolo``, ``--coco`` (SRC DST each; one path for preview), ``--mask-fill``
-    ``--min-visibility``, ``--min-area`` and (not for preview) ``--skip-unlabelled``: the labels
-    that travel with the images."""
-    if preview:
-        kinds = [
-            ("--masks", "PATH", "Segmentation mask of IMAGE (a file, or a folder holding one of "
-             "the same stem)."),
-            ("--yolo", "PATH", "YOLO label file of IMAGE (a .txt, or a folder holding one of "
-             "the same stem)."),
-            ("--coco", "JSON", "COCO annotations file with an entry for IMAGE (by file name)."),
-        ]  # fmt: skip
-    else:
-        kinds = [
-            ("--masks", "SRC DST", "Mask folder mirroring SRC (same stem, any image extension) "
-             "and where the moved masks go (PNG)."),
-            ("--yolo", "SRC DST", "YOLO label folder mirroring SRC (one .txt per image; none "
-             "means no objects) and where the moved labels go."),
-            ("--coco", "JSON OUT", "COCO annotations of SRC's images (file_name relative to "
-             "SRC) and the COCO file to write for DST."),
-        ]  # fmt: skip
+    """The label formats' options from the registry (``--masks``, ``--yolo``, ... SRC DST each;
+    one path for preview; each format's own settings), ``--mask-fill``, ``--min-visibility``,
+    ``--min-area`` and (not for preview) ``--skip-unlabelled``: the labels that travel with
+    the images.
+
+    The command receives them as one ``labels`` argument, a
+    :class:`~augcli.augment.labels.files.LabelOptions`.
+    """
+    from augcli.augment.labels.files import LabelOptions, attribute
+    from augcli.augment.labels.formats import FORMATS
+
     nargs = 1 if preview else 2
+    settings = [s for f in FORMATS.values() for s in f.settings]
+    dests = {attribute(name) for name in FORMATS}
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def command(**values: Any) -> Any:
+            paths = {k: (v,) if isinstance(v := values.pop(k), str) else v for k in dests}
+            given = {k: v for s in settings if (v := values.pop(s.dest)) is not None
+                     for k in [s.dest]}  # fmt: skip
+            labels = LabelOptions(
+                mask_fill=values.pop("mask_fill"),
+                min_visibility=values.pop("min_visibility"),
+                min_area=values.pop("min_area"),
+                skip_unlabelled=values.pop("skip_unlabelled", False),
+                **{k: v for k, v in paths.items() if v},
+                **given,
+            )
+            return func(labels=labels, **values)
+
+        wrapped: Callable[..., Any] = command
         if not preview:
-            func = click.option(
+            wrapped = click.option(
                 "--skip-unlabelled",
                 is_flag=True,
                 help="Leave out images that have no label file (--yolo) or no image entry "
                 "(--coco); an empty label file is a label (no objects).",
-            )(func)
-        func = click.option(
+            )(wrapped)
+        wrapped = click.option(
             "--min-area",
             type=click.FloatRange(0.0, 1e12),
             callback=_finite,
@@ -151,34 +161,59 @@ def label_options(preview: bool = False) -> Decorator:
             show_default=True,
             help="Drop objects with less than this many square pixels inside the image "
             "(degenerate shapes are never written).",
-        )(func)
-        func = click.option(
+        )(wrapped)
+        wrapped = click.option(
             "--min-visibility",
             type=click.FloatRange(0.0, 1.0),
             default=0.0,
             show_default=True,
             callback=_finite,
             help="Drop boxes and polygons with less of their moved area inside the image.",
-        )(func)
-        func = click.option(
+        )(wrapped)
+        wrapped = click.option(
             "--mask-fill",
             type=click.IntRange(0, 65535),
             default=0,
             show_default=True,
             help="Mask value where a constant fill brings in outside pixels (255: ignore).",
-        )(func)
-        for flag, metavar, text in reversed(kinds):
-            func = click.option(
-                flag,
+        )(wrapped)
+        for setting in reversed(settings):
+            wrapped = click.option(
+                setting.flag,
+                setting.dest,
+                metavar=setting.metavar,
+                default=None,
+                callback=_setting(setting.parse),
+                help=setting.help,
+            )(wrapped)
+        for fmt in reversed(list(FORMATS.values())):
+            wrapped = click.option(
+                fmt.flag,
+                attribute(fmt.name),
                 nargs=nargs,
-                metavar=metavar,
+                metavar=fmt.preview_metavar if preview else fmt.metavar,
                 type=PathParam(path_type=str, urls=True),
                 default=None,
-                help=text,
-            )(func)
-        return func
+                help=fmt.preview_help if preview else fmt.help,
+            )(wrapped)
+        return wrapped
 
     return decorate
+
+
+def _setting(parse: Callable[[str], Any]) -> Callable[..., Any]:
+    """A Click callback running a format setting's parser (its refusal: a usage error)."""
+    from augcli.core.errors import UsageError
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+
+    return callback
 
 
 def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:

@@ -1,43 +1,92 @@
 """Which label files a run reads and writes: options, per-task sources, output names, checks.
 
-Masks live at the image's relative path under the mask SRC, same stem, any image extension;
-YOLO files at the same relative path with ``.txt``. Outputs mirror the image outputs' names
-under each label DST: ``<output stem>.png`` for masks, ``<output stem>.txt`` for YOLO.
+Each format of the registry (:mod:`augcli.augment.labels.formats`) says where an image's labels
+are; outputs mirror the image outputs' names under each label DST (``<output stem>`` plus the
+format's extension: ``.png`` masks, ``.txt`` YOLO, ``.xml`` VOC), except COCO, whose one file is
+written from the manifest.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from augcli.augment.labels.coco import CocoIndex
-from augcli.augment.labels.masks import MASK_EXTENSION
+from augcli.augment.labels.formats import FORMATS
+from augcli.augment.labels.formats.base import FolderState
+from augcli.augment.labels.formats.yolo import YOLO_EXTENSION
 from augcli.augment.run.walk import names_in, walk
 from augcli.core.atomic import TEMP_PREFIX
 from augcli.core.errors import UsageError
-from augcli.images.formats import IMAGE_EXTENSIONS
-
-YOLO_EXTENSION = ".txt"
 
 
-@dataclass(frozen=True)
+def attribute(name: str) -> str:
+    """A format's name as a Python identifier (``yolo-pose`` -> ``yolo_pose``)."""
+    return name.replace("-", "_")
+
+
 class LabelOptions:
-    """The label options of a run (``--masks``, ``--yolo``, ``--coco`` as (source, destination))."""
+    """The label options of a run: per format its paths (source, destination), and settings.
 
-    masks: tuple[str, str] | None = None
-    yolo: tuple[str, str] | None = None
-    coco: tuple[str, str] | None = None
-    mask_fill: int = 0
-    min_visibility: float = 0.0
-    min_area: float = 1.0
-    skip_unlabelled: bool = False
-    """Leave out images without a YOLO file (``--yolo``) or COCO entry (``--coco``)."""
+    ``LabelOptions(masks=(src, dst), yolo=..., coco=..., voc=..., yolo_pose=...)``; each
+    format's paths are also an attribute (``options.masks``, None when not given). Settings
+    (``kpt_shape``, ``flip_idx``, ``names``) are read with :meth:`setting`.
+    """
+
+    def __init__(
+        self,
+        masks: tuple[str, ...] | None = None,
+        yolo: tuple[str, ...] | None = None,
+        coco: tuple[str, ...] | None = None,
+        mask_fill: int = 0,
+        min_visibility: float = 0.0,
+        min_area: float = 1.0,
+        skip_unlabelled: bool = False,
+        **more: Any,
+    ) -> None:
+        given = {"masks": masks, "yolo": yolo, "coco": coco}
+        settings = {}
+        for key, value in more.items():
+            if key in {attribute(n) for n in FORMATS}:
+                given[key] = value
+            else:
+                settings[key] = value
+        self.paths: dict[str, tuple[str, ...]] = {
+            name: tuple(given[attribute(name)])  # type: ignore[arg-type]
+            for name in FORMATS
+            if given.get(attribute(name))
+        }
+        self.mask_fill = mask_fill
+        self.min_visibility = min_visibility
+        self.min_area = min_area
+        self.skip_unlabelled = skip_unlabelled
+        """Leave out images without a YOLO file (``--yolo``) or COCO entry (``--coco``)."""
+        self.settings: dict[str, Any] = settings
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("paths", "settings"):
+            raise AttributeError(name)
+        for fmt in FORMATS:
+            if attribute(fmt) == name:
+                return self.paths.get(fmt)
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        return f"LabelOptions({self.paths!r}, settings={self.settings!r})"
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A format setting (``kpt_shape``, ``flip_idx``, ``names``, ...)."""
+        return self.settings.get(key, default)
 
     @property
     def any(self) -> bool:
         """Whether any labels travel with the images."""
-        return bool(self.masks or self.yolo or self.coco)
+        return bool(self.paths)
+
+    def given(self) -> list[tuple[Any, tuple[str, ...]]]:
+        """``(format, paths)`` of the formats given, in registry order."""
+        return [(FORMATS[name], pair) for name, pair in self.paths.items()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,45 +97,37 @@ class LabelTask:
     ----------
     rel : str
         The input's folder relative to SRC (POSIX, ``""`` for SRC).
-    mask_src : str or None
-        The mask file; None when masks are not asked for (or missing: see ``mask_problem``).
-    mask_problem : str or None
-        Why the input has no usable mask (it then fails).
-    mask_dir : str or None
-        The folder its output masks go to.
-    yolo_src, yolo_dir : str or None
-        Its YOLO file (may not exist: no objects) and the folder its outputs go to.
-    coco : str or None
-        Its COCO image entry and annotations as JSON (see :mod:`augcli.augment.labels.coco`).
+    sources : tuple
+        Per format given: ``(name, source, problem, out_dir)``: its source (a path, or a
+        format's payload; may not exist), why it has none it can use (the input then
+        fails), and the folder its per-image outputs go to (None: the format writes one file
+        for the run).
     """
 
     rel: str
-    mask_src: str | None = None
-    mask_problem: str | None = None
-    mask_dir: str | None = None
-    yolo_src: str | None = None
-    yolo_dir: str | None = None
-    coco: str | None = None
+    sources: tuple[tuple[str, str | None, str | None, str | None], ...] = field(default=())
+
+    def source(self, name: str) -> str | None:
+        """The source of format ``name`` (None: not given, or no usable source)."""
+        return next((s for n, s, _, _ in self.sources if n == name), None)
 
     def outputs(self, output_name: str) -> dict[str, tuple[str, str]]:
-        """``kind -> (final path, path relative to that label DST)`` for one image output."""
+        """``key -> (final path, path relative to that label DST)`` for one image output."""
         stem = os.path.splitext(output_name)[0]
         files = {}
-        for kind, folder, ext in (
-            ("mask", self.mask_dir, MASK_EXTENSION),
-            ("yolo", self.yolo_dir, YOLO_EXTENSION),
-        ):
-            if folder is not None:
-                name = stem + ext
-                files[kind] = (
-                    str(Path(folder) / name),
-                    f"{self.rel}/{name}" if self.rel else name,
+        for name, _, _, folder in self.sources:
+            fmt = FORMATS[name]
+            if folder is not None and fmt.extension is not None:
+                file = stem + fmt.extension
+                files[fmt.key] = (
+                    str(Path(folder) / file),
+                    f"{self.rel}/{file}" if self.rel else file,
                 )
         return files
 
     def folders(self) -> list[str]:
         """The label folders this task writes into."""
-        return [d for d in (self.mask_dir, self.yolo_dir) if d is not None]
+        return [d for _, _, _, d in self.sources if d is not None]
 
 
 def temp_path(final: str, tag: str = "") -> str:
@@ -111,38 +152,19 @@ def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
         raise UsageError(
             "--skip-unlabelled needs --yolo or --coco (an image without a mask already fails)"
         )
-    real_src, real_dst = src.resolve(), dst.resolve()
-    sources = [real_src]
-    for flag, pair in (("--masks", options.masks), ("--yolo", options.yolo)):
-        if pair is None:
-            continue
-        lsrc, ldst = Path(pair[0]), Path(pair[1])
-        if not lsrc.is_dir():
-            raise UsageError(f"{flag} {lsrc}: no such folder")
-        if ldst.exists() and not ldst.is_dir():
-            raise UsageError(f"{flag} destination {ldst}: exists and is not a folder")
-        sources.append(lsrc.resolve())
-    if options.coco is not None:
-        csrc, cdst = Path(options.coco[0]), Path(options.coco[1])
-        if not csrc.is_file():
-            raise UsageError(f"--coco {csrc}: no such file")
-        if cdst.exists() and cdst.is_dir():
-            raise UsageError(f"--coco destination {cdst}: is a folder; give the JSON file to write")
-        if cdst.resolve() == csrc.resolve():
-            raise UsageError(f"--coco destination {cdst} is the source annotations file")
-    for flag, pair in (("--masks", options.masks), ("--yolo", options.yolo)):
-        if pair is None:
+    real_dst = dst.resolve()
+    sources = [src.resolve()]
+    for fmt, pair in options.given():
+        found = fmt.check_paths(pair, src, dst)  # type: ignore[arg-type]
+        fmt.resolve(pair, options)
+        if fmt.extension is not None:
+            sources.append(found)
+    for fmt, pair in options.given():
+        if fmt.extension is None:
             continue
         ldst = Path(pair[1]).resolve()
-        if ldst in sources or (ldst == real_dst and flag == "--masks"):
-            raise UsageError(f"{flag} destination {pair[1]} is a source or DST; choose another")
-        if flag == "--masks" and src.is_dir():
-            for what, path in (("folder", Path(pair[0]).resolve()), ("destination", ldst)):
-                if path.is_relative_to(real_src):
-                    raise UsageError(
-                        f"--masks {what} {path} is inside SRC {src}: masks would be augmented "
-                        "as images; keep masks beside the images, not among them"
-                    )
+        if ldst in sources or (ldst == real_dst and fmt.name == "masks"):
+            raise UsageError(f"{fmt.flag} destination {pair[1]} is a source or DST; choose another")
 
 
 MAX_EXAMPLES = 5
@@ -181,74 +203,64 @@ def yolo_listing(folder: Path) -> set[str]:
     return found
 
 
-def find_mask(
-    folder: Path, stem: str, listing: dict[str, list[str]]
-) -> tuple[str | None, str | None]:
-    """The mask of an image with ``stem`` in ``folder`` (``listing``: stem -> image names).
-
-    Returns ``(path, None)`` or ``(None, why not)``.
-    """
-    names = listing.get(stem, [])
-    if len(names) == 1:
-        return str(folder / names[0]), None
-    if not names:
-        return None, f"no mask {folder / stem}.* (any image extension)"
-    return None, f"several masks for one image: {', '.join(str(folder / n) for n in names)}"
-
-
-def mask_listing(folder: Path) -> dict[str, list[str]]:
-    """Image files in ``folder`` by stem (sorted names; an absent folder lists nothing)."""
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return {}
-    by_stem: dict[str, list[str]] = {}
-    for name in names:
-        stem, ext = os.path.splitext(name)
-        if ext.lower() in IMAGE_EXTENSIONS and not name.startswith("."):
-            by_stem.setdefault(stem, []).append(name)
-    return by_stem
-
-
 class LabelPlanner:
     """Per-task label sources and the label outputs that exist already, folder by folder.
+
+    It also counts, for the dry run (:meth:`report`), the inputs with and without labels per
+    format, the ``--yolo`` files no image matched and the inputs ``--skip-unlabelled`` left out.
 
     Parameters
     ----------
     options : LabelOptions
         The run's label options.
-    coco : CocoIndex, optional
-        The loaded COCO file, when ``--coco`` is given.
+    states : dict, optional
+        Format name -> its run-level data (:meth:`LabelFormat.start`, e.g. a COCO index).
+    yolo_files : set of str, optional
+        The ``--yolo`` folder's listing (:func:`yolo_listing`), when already made.
     """
 
-    def __init__(self, options: LabelOptions, coco: CocoIndex | None = None) -> None:
+    def __init__(
+        self,
+        options: LabelOptions,
+        states: dict[str, Any] | None = None,
+        yolo_files: set[str] | None = None,
+    ) -> None:
         self.options = options
-        self.coco = coco
-        self.unlisted = 0
+        self.states = {name: FolderState((states or {}).get(name)) for name in options.paths}
         self.skipped = 0
-        self.masks_found = 0
-        self.mask_problems: list[str] = []
-        self.mask_problem_count = 0
-        self.yolo_files = yolo_listing(Path(options.yolo[0])) if options.yolo else set()
+        if yolo_files is None and options.yolo:
+            yolo_files = yolo_listing(Path(options.yolo[0]))
+        self.yolo_files: set[str] = yolo_files or set()
         self.yolo_used: set[str] = set()
-        self.yolo_found = 0
-        self.yolo_missing = 0
-        self.yolo_missing_examples: list[str] = []
         self._rel: str | None = None
-        self._masks: dict[str, list[str]] = {}
         self._present: dict[str, set[str]] = {}
+
+    def fresh(self) -> LabelPlanner:
+        """A planner for the run pass: the same run-level data, its counts from zero."""
+        data = {name: state.data for name, state in self.states.items()}
+        return LabelPlanner(self.options, data, self.yolo_files)
+
+    @property
+    def coco(self) -> Any:
+        """The loaded COCO index (None without ``--coco``)."""
+        state = self.states.get("coco")
+        return state.data if state is not None else None
+
+    @property
+    def unlisted(self) -> int:
+        """Inputs with no COCO entry."""
+        state = self.states.get("coco")
+        return state.missing if state is not None else 0
 
     def _enter(self, rel: str) -> None:
         if rel == self._rel:
             return
         self._rel = rel
-        opts = self.options
-        self._masks = mask_listing(Path(opts.masks[0]) / rel) if opts.masks else {}
-        self._present = {
-            kind: names_in(Path(pair[1]) / rel)
-            for kind, pair in (("mask", opts.masks), ("yolo", opts.yolo))
-            if pair is not None
-        }
+        self._present = {}
+        for fmt, pair in self.options.given():
+            fmt.enter(self.states[fmt.name], pair, rel)  # type: ignore[arg-type]
+            if fmt.extension is not None:
+                self._present[fmt.key] = names_in(Path(pair[1]) / rel)
 
     def _yolo_name(self, rel: str, name: str) -> str:
         stem = os.path.splitext(name)[0] + YOLO_EXTENSION
@@ -265,57 +277,47 @@ class LabelPlanner:
         An input is left out when it has no YOLO file (with ``--yolo``) or no COCO entry (with
         ``--coco``); an empty YOLO file is a label (an image with no objects).
         """
-        opts = self.options
+        opts, coco = self.options, self.coco
         if not opts.skip_unlabelled:
             return False
         missing = (opts.yolo is not None and self._yolo_name(rel, name) not in self.yolo_files) or (
-            self.coco is not None and key not in self.coco.payloads
+            coco is not None and key not in coco.payloads
         )
         if missing:
             self.skipped += 1
             self.claim(rel, name)
-            if self.coco is not None and key in self.coco.payloads:
-                self.coco.used.add(key)  # its entry has a file: not reported as missing one
+            if coco is not None and key in coco.payloads:
+                coco.used.add(key)  # its entry has a file: not reported as missing one
         return missing
 
     def task(self, rel: str, name: str, key: str, path: Path | None = None) -> LabelTask:
         """The labels of input ``name`` in folder ``rel`` (``key``: its path relative to SRC).
 
-        With ``path`` (the input file) its COCO entry's width and height are compared with
-        the file's (:meth:`CocoIndex.check_size`).
+        With ``path`` (the input file) a format may check it (COCO compares its entry's
+        width and height with the file's, :meth:`CocoIndex.check_size`).
         """
         self._enter(rel)
-        opts, stem = self.options, os.path.splitext(name)[0]
-        fields: dict[str, str | None] = {}
-        if opts.masks:
-            fields["mask_src"], fields["mask_problem"] = find_mask(
-                Path(opts.masks[0]) / rel, stem, self._masks
-            )
-            fields["mask_dir"] = str(Path(opts.masks[1]) / rel)
-            if fields["mask_problem"] is None:
-                self.masks_found += 1
-            else:
-                self.mask_problem_count += 1
-                if len(self.mask_problems) < MAX_EXAMPLES:
-                    self.mask_problems.append(f"{key}: {fields['mask_problem']}")
-        if opts.yolo:
-            fields["yolo_src"] = str(Path(opts.yolo[0]) / rel / (stem + YOLO_EXTENSION))
-            fields["yolo_dir"] = str(Path(opts.yolo[1]) / rel)
-            label = self._yolo_name(rel, name)
-            if label in self.yolo_files:
-                self.yolo_used.add(label)
-                self.yolo_found += 1
-            else:
-                self.yolo_missing += 1
-                if len(self.yolo_missing_examples) < MAX_EXAMPLES:
-                    self.yolo_missing_examples.append(key)
-        if self.coco is not None:
-            fields["coco"] = self.coco.payload(key)
-            if key not in self.coco.payloads:
-                self.unlisted += 1
-            elif path is not None:
-                self.coco.check_size(key, path)
-        return LabelTask(rel, **fields)
+        sources = []
+        for fmt, pair in self.options.given():
+            state = self.states[fmt.name]
+            source, problem = fmt.source(state, pair, rel, name, key, path)  # type: ignore[arg-type]
+            if fmt.extension is not None:
+                if fmt.name == "yolo":
+                    label = self._yolo_name(rel, name)
+                    exists = label in self.yolo_files
+                    if exists:
+                        self.yolo_used.add(label)
+                else:
+                    exists = problem is None and source is not None and os.path.lexists(source)
+                if exists:
+                    state.found += 1
+                else:
+                    state.missing += 1
+                    if len(state.examples) < MAX_EXAMPLES:
+                        state.examples.append(f"{key}: {problem}" if problem else key)
+            out_dir = str(Path(pair[1]) / rel) if fmt.extension is not None else None
+            sources.append((fmt.name, source, problem, out_dir))
+        return LabelTask(rel, tuple(sources))
 
     def yolo_orphans(self) -> list[str]:
         """The ``--yolo`` files no image under SRC matched (sorted; ``classes.txt`` is not one)."""
@@ -339,47 +341,46 @@ class LabelPlanner:
         return found
 
     def report(self) -> dict[str, object]:
-        """The labels a run reads and writes, counted (the dry run's ``labels``)."""
-        opts, out = self.options, {}  # type: ignore[var-annotated]
-        if opts.masks:
-            out["masks"] = {
-                "source": opts.masks[0],
-                "destination": opts.masks[1],
-                "found": self.masks_found,
-                "missing": self.mask_problem_count,
-                "missing_examples": self.mask_problems,
-            }
-        if opts.yolo:
-            orphans = self.yolo_orphans()
-            out["yolo"] = {
-                "source": opts.yolo[0],
-                "destination": opts.yolo[1],
-                "label_files": len(self.yolo_files),
-                "images_with_labels": self.yolo_found,
-                "images_without_labels": self.yolo_missing,
-                "images_without_labels_examples": self.yolo_missing_examples,
-                "files_without_image": len(orphans),
-                "files_without_image_examples": orphans[:MAX_EXAMPLES],
-            }
-        if self.coco is not None and opts.coco is not None:
-            unmatched = self.coco.unmatched()
-            out["coco"] = {
-                "source": opts.coco[0],
-                "destination": opts.coco[1],
-                "image_entries": len(self.coco.payloads),
-                "annotations": self.coco.annotations,
-                "images_listed": len(self.coco.used),
-                "images_unlisted": self.unlisted,
-                "entries_without_file": len(unmatched),
-                "entries_without_file_examples": unmatched[:MAX_EXAMPLES],
-            }
-        if opts.skip_unlabelled:
+        """The labels a run reads and writes, counted (the dry run's ``labels``), per format
+        in registry order."""
+        out: dict[str, object] = {}
+        for fmt, pair in self.options.given():
+            state = self.states[fmt.name]
+            entry: dict[str, object] = {"source": pair[0], "destination": pair[1]}
+            if fmt.name == "yolo":
+                orphans = self.yolo_orphans()
+                entry.update(
+                    label_files=len(self.yolo_files),
+                    images_with_labels=state.found,
+                    images_without_labels=state.missing,
+                    images_without_labels_examples=state.examples,
+                    files_without_image=len(orphans),
+                    files_without_image_examples=orphans[:MAX_EXAMPLES],
+                )
+            elif fmt.name == "coco" and state.data is not None:
+                unmatched = state.data.unmatched()
+                entry.update(
+                    image_entries=len(state.data.payloads),
+                    annotations=state.data.annotations,
+                    images_listed=len(state.data.used),
+                    images_unlisted=state.missing,
+                    entries_without_file=len(unmatched),
+                    entries_without_file_examples=unmatched[:MAX_EXAMPLES],
+                )
+            else:
+                entry.update(
+                    found=state.found, missing=state.missing, missing_examples=state.examples
+                )
+            out[fmt.name] = entry
+        if self.options.skip_unlabelled:
             out["skipped_unlabelled"] = self.skipped
         return out
 
     def existing(self, task: LabelTask, output_name: str) -> tuple[bool, bool]:
         """``(any, all)``: whether any / all of an output's label files exist already."""
-        names = [os.path.basename(final) for final, _ in task.outputs(output_name).values()]
-        kinds = list(task.outputs(output_name))
-        found = [names[k] in self._present.get(kind, set()) for k, kind in enumerate(kinds)]
+        outputs = task.outputs(output_name)
+        found = [
+            os.path.basename(final) in self._present.get(key, set())
+            for key, (final, _) in outputs.items()
+        ]
         return any(found), all(found)

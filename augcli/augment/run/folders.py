@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from augcli.augment.labels.files import LabelPlanner
+from augcli.augment.labels.formats import by_key
 from augcli.augment.record.resume import is_recorded
 from augcli.augment.run.naming import output_names, suggest_template
 from augcli.augment.run.output_formats import Targets
@@ -47,7 +48,7 @@ class PlanContext:
             self,
             counting=False,
             targets=self.targets.fresh(),
-            planner=LabelPlanner(self.planner.options, self.planner.coco),
+            planner=self.planner.fresh(),
         )
 
 
@@ -102,7 +103,7 @@ def walk_tasks(plan: Plan, ctx: PlanContext) -> Iterator[Task]:
                     any_label, all_labels = planner.existing(labels, out)
                     if any_label:
                         for kind, (final, rel) in labels.outputs(out).items():
-                            flag = "--masks" if kind == "mask" else f"--{kind}"
+                            flag = by_key(kind).flag  # type: ignore[union-attr]
                             refuse_unwritable(Path(final), rel, f"the {flag} destination")
                     some, every = some or any_label, every and all_labels
                 if some:

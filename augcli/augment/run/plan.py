@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from augcli.augment.labels.coco import CocoIndex, load_coco
+from augcli.augment.labels.coco import CocoIndex
 from augcli.augment.labels.files import LabelPlanner, check_label_paths
 from augcli.augment.record.resume import recorded_sizes, unproven_message
 from augcli.augment.record.shards import UNSHARDED, run_manifest_name
@@ -187,6 +187,13 @@ def label_lines(report: dict[str, object]) -> list[str]:
                 f"    {coco['entries_without_file']} entr(ies) have no file under SRC, e.g. "
                 + ", ".join(coco["entries_without_file_examples"])
             )
+    for name, entry in report.items():  # the other formats of the registry (VOC, YOLO-pose)
+        if name in ("masks", "yolo", "coco") or not isinstance(entry, dict):
+            continue
+        lines.append(
+            f"  --{name} {entry['source']} -> {entry['destination']}: {entry['found']} input(s) "
+            f"have a label file, {entry['missing']} have none (no objects)"
+        )
     if "skipped_unlabelled" in report:
         lines.append(
             f"  --skip-unlabelled: {report['skipped_unlabelled']} input(s) without labels left out"
@@ -260,10 +267,13 @@ def make_plan(src: Path, dst: Path, options: AugmentOptions, max_listed: int = 5
                 "--coco with --resume needs the manifest (the earlier outputs' annotations "
                 "are kept there); leave out --no-manifest"
             )
-        if options.labels.coco is not None:
-            plan.coco = load_coco(options.labels.coco[0], options.max_pixels)
+    states = {
+        fmt.name: fmt.start(pair, options.labels, options.max_pixels)  # type: ignore[arg-type]
+        for fmt, pair in options.labels.given()
+    }
+    plan.coco = states.get("coco")
     context = PlanContext(
-        targets, LabelPlanner(options.labels, plan.coco), recorded, exclude, temp_tag, max_listed
+        targets, LabelPlanner(options.labels, states), recorded, exclude, temp_tag, max_listed
     )
     for _task in walk_tasks(plan, context):
         pass  # the check pass: counts and refusals only; tasks are planned again to run
@@ -328,18 +338,11 @@ def guard_paths(src: Path, dst: Path, options: AugmentOptions) -> Inputs:
     must not be links or special files.
     """
     labels = options.labels
-    guard = Inputs.of(
-        [
-            ("SRC", src),
-            ("--masks", labels.masks[0] if labels.masks else None),
-            ("--yolo", labels.yolo[0] if labels.yolo else None),
-            ("--coco", labels.coco[0] if labels.coco else None),
-        ]
-    )
+    guard = Inputs.of([("SRC", src), *((fmt.flag, pair[0]) for fmt, pair in labels.given())])
     guard.refuse_output("DST", dst, folder=True)
-    for flag, pair in (("--masks", labels.masks), ("--yolo", labels.yolo)):
-        if pair is not None:
-            guard.refuse_output(f"{flag} destination", pair[1], folder=True)
+    for fmt, pair in labels.given():
+        if fmt.extension is not None:
+            guard.refuse_output(f"{fmt.flag} destination", pair[1], folder=True)
     if labels.coco is not None:
         out = Path(labels.coco[1])
         guard.refuse_output("--coco OUT", out)

@@ -300,9 +300,7 @@ def _replace_earlier_run(plan: Plan, summary: Summary, reporter: Reporter) -> No
     manifest_name = run_manifest_name(plan.options.shard)
     labels = plan.options.labels
     label_dsts = {
-        kind: Path(pair[1])
-        for kind, pair in (("mask", labels.masks), ("yolo", labels.yolo))
-        if pair is not None
+        fmt.key: Path(pair[1]) for fmt, pair in labels.given() if fmt.extension is not None
     }
     cleanup = remove_stale(plan.dst, writes, manifest_name, plan.guard, label_dsts)
     summary.stale_removed = cleanup.removed

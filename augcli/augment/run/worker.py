@@ -79,7 +79,7 @@ def process(task: Task) -> TaskResult:
             result.written.append(Written(output, records, *file_digest(temp)))
             if labels is not None:
                 if inputs is None:
-                    inputs = read_labels(labels, in_shape, options.max_pixels)
+                    inputs = read_labels(labels, in_shape, options.max_pixels, options.labels)
                 result.labels[output.name] = write_labels(
                     labels, inputs, output.name, warps, shape, options.labels, task.temp_tag
                 )

@@ -276,6 +276,12 @@ class _LabelLister:
         self.masks: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.present: dict[str, set[str]] = {}
         self.stores: dict[str, tuple[Store, Store]] = {}
+        others = [f"--{name}" for name in options.paths if name not in ("masks", "yolo", "coco")]
+        if others:
+            raise UsageError(
+                f"{', '.join(others)}: with URLs, labels travel as --masks, --yolo and --coco "
+                "only; copy the dataset locally for the other label formats"
+            )
         for kind, flag, pair in (
             ("mask", "--masks", options.masks),
             ("yolo", "--yolo", options.yolo),
@@ -297,30 +303,34 @@ class _LabelLister:
                 self.yolo = {key for key, _ in source.files()}
 
     def task(self, rel: str, name: str, key: str, plan: Plan) -> LabelTask:
-        """The labels of one input (URLs of its sources and destination prefixes)."""
+        """The labels of one input (URLs of its sources and destination prefixes).
+
+        Its YOLO source is ``""`` when the image has no label file (no objects).
+        """
         stem = os.path.splitext(name)[0]
-        fields: dict[str, str | None] = {}
+        sources: list[tuple[str, str | None, str | None, str | None]] = []
         if "mask" in self.stores:
             source, target = self.stores["mask"]
             found = sorted(self.masks.get(rel, {}).get(stem, []))
             where = f"{rel}/{stem}" if rel else stem
+            mask_src, problem = None, None
             if len(found) == 1:
-                fields["mask_src"] = source.url_of(f"{rel}/{found[0]}" if rel else found[0])
+                mask_src = source.url_of(f"{rel}/{found[0]}" if rel else found[0])
             elif not found:
-                fields["mask_problem"] = f"no mask {source.url_of(where)}.* (any image extension)"
+                problem = f"no mask {source.url_of(where)}.* (any image extension)"
             else:
-                fields["mask_problem"] = f"several masks for one image under {source.url}: {found}"
-            fields["mask_dir"] = target.url_of(rel)
+                problem = f"several masks for one image under {source.url}: {found}"
+            sources.append(("masks", mask_src, problem, target.url_of(rel)))
         if "yolo" in self.stores:
             source, target = self.stores["yolo"]
             label_key = (f"{rel}/" if rel else "") + stem + YOLO_EXTENSION
-            fields["yolo_src"] = source.url_of(label_key) if label_key in self.yolo else ""
-            fields["yolo_dir"] = target.url_of(rel)
+            yolo_src = source.url_of(label_key) if label_key in self.yolo else ""
+            sources.append(("yolo", yolo_src, None, target.url_of(rel)))
         if plan.coco is not None:
-            fields["coco"] = plan.coco.payload(key)
+            sources.append(("coco", plan.coco.payload(key), None, None))
             if key not in plan.coco.payloads:
                 plan.unlisted += 1
-        return LabelTask(rel, **fields)
+        return LabelTask(rel, tuple(sources))
 
     def existing(self, task: LabelTask, output_name: str) -> tuple[bool, bool]:
         """``(any, all)``: whether any / all of an output's label objects exist already."""

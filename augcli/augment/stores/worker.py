@@ -70,20 +70,20 @@ def _stage(task: Task, scratch: str) -> tuple[Task, dict[str, str]]:
     os.makedirs(out_dir)
     labels = task.labels
     if labels is not None:
-        changes: dict[str, str | None] = {}
-        if labels.mask_src:
-            changes["mask_src"] = fetch(labels.mask_src, "mask", "--masks")
-        if labels.mask_dir is not None:
-            changes["mask_dir"] = _made(scratch, "masks")
-        if labels.yolo_src is not None:
-            changes["yolo_src"] = (
-                fetch(labels.yolo_src, "yolo", "--yolo")
-                if is_url(labels.yolo_src)
-                else labels.yolo_src or os.path.join(scratch, "no-yolo.txt")
-            )
-        if labels.yolo_dir is not None:
-            changes["yolo_dir"] = _made(scratch, "yolos")
-        labels = dataclasses.replace(labels, **changes)
+        sources = []
+        for name, source, problem, folder in labels.sources:
+            if name == "masks":
+                source = fetch(source, "mask", "--masks") if source else source
+                folder = _made(scratch, "masks") if folder is not None else None
+            elif name == "yolo":
+                source = (
+                    fetch(source, "yolo", "--yolo")
+                    if source is not None and is_url(source)
+                    else source or os.path.join(scratch, "no-yolo.txt")
+                )
+                folder = _made(scratch, "yolos") if folder is not None else None
+            sources.append((name, source, problem, folder))
+        labels = dataclasses.replace(labels, sources=tuple(sources))
     local = dataclasses.replace(task, src=src, out_dir=out_dir, labels=labels)
     return local, shown
 
@@ -110,7 +110,7 @@ def _label_store(labels: LabelTask | None, final: str) -> Store:
     """The destination prefix of a label file written locally at ``final``."""
     assert labels is not None
     kind = "masks" if os.path.basename(os.path.dirname(final)) == "masks" else "yolos"
-    url = labels.mask_dir if kind == "masks" else labels.yolo_dir
+    url = next(d for n, _, _, d in labels.sources if n == ("masks" if kind == "masks" else "yolo"))
     return Store(url or "", "--masks" if kind == "masks" else "--yolo")
 
 

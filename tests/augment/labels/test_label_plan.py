@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import pickle
@@ -39,22 +38,23 @@ def options(root: Path, **kw) -> AugmentOptions:
 def test_a_labelled_task_names_its_label_sources_and_stays_small_and_picklable(tree):
     task = next(make_plan(tree / "img", tree / "out", options(tree)).tasks())
     labels = task.labels
-    assert labels.mask_src == str(tree / "masks" / "x" / "a.tif")  # any image extension
-    assert labels.yolo_src == str(tree / "yolo" / "x" / "a.txt")
+    assert labels.source("masks") == str(tree / "masks" / "x" / "a.tif")  # any extension
+    assert labels.source("yolo") == str(tree / "yolo" / "x" / "a.txt")
     assert labels.outputs("a_aug1.png") == {
         "mask": (str(tree / "out_m" / "x" / "a_aug1.png"), "x/a_aug1.png"),
         "yolo": (str(tree / "out_y" / "x" / "a_aug1.txt"), "x/a_aug1.txt"),
     }
     assert pickle.loads(pickle.dumps(task)) == task
-    values = [getattr(labels, f.name) for f in dataclasses.fields(labels)]
+    values = [v for row in labels.sources for v in row]
     assert all(v is None or isinstance(v, str) for v in values)
 
 
 def test_two_masks_for_one_image_make_it_fail_naming_both(tree):
     Image.fromarray(np.zeros((4, 5), np.uint8)).save(tree / "masks" / "x" / "a.png")
     task = next(make_plan(tree / "img", tree / "out", options(tree)).tasks())
-    assert task.labels.mask_src is None
-    assert "several masks" in task.labels.mask_problem and "a.tif" in task.labels.mask_problem
+    (_, source, problem, _), _ = task.labels.sources
+    assert source is None
+    assert "several masks" in problem and "a.tif" in problem
 
 
 def test_outputs_whose_labels_would_share_a_name_are_refused(tree):

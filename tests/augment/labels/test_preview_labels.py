@@ -12,10 +12,11 @@ from PIL import Image
 from augcli.augment.kernels import affine
 from augcli.augment.labels.apply import LabelInputs
 from augcli.augment.labels.draw import COLOURS, MASK_ALPHA
+from augcli.augment.labels.files import LabelOptions
+from augcli.augment.labels.formats.yolo import parse_yolo, yolo_instances
 from augcli.augment.labels.geometry import Warp
 from augcli.augment.labels.masks import Mask
 from augcli.augment.labels.sample import draw_sample
-from augcli.augment.labels.yolo import parse_yolo
 from augcli.cli import cli
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,18 +26,19 @@ SAMPLE = ROOT / "sample_labelled"
 def test_a_flipped_mask_is_tinted_where_its_object_moved():
     mask = np.zeros((40, 60), np.uint8)
     mask[5:15, 2:12] = 1
-    inputs = LabelInputs(Mask(mask), None, None)
+    inputs = LabelInputs({"masks": Mask(mask)})
     flip = [Warp(affine.flip("horizontal", (40, 60)), "constant", (40, 60))]
-    out = draw_sample(np.zeros((40, 60, 3), np.uint8), inputs, flip, {})
+    out = draw_sample(np.zeros((40, 60, 3), np.uint8), inputs, flip, {}, LabelOptions())
     tint = np.rint(MASK_ALPHA * np.asarray(COLOURS[0])).astype(np.uint8)
     assert (out[5:15, 48:58] == tint).all()  # columns 60-12 .. 60-2
     assert (out[:, :48] == 0).all() and (out[15:] == 0).all()
 
 
 def test_a_yolo_box_is_outlined_in_its_class_colour_where_it_moved():
-    objs = parse_yolo("2 0.25 0.5 0.2 0.5\n", "l.txt", (40, 60))  # x 9..21, y 10..30
+    objs = yolo_instances(parse_yolo("2 0.25 0.5 0.2 0.5\n", "l.txt", (40, 60)))  # x 9..21
     flip = [Warp(affine.flip("horizontal", (40, 60)), "constant", (40, 60))]
-    out = draw_sample(np.zeros((40, 60, 3), np.uint8), LabelInputs(None, objs, None), flip, {})
+    inputs = LabelInputs({"yolo": objs})
+    out = draw_sample(np.zeros((40, 60, 3), np.uint8), inputs, flip, {}, LabelOptions())
     coloured = (out == COLOURS[2]).all(axis=2)
     ys, xs = np.nonzero(coloured)
     assert xs.max() <= 52 and xs.min() >= 38  # the flipped box spans x 39..51
@@ -115,7 +117,8 @@ def test_preview_draws_the_yolo_box_the_file_holds_not_its_rotated_outline(tmp_p
     x0, x1 = (cx - bw / 2) * W, (cx + bw / 2) * W
     y0, y1 = (cy - bh / 2) * H, (cy + bh / 2) * H
     objs = parse_yolo((labels / "p.txt").read_text(), "p.txt", (H, W))
-    drawn = draw_sample(np.zeros((H, W, 3), np.uint8), LabelInputs(None, objs, None), warps, {})
+    inputs = LabelInputs({"yolo": yolo_instances(objs)})
+    drawn = draw_sample(np.zeros((H, W, 3), np.uint8), inputs, warps, {}, LabelOptions())
     coloured = (drawn == COLOURS[0]).all(axis=2)
     for x, y in ((x1, y0), (x0, y1), (x1, y1), ((x0 + x1) / 2, y1), (x1, (y0 + y1) / 2)):
         assert _near(coloured, x, y), (x, y)  # the corners and edges of the written box
@@ -140,8 +143,8 @@ def test_preview_draws_a_coco_annotations_bbox_polygon_and_keypoints_as_written(
     out, warps = _augmented(tmp_path, "--coco", str(path), str(tmp_path / "moved.json"))
     [written] = json.loads((tmp_path / "moved.json").read_text())["annotations"]
     payload = json.loads(load_coco(path).payload("p.png"))
-    inputs = LabelInputs(None, None, payload)
-    drawn = draw_sample(np.zeros((H, W, 3), np.uint8), inputs, warps, {4: "tri"})
+    inputs = LabelInputs({"coco": payload})
+    drawn = draw_sample(np.zeros((H, W, 3), np.uint8), inputs, warps, {4: "tri"}, LabelOptions())
     coloured = (drawn == COLOURS[4]).all(axis=2)
     x, y, w, h = written["bbox"]
     for corner in ((x + w, y), (x, y + h), (x + w, y + h)):

@@ -10,9 +10,9 @@ import albumentations as A
 import numpy as np
 
 from augcli.augment.kernels import affine
+from augcli.augment.labels.formats.yolo import parse_yolo, yolo_instances, yolo_lines
 from augcli.augment.labels.geometry import Warp
 from augcli.augment.labels.instances import move_instances
-from augcli.augment.labels.yolo import parse_yolo, yolo_instances, yolo_lines
 from augcli.core.errors import InputError
 
 H, W = 40, 60
@@ -137,4 +137,4 @@ def test_a_binary_label_file_fails_its_input_cleanly(tmp_path):
     path = tmp_path / "x.txt"
     path.write_bytes(b"\xff\xfe\x00garbage\x80")
     with pytest.raises(InputError, match="not UTF-8 text"):
-        read_labels(LabelTask("", yolo_src=str(path)), (H, W), None)
+        read_labels(LabelTask("", (("yolo", str(path), None, None),)), (H, W), None)

@@ -14,17 +14,26 @@ whose written width or height is 0 is dropped (a zero-area box is read, never wr
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from augcli.augment.labels.datayaml import find_data_yaml, load_data_yaml, read_classes_txt
+from augcli.augment.labels.draw import Shape, draw_shapes
+from augcli.augment.labels.formats.base import LabelFormat, Setting, digest, write_text_file
 from augcli.augment.labels.geometry import box_corners
-from augcli.augment.labels.instances import Instances
-from augcli.core.errors import InputError
+from augcli.augment.labels.instances import Instances, move_instances
+from augcli.core.errors import InputError, UsageError
+from augcli.core.gate import read_text
 
 TOLERANCE = 1e-3
 """Normalized coordinates may stray this far outside [0, 1] (rounding in other tools)."""
 MAX_LINE_CHARS = 1_000_000
+MAX_YOLO_BYTES = 64 * 1024 * 1024
+YOLO_EXTENSION = ".txt"
 MAX_CLASS = 2**31 - 1
 """The largest class id accepted (a 32-bit index, as every YOLO trainer stores it)."""
 
@@ -163,3 +172,106 @@ def _fmt(value: float) -> str:
     """6 decimals, never ``-0.000000``."""
     text = f"{value:.6f}"
     return ZERO if text == "-0.000000" else text
+
+
+def read_label_text(path: str, flag: str = "--yolo") -> str:
+    """A YOLO file's text through the gate (a regular file of at most :data:`MAX_YOLO_BYTES`).
+
+    No file at that name means no objects; a dangling symlink, a FIFO, a device or a folder
+    fails the input (a FIFO is never opened for a blocking read).
+    """
+    if not os.path.lexists(path):
+        return ""  # no label file: no objects
+    return read_text(path, flag, cap=MAX_YOLO_BYTES)
+
+
+def caption(cls: int, names: Any) -> str:
+    """A class's caption: its name when the dataset names it, else its number."""
+    if isinstance(names, dict) and int(cls) in names:
+        return str(names[int(cls)])
+    return str(cls)
+
+
+class YoloFormat(LabelFormat):
+    """``--yolo SRC DST``: one ``.txt`` per image, boxes and polygons (detection, segment)."""
+
+    name = "yolo"
+    key = "yolo"
+    extension = YOLO_EXTENSION
+    help = (
+        "YOLO label folder mirroring SRC (one .txt per image; none means no objects) and "
+        "where the moved labels go."
+    )
+    preview_help = "YOLO label file of IMAGE (a .txt, or a folder holding one of the same stem)."
+    summary = "Ultralytics YOLO detection and segmentation `.txt` (normalized)"
+    example = "--yolo labels/ out_labels/"
+    settings = (
+        Setting(
+            "--data-yaml", "data_yaml", "FILE",
+            "Ultralytics data.yaml of the dataset: class names (previews), kpt_shape and "
+            "flip_idx (--yolo-pose).",
+            lambda text: load_data_yaml(text, "--data-yaml"),
+        ),
+    )  # fmt: skip
+
+    def resolve(self, pair: tuple[str, ...], options: Any) -> None:
+        """Class names from data.yaml or classes.txt; refuse pose labels read as ``--yolo``.
+
+        With a kpt_shape known (``--kpt-shape``, or a data.yaml giving one) the files are
+        YOLO-pose: a 2-D pose line would otherwise pass for a polygon.
+        """
+        settings = options.settings
+        data = settings.get("data_yaml")
+        if data is None and os.path.isdir(pair[0]):
+            found = find_data_yaml(pair[0])
+            data = load_data_yaml(found, "data.yaml") if found is not None else None
+        if "yolo-pose" in options.paths:
+            return
+        shape = settings.get("kpt_shape") or (data.kpt_shape if data is not None else None)
+        if shape is not None:
+            where = "--kpt-shape" if settings.get("kpt_shape") else f"{data.path} (kpt_shape)"
+            raise UsageError(
+                f"--yolo {pair[0]}: {where} says these are YOLO-pose labels with kpt_shape "
+                f"{list(shape)}; use --yolo-pose SRC DST (a pose line is not a polygon)"
+            )
+        if not settings.get("names"):
+            names = data.names if data is not None else {}
+            if not names and os.path.isdir(pair[0]):
+                names = read_classes_txt(pair[0])
+            settings["names"] = names
+
+    def read(self, source: str, size: tuple[int, int], options: Any, max_pixels: int | None):
+        """The file's objects as :class:`Instances` (no file: none)."""
+        return yolo_instances(parse_yolo(read_label_text(source), source, size))
+
+    def write(self, data, warps, out_size, options, temp, rel, output_name) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        """Move the objects, write their lines; count what was kept and dropped."""
+        moved, dropped = move_instances(
+            data, warps, out_size, options.min_visibility, options.min_area
+        )
+        lines = yolo_lines(moved, out_size)
+        dropped += len(moved.classes) - len(lines)  # zero-area boxes are never written
+        write_text_file(temp, "".join(line + "\n" for line in lines))
+        return {"file": rel, "kept": len(lines), "dropped": dropped, **digest(temp)}
+
+    def draw(self, rgb, data, warps: Sequence, options, names) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """What the written file holds, captioned: each line read back from the lines
+        ``augment`` writes (a box as its written, enclosing box; zero-area boxes not at all)."""
+        out_size = rgb.shape[:2]
+        moved, _ = move_instances(data, warps, out_size, options.min_visibility, options.min_area)
+        written = parse_yolo("\n".join(yolo_lines(moved, out_size)), "preview", out_size)
+        shapes = [Shape(caption(obj.cls, names), obj.points, obj.cls) for obj in written]
+        return draw_shapes(rgb, shapes)
+
+
+def instance_shapes(moved: Instances, names: Any) -> list[Shape]:
+    """The outlines to draw for moved instances: a box as its enclosing box, polygons as is."""
+    shapes = []
+    for cls, polys, is_box, box in zip(
+        moved.classes, moved.polygons, moved.is_box, moved.boxes, strict=True
+    ):
+        if not polys:
+            continue
+        outline = box_corners(*box) if is_box else polys[0]
+        shapes.append(Shape(caption(int(cls), names), outline, int(cls)))
+    return shapes
