@@ -25,6 +25,7 @@ from augcli.augment.preview import preview_sheet
 from augcli.augment.run.plan import make_plan
 from augcli.augment.run.runner import RunAborted, augment_tree, resolve_seed
 from augcli.augment.stores.plan import make_store_plan
+from augcli.augment.stores.preview import staged_preview
 from augcli.augment.stores.run import augment_store, is_store_run
 from augcli.augment.tasks import DEFAULT_TEMPLATE, AugmentOptions, parse_shard
 from augcli.cli.options import (
@@ -312,7 +313,7 @@ def _run_one(
 
 
 @click.command("preview")
-@click.argument("image", type=PathParam(dir_okay=False, path_type=Path))
+@click.argument("image", type=PathParam(dir_okay=False, path_type=Path, urls=True))
 @config_option("(default: the built-in pipeline)")
 @click.option(
     "-n",
@@ -326,9 +327,9 @@ def _run_one(
 @click.option(
     "-o",
     "--output",
-    type=PathParam(dir_okay=False, path_type=Path),
+    type=PathParam(dir_okay=False, path_type=Path, urls=True),
     required=True,
-    help="The sheet to write (.png, .jpg, ...).",
+    help="The sheet to write (.png, .jpg, ...; a path or an object-store URL).",
 )
 @label_options(preview=True)
 @resampler_option()
@@ -347,11 +348,14 @@ def preview_command(
     copy i of what `augcli augment` with the same seed makes of a file of that name.
     With label options (--masks, --yolo, --coco, ...) the labels are drawn moved with each sample.
     """
-    named = [(f"--{name}", paths[0]) for name, paths in labels.paths.items()]
-    Inputs.of([("IMAGE", image), ("-c", config), *named]).refuse_output("-o", output)
-    spec = _with_resampler(load_pipeline(config, "-c"), resampler)
-    seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
-    write_image(preview_sheet(spec, image, count, seed, labels=labels), output)
+    with staged_preview(image, output, labels) as (local_image, local_output):
+        named = [(f"--{name}", paths[0]) for name, paths in labels.paths.items()]
+        Inputs.of([("IMAGE", local_image), ("-c", config), *named]).refuse_output(
+            "-o", local_output
+        )
+        spec = _with_resampler(load_pipeline(config, "-c"), resampler)
+        seed = seed if seed is not None else spec.seed if spec.seed is not None else 0
+        write_image(preview_sheet(spec, local_image, count, seed, labels=labels), local_output)
     click.echo(f"wrote {output}: original + {count} samples (seed {seed})")
 
 

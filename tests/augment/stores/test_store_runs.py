@@ -383,3 +383,23 @@ def test_local_shards_with_coco_merge_into_the_unsharded_coco_file(tmp_path):
            str(LABELLED / "annotations.json"), str(tmp_path / "s.json"))  # fmt: skip
     assert (tmp_path / "s.json").read_bytes() == (tmp_path / "u.json").read_bytes()
     shutil.rmtree(tmp_path / "s")
+
+
+def test_preview_from_a_bucket_to_a_bucket_equals_the_local_preview(s3, data, tmp_path):
+    """IMAGE, its mask and COCO file as URLs, -o as a URL: the same sheet as from disk."""
+    image = "everyday/coffee.jpg"
+    local = tmp_path / "local.png"
+    args = ["-n", "3", "--seed", "2"]
+    augcli(
+        "preview", str(LABELLED / "images" / image), "-o", str(local), *args,
+        "--masks", str(LABELLED / "masks" / "everyday" / "coffee.png"),
+        "--coco", str(LABELLED / "annotations.json"),
+    )  # fmt: skip
+    s3.mkdir("previews")
+    done = augcli(
+        "preview", f"s3://inbox/lab/images/{image}", "-o", "s3://previews/sheet.png", *args,
+        "--masks", "s3://inbox/lab/masks/everyday/coffee.png",
+        "--coco", "s3://inbox/lab/annotations.json",
+    )  # fmt: skip
+    assert "wrote s3://previews/sheet.png" in done.stdout
+    assert s3.cat_file("previews/sheet.png") == local.read_bytes()
