@@ -56,6 +56,17 @@ def measure(argv: list[str]) -> dict[str, object]:
     }
 
 
+def flat(row: dict[str, object]) -> dict[str, object]:
+    """One table row: ``dry_run_wall_s``, ``real_run_client_peak_mib``... (idempotent)."""
+    out: dict[str, object] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            out.update({f"{key}_{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", default="100000,1000000")
@@ -90,6 +101,7 @@ def main() -> None:
             r for r in json.loads(previous.read_text())["results"] if r["files"] not in measured
         ]
         results = sorted(kept + results, key=lambda row: row["files"])
+    results = [flat(row) for row in results]
     path = write_result("plan", results, load_before=before)
     print(f"written {path.relative_to(REPO)}")
 
