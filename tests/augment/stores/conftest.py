@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 
 pytest.importorskip("s3fs", reason='s3fs is not installed (pip install "augcli[s3]")')
-moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+moto_server = pytest.importorskip(
+    "moto.server", reason="needs moto[s3] and flask: pip install '.[test]'"
+)
 
 KEY_ID = "AKIAAUGCLIFAKE7Q2XZ9"
 SECRET = "augcliFakeSecret/Kq8vZr3mWn5pLt0sYb1uXc4dHe"
