@@ -3,10 +3,9 @@
 Every file augcli writes (images, the manifest, ``--per-row`` CSVs, ``.npy`` results) goes
 through :func:`atomic_write`: the data goes to a new temporary file beside the destination,
 named ``TEMP_PREFIX`` + random + the destination's suffix, which is renamed over the
-destination when complete (unless the gate forbids that name: a symlink, special file or
-hard-linked file, :func:`augcli.core.gate.write_refusal`) and removed on any failure, Ctrl-C
-included. Permissions follow the
-umask, as with ``open``. OS errors become :class:`OutputError` naming the destination.
+destination when complete by :func:`augcli.core.gate.safe_replace` (never over a symlink,
+special file or hard-linked file) and removed on any failure, Ctrl-C included. Permissions
+follow the umask, as with ``open``. OS errors become :class:`OutputError` naming the destination.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from augcli.core.errors import OutputError
-from augcli.core.gate import write_refusal
+from augcli.core.gate import safe_replace
 
 TEMP_PREFIX = ".augcli-tmp-"
 
@@ -88,10 +87,7 @@ def atomic_write(
         with os.fdopen(fd, mode, **open_args) as handle:
             yield handle
         if written != path:
-            reason = write_refusal(path)
-            if reason:
-                raise OutputError(f"cannot write {path}: it {reason}")
-            os.replace(written, path)
+            safe_replace(written, path)
     except OSError as exc:
         remove_quietly(written)
         raise OutputError(f"cannot write {path}: {os_reason(exc)}") from None
