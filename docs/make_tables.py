@@ -316,7 +316,7 @@ def benchmark_tables() -> str:
     parts = []
     for path, record in result_records():
         lines = [
-            f"### {record.get('name', path.stem)}",
+            f"### {path.stem}",
             "",
             run_line(record) + f" Source: `benchmarks/results/{path.name}`.",
             "",
