@@ -21,7 +21,8 @@ average before and after. CPU time is ``utime + stime`` of the run's process tre
 ``bench_augment.run_child``), plus, for the running cluster, what its worker processes spent
 during the run (its scheduler lives in this script and is not counted). The machine may be
 shared: with other work on the cores wall time is noisy and CPU time the steadier comparison;
-ratios from one run are what to compare, not absolute times.
+ratios from one run are what to compare, not absolute times. Writes
+``benchmarks/results/dask.json``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pathlib import Path
 from bench_augment import OUT
 from bench_data import HERE, QUALITY, make_dataset
 from bench_procs import REPO, _cpu_seconds, run_child
+from results import load, start_benchmark, write_result
 
 CONTENDERS = ("local", "dask (running cluster)", "dask (new LocalCluster)")
 TARGET = 1.15  # issue 12: the Dask executor within 15% of the local pool
@@ -64,7 +66,7 @@ def main() -> None:
 
     sys.path.insert(0, str(REPO))  # the cluster's workers import this checkout's augcli
     src = make_dataset(args.images)
-    load_before = os.getloadavg()
+    load_before = start_benchmark() or [float("nan")]
     walls: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     cpus: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     with (
@@ -97,7 +99,7 @@ def main() -> None:
                 walls[name].append(run.wall)
                 cpus[name].append(run.cpu + extra)
                 print(f"  {name}: {run.wall:.2f} s, CPU {run.cpu + extra:.1f} s", file=sys.stderr)
-    load_after = os.getloadavg()
+    load_after = load() or [float("nan")]
 
     local = statistics.median(walls["local"])
     local_cpu = statistics.median(cpus["local"])
@@ -108,14 +110,32 @@ def main() -> None:
     )
     print("| executor | median wall (s) | runs (s) | wall / local | CPU (s) | CPU / local |")
     print("|---|---|---|---|---|---|")
+    rows, raw = [], {}
     for name in CONTENDERS:
         median, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
         runs = ", ".join(f"{w:.1f}" for w in walls[name])
-        print(
-            f"| {name} | {median:.2f} | {runs} | {median / local:.2f} | {cpu:.1f} | "
-            f"{cpu / local_cpu:.2f} |"
-        )
+        row = [name, f"{median:.2f}", runs, f"{median / local:.2f}", f"{cpu:.1f}",
+               f"{cpu / local_cpu:.2f}"]  # fmt: skip
+        print("| " + " | ".join(row) + " |")
+        rows.append(row)
+        raw[name] = {"wall_s": [round(w, 3) for w in walls[name]],
+                     "cpu_s": [round(c, 2) for c in cpus[name]]}  # fmt: skip
     print(f"\ntarget (issue 12): Dask within {TARGET:.2f} x the local pool")
+    table = {
+        "title": f"The Dask executor beside the local pool, {args.images} images x "
+        f"{args.copies} copies, {args.workers} workers",
+        "columns": ["executor", "median wall s", "each run s", "wall / local", "median CPU s",
+                    "CPU / local"],
+        "rows": rows,
+        "notes": f"geometric pipeline, JPEG quality 90, medians of {args.repeats} in rotating "
+        "order, each a fresh child process; CPU is user + sys of the run's process tree (plus "
+        f"the running cluster's workers). Target (issue 12): within {TARGET:.2f}x the local pool.",
+    }  # fmt: skip
+    path = write_result(
+        "dask", raw, tables=[table], peers=["dask", "distributed"],
+        settings={"images": args.images, "copies": args.copies, "workers": args.workers},
+    )  # fmt: skip
+    print(f"written {path}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Run from the repository root: ``python benchmarks/bench_plan.py [--counts 100000
 ``--real-limit`` files, only shard 0 of the number that brings the work under the limit: the
 client still walks and checks the whole tree), each as a fresh child process whose
 main-process ``VmHWM`` is polled (:mod:`bench_procs`). Writes ``benchmarks/results/plan.json``
-(rows of tree sizes not measured this time are kept).
+(rows of tree sizes not measured this time are kept, each with the date, load and command
+that measured it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 from bench_procs import TreePeaks
-from results import RESULTS, load, write_result
+from results import RESULTS, command, load, start_benchmark, write_result
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -67,13 +68,65 @@ def flat(row: dict[str, object]) -> dict[str, object]:
     return out
 
 
+def _mib(value: object) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _count(value: object) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def table(rows: list[dict[str, object]]) -> dict[str, object]:
+    """The performance page's table of ``rows`` (flat rows, as :func:`flat` makes them)."""
+    cells = []
+    for r in rows:
+        measured = r.get("measured_date") or "not recorded"
+        if r.get("measured_load_before"):
+            measured += f", load {r['measured_load_before'][0]:g}"
+        real = "real_run_wall_s" in r
+        shard = r.get("real_run_shard")
+        cells.append([
+            _count(r["files"]), f"{r['dry_run_wall_s']:.1f}", _mib(r["dry_run_client_peak_mib"]),
+            f"{r['real_run_wall_s']:.1f}" if real else "-",
+            _mib(r.get("real_run_client_peak_mib")) if real else "-",
+            _mib(r.get("real_run_worker_peak_mib")) if real else "-",
+            (f"shard {shard}" if shard else "all") if real else "-",
+            measured,
+        ])  # fmt: skip
+    return {
+        "title": "Planning many tiny files: wall time and the client's peak RSS",
+        "columns": ["files", "dry run s", "dry run client MiB", "real run s",
+                    "real run client MiB", "real run worker MiB", "real run covers", "measured"],
+        "rows": cells,
+        "notes": (
+            "Dry run: `--dry-run --copies 4`. Real run: `--copies 1`, a one-flip pipeline, 2 "
+            "workers. Client = the main process's peak RSS (VmHWM, polled), worker = the "
+            "largest worker's. Each row says when it was measured and the 1-minute load then."
+        ),
+    }  # fmt: skip
+
+
+def headline(rows: list[dict[str, object]]) -> list[list[str]]:
+    """README's rows: the client's peak RSS over the largest tree measured."""
+    top = max(rows, key=lambda r: r["files"])
+    files = f"{top['files']:,} files"
+    if not top.get("measured_date"):
+        files += " (an earlier run: its command, date and load not recorded)"
+    out = [[f"client peak RSS, dry run over {files}",
+            f"{_mib(top['dry_run_client_peak_mib'])} MiB", "<= 300 MB"]]  # fmt: skip
+    if "real_run_client_peak_mib" in top:
+        out.append([f"client peak RSS, real run over {files}",
+                    f"{_mib(top['real_run_client_peak_mib'])} MiB", "<= 300 MB"])  # fmt: skip
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", default="100000,1000000")
     parser.add_argument("--real", action="store_true", help="also a real run (slow at 1M)")
     parser.add_argument("--real-limit", type=int, default=100_000)
     args = parser.parse_args()
-    before = load()
+    before = start_benchmark()
     config = HERE / "_out" / "flip.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(FLIP)
@@ -83,7 +136,8 @@ def main() -> None:
         dst = HERE / "_out" / f"many_{count}"
         shutil.rmtree(dst, ignore_errors=True)
         base = ["augcli", "augment", str(src), str(dst), "--seed", "1", "--json"]
-        row = {"files": count, "dry_run": measure([*base, "--dry-run", "--copies", "4"])}
+        row: dict[str, object] = {"files": count}
+        row["dry_run"] = measure([*base, "--dry-run", "--copies", "4"])
         if args.real:
             shards = -(-count // args.real_limit)
             shard = ["--shard", f"0/{shards}"] if shards > 1 else []
@@ -92,6 +146,8 @@ def main() -> None:
             )
             row["real_run"]["shard"] = f"0/{shards}" if shards > 1 else None
             shutil.rmtree(dst, ignore_errors=True)
+        row["measured"] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "command": command(),
+                           "load_before": before, "load_after": load()}  # fmt: skip
         results.append(row)
         print(json.dumps(row), flush=True)
     previous = RESULTS / "plan.json"
@@ -102,7 +158,7 @@ def main() -> None:
         ]
         results = sorted(kept + results, key=lambda row: row["files"])
     results = [flat(row) for row in results]
-    path = write_result("plan", results, load_before=before)
+    path = write_result("plan", results, tables=[table(results)], headline=headline(results))
     print(f"written {path.relative_to(REPO)}")
 
 

@@ -5,7 +5,7 @@ float32 HWC array, k=2, s=2. augcli runs through the same path as ``augcli pool 
 (HWC -> plane view -> kernel -> HWC, numpy only); torch gets the same memory as a
 channels-last ``(1, 64, 512, 512)`` tensor and runs the formula in float32 with
 ``torch.set_num_threads(1)``. Each pair is checked to agree before it is timed. Without torch
-installed only augcli's times are printed.
+installed only augcli's times are printed. Writes ``benchmarks/results/pool.json``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
 
@@ -20,6 +21,9 @@ import numpy as np
 
 from augcli.pool.arrays import from_planes, to_planes
 from augcli.pool.registry import METHODS, Geometry, pool
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import start_benchmark, write_result  # noqa: E402
 
 H = W = 512
 C = 64
@@ -86,6 +90,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    start_benchmark()
+    rows: list[list[str]] = []
+    raw: dict[str, dict[str, object]] = {}
     x = np.random.default_rng(0).random((H, W, C), dtype=np.float32)
     u = np.random.default_rng(U_SEED).random((C, H // 2, W // 2))
     try:
@@ -123,7 +130,10 @@ def main() -> None:
             return out if out.ndim == 1 else from_planes(out, "hwc")  # gap: one value per plane
 
         if not layouts:
-            print(f"| {name} | {best_of(run, args.repeat):.1f} | | | | |")
+            ms = best_of(run, args.repeat)
+            print(f"| {name} | {ms:.1f} | | | | |")
+            rows.append([name, f"{ms:.1f}", "-", "-", "-", "-"])
+            raw[name] = {"augcli_ms": round(ms, 2)}
             continue
         ours = run()
         for formulas in layouts.values():
@@ -138,6 +148,22 @@ def main() -> None:
         fastest = min(times, key=times.get)
         tms = times[fastest]
         print(f"| {name} | {ms:.1f} | {tms:.1f} | {ms / tms:.2f} | {fastest} | `{label}` |")
+        rows.append([name, f"{ms:.1f}", f"{tms:.1f}", f"{ms / tms:.2f}", fastest, f"`{label}`"])
+        raw[name] = {"augcli_ms": round(ms, 2), "torch_ms": round(tms, 2), "torch_layout": fastest}
+    table = {
+        "title": f"Every pooling method beside torch.nn.functional, {H}x{W}x{C} float32, k=2 s=2",
+        "columns": ["method", "augcli ms", "torch ms", "augcli / torch", "torch layout",
+                    "torch formulation"],
+        "rows": rows,
+        "notes": (
+            f"Best of {args.repeat} interleaved runs, one thread each. torch: the faster of a "
+            "contiguous NCHW and a channels-last tensor (copies untimed)"
+            + ("" if layouts else "; torch was not installed")
+            + "."
+        ),
+    }  # fmt: skip
+    path = write_result("pool", raw, tables=[table], peers=["torch"], repeat=args.repeat)
+    print(f"written {path}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ one of the pages (README.md and docs/*.md); the text in between is replaced, eve
 left as it is, and every part appears exactly once. The tables of ops, losses and pooling methods
 read each registry through one small adapter function (``op_entries``, ``loss_entries``,
 ``pool_entries``), so a registry that changes shape needs only its adapter changed; the CLI
-reference is every command's ``--help``; the benchmark tables are ``benchmarks/results/*.json``.
+reference is every command's ``--help``; the benchmark tables are the ``tables`` of every
+``benchmarks/results/*.json`` (a file without them is an error naming it, exit 2), and README's
+Performance table their ``headline`` rows (see ``benchmarks/results.py``).
 """
 
 from __future__ import annotations
@@ -224,52 +226,126 @@ def cli_reference() -> str:
     return "\n".join(parts)
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
-        return ", ".join(_value(v) for v in value)
-    if isinstance(value, dict | list):
-        return _cell(json.dumps(value))
-    return _cell(str(value))
+def _results_module() -> Any:
+    """``benchmarks/results.py``, which defines the result files' shape and checks it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_bench_results", ROOT / "benchmarks" / "results.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        rows = []
-        for key, inner in value.items():
-            rows += _flatten(f"{prefix}.{key}" if prefix else str(key), inner)
-        return rows
-    return [(prefix, value)]
+def result_records() -> list[tuple[Path, dict[str, Any]]]:
+    """Every ``benchmarks/results/*.json`` with its record, in file-name order.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, if one is not JSON, has no ``tables`` or has a malformed table or
+        headline.
+    """
+    checks = _results_module()
+    records = []
+    for path in sorted(RESULTS.glob("*.json")):
+        where = f"benchmarks/results/{path.name}"
+        try:
+            record = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{where}: not a JSON result file ({exc})") from None
+        if not isinstance(record, dict) or "tables" not in record:
+            raise ValueError(
+                f"{where} has no 'tables': a benchmark must write its figures with "
+                "benchmarks/results.py's write_result(name, results, tables=[...])"
+            )
+        problems = checks.check_tables(record["tables"])
+        if "headline" in record:
+            problems += checks.check_headline(record["headline"])
+        if problems:
+            raise ValueError(f"{where}: " + "; ".join(problems))
+        records.append((path, record))
+    return records
+
+
+def _unrecorded(value: Any, unit: str = "", what: str = "") -> str:
+    if value in (None, ""):
+        return f"{what} not recorded".strip()
+    return f"{value}{unit}"
+
+
+def _load_text(value: Any) -> str:
+    if not isinstance(value, list) or not value:
+        return "not recorded"
+    return ", ".join(f"{v:g}" if isinstance(v, float | int) else str(v) for v in value)
+
+
+def run_line(record: dict[str, Any]) -> str:
+    """``command`` on DATE: CPU, N cores, M GiB, Python X (versions); load before, after."""
+    m = record.get("machine") or {}
+    versions = ", ".join(f"{k} {v}" for k, v in (m.get("versions") or {}).items() if v)
+    machine = (
+        f"{_unrecorded(m.get('cpu'), what='CPU')}, {_unrecorded(m.get('cores'), ' cores', 'cores')}"
+        f", {_unrecorded(m.get('memory_gib'), ' GiB', 'memory')}, "
+        f"Python {_unrecorded(m.get('python'))}" + (f" ({versions})" if versions else "")
+    )
+    return (
+        f"{_code(str(record.get('command')))} on {_unrecorded(record.get('date'), what='date')}: "
+        f"{_cell(machine)}; load average (1, 5, 15 min) {_load_text(record.get('load_before'))}"
+        f" before, {_load_text(record.get('load_after'))} after."
+    )
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(re.sub(r"(?<!\\)\|", r"\\|", c) for c in cells) + " |"
+
+
+def result_table(table: dict[str, Any]) -> str:
+    """One table of a result file: its title, the table as the benchmark formatted it, notes."""
+    lines = [f"**{table['title']}**", "", _row(table["columns"])]
+    lines.append("|" + "---|" * len(table["columns"]))
+    lines += [_row(row) for row in table["rows"]]
+    if table.get("notes"):
+        lines += ["", table["notes"]]
+    return "\n".join(lines) + "\n"
 
 
 def benchmark_tables() -> str:
-    """One section per ``benchmarks/results/*.json``: the command, machine, load and figures."""
+    """One section per ``benchmarks/results/*.json``: the command, machine, load and tables."""
     parts = []
-    for path in sorted(RESULTS.glob("*.json")):
-        record = json.loads(path.read_text("utf-8"))
-        m = record.get("machine") or {}
-        machine = f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB"
-        load = record.get("load_before"), record.get("load_after")
+    for path, record in result_records():
         lines = [
-            f"### {record.get('name', path.stem)}",
+            f"### {path.stem}",
             "",
-            f"`{record.get('command')}` on {record.get('date')}: {_cell(machine)}, Python "
-            f"{m.get('python')}; load average (1, 5, 15 min) before "
-            f"{_value(load[0] or 'n/a')}, after {_value(load[1] or 'n/a')}. "
-            f"Source: `benchmarks/results/{path.name}`.",
+            run_line(record) + f" Source: `benchmarks/results/{path.name}`.",
             "",
         ]
-        results = record.get("results")
-        if isinstance(results, list) and results and all(isinstance(r, dict) for r in results):
-            header = tuple(dict.fromkeys(k for r in results for k in r))
-            rows = [tuple(_value(r.get(k, "")) for k in header) for r in results]
-            lines.append(_table(header, rows))
-        else:
-            rows = [(f"`{key}`", _value(value)) for key, value in _flatten("", results)]
-            lines.append(_table(("figure", "value"), rows))
+        lines += [result_table(table) for table in record["tables"]]
         parts.append("\n".join(lines))
     return "\n".join(parts) if parts else "No results recorded yet.\n"
+
+
+def headline_table() -> str:
+    """README's Performance table: every result file's ``headline`` rows with their command."""
+    rows = []
+    for path, record in result_records():
+        for i, (figure, measured, target) in enumerate(record.get("headline", [])):
+            if i == 0:
+                load = record.get("load_before")
+                load = f"{load[0]:g}" if isinstance(load, list) and load else "not recorded"
+                date = str(record.get("date") or "")
+                date = date[:10] if date[:1].isdigit() else "date not recorded"
+                source = (
+                    f"{_code(str(record.get('command')))}, {date}, load {load} "
+                    f"([{path.stem}](docs/performance.md#{path.stem}))"
+                )
+            else:
+                source = "same run"
+            rows.append((_cell(figure), _cell(measured), _cell(target), source))
+    if not rows:
+        return "No headline figures recorded yet.\n"
+    return _table(("figure", "measured", "target", "measured by"), rows)
 
 
 def _first_line(path: Path) -> str:
@@ -316,6 +392,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "pool-methods": pool_table,
     "cli-reference": cli_reference,
     "benchmarks": benchmark_tables,
+    "headline": headline_table,
     "layout": package_layout,
 }
 
@@ -369,7 +446,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a page is stale")
     args = parser.parse_args(argv)
     texts = {path: path.read_text("utf-8") for path in pages()}
-    stale = [path for path, new in render_all(texts).items() if new != texts[path]]
+    try:
+        rendered = render_all(texts)
+    except ValueError as exc:
+        print(f"make_tables: {exc}", file=sys.stderr)
+        return 2
+    stale = [path for path, new in rendered.items() if new != texts[path]]
     if args.check:
         for path in stale:
             print(
@@ -378,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 1 if stale else 0
     for path in stale:
-        path.write_text(render(texts[path]), "utf-8")
+        path.write_text(rendered[path], "utf-8")
         print(f"{path.relative_to(ROOT)}: generated parts rewritten")
     return 0
 
