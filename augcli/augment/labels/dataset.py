@@ -60,6 +60,7 @@ def split_labels(data: DataYaml, split: str, base: LabelOptions, out: Path) -> L
         mask_fill=base.mask_fill,
         min_visibility=base.min_visibility,
         min_area=base.min_area,
+        skip_unlabelled=base.skip_unlabelled,
         **{kind: pair},
         data_yaml=data,
         kpt_shape=data.kpt_shape,

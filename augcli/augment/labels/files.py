@@ -43,6 +43,7 @@ class LabelOptions:
         min_visibility: float = 0.0,
         min_area: float = 1.0,
         skip_unlabelled: bool = False,
+        beside: tuple[str, ...] = (),
         **more: Any,
     ) -> None:
         given = {"masks": masks, "yolo": yolo, "coco": coco}
@@ -62,10 +63,13 @@ class LabelOptions:
         self.min_area = min_area
         self.skip_unlabelled = skip_unlabelled
         """Leave out images without a YOLO file (``--yolo``) or COCO entry (``--coco``)."""
+        self.beside: tuple[str, ...] = tuple(beside)
+        """Formats whose folders Ultralytics' rule gives (``--yolo-auto``), not yet resolved
+        (:func:`augcli.augment.labels.rule.resolve_beside`)."""
         self.settings: dict[str, Any] = settings
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("paths", "settings"):
+        if name.startswith("__") or name in ("paths", "settings", "beside"):
             raise AttributeError(name)
         for fmt in FORMATS:
             if attribute(fmt) == name:
@@ -82,7 +86,7 @@ class LabelOptions:
     @property
     def any(self) -> bool:
         """Whether any labels travel with the images."""
-        return bool(self.paths)
+        return bool(self.paths or self.beside)
 
     def given(self) -> list[tuple[Any, tuple[str, ...]]]:
         """``(format, paths)`` of the formats given, in registry order."""

@@ -67,6 +67,9 @@ class LabelFormat:
         ``preview``'s option (one path).
     summary : str
         One line for the docs table.
+    ultralytics_rule : bool
+        Its label folders may be found by Ultralytics' rule (``.../images/...`` ->
+        ``.../labels/...``): ``augment`` then has ``--<name>-auto``.
     """
 
     name: ClassVar[str]
@@ -79,6 +82,7 @@ class LabelFormat:
     summary: ClassVar[str] = ""
     example: ClassVar[str] = ""
     settings: ClassVar[tuple[Setting, ...]] = ()
+    ultralytics_rule: ClassVar[bool] = False
 
     @property
     def flag(self) -> str:

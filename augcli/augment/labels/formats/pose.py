@@ -157,6 +157,7 @@ class PoseFormat(LabelFormat):
     name = "yolo-pose"
     key = "yolo_pose"
     extension = YOLO_EXTENSION
+    ultralytics_rule = True
     help = (
         "YOLO-pose label folder mirroring SRC (box then K keypoints per line; kpt_shape and "
         "flip_idx from --data-yaml, a data.yaml found beside the labels, or --kpt-shape) and "

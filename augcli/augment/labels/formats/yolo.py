@@ -198,6 +198,7 @@ class YoloFormat(LabelFormat):
     name = "yolo"
     key = "yolo"
     extension = YOLO_EXTENSION
+    ultralytics_rule = True
     help = (
         "YOLO label folder mirroring SRC (one .txt per image; none means no objects) and "
         "where the moved labels go."
