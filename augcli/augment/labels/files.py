@@ -15,7 +15,7 @@ from typing import Any
 
 from augcli.augment.labels.formats import FORMATS
 from augcli.augment.labels.formats.base import FolderState
-from augcli.augment.labels.formats.yolo import YOLO_EXTENSION
+from augcli.augment.labels.formats.yolo import YOLO_EXTENSION, YoloFormat
 from augcli.augment.run.walk import names_in, walk
 from augcli.core.atomic import TEMP_PREFIX
 from augcli.core.errors import UsageError
@@ -172,7 +172,7 @@ def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
 
 
 MAX_EXAMPLES = 5
-COMPANION_FILES = ("classes.txt",)
+COMPANION_FILES = YoloFormat.companions
 """Files a YOLO label folder may hold at its top that are not an image's labels."""
 
 

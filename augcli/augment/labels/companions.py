@@ -1,0 +1,59 @@
+"""Files that travel beside a format's label files (YOLO's ``classes.txt``), copied as they are.
+
+A format names them in ``LabelFormat.companions``; a run copies each one found at the top of
+the format's source folder to the top of its destination folder, before any work. Also the
+byte-for-byte copy of ``--yolo-data``'s splits that are not augmented.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from augcli.core.atomic import atomic_write
+from augcli.core.errors import InputError, UsageError
+from augcli.core.gate import open_regular, write_refusal
+
+
+def copy_file(src: Path, dst: Path, overwrite: bool, label: str = "--yolo-data") -> int:
+    """Copy ``src`` to ``dst`` atomically; 1 if written, 0 if ``dst`` already held its bytes.
+
+    Raises
+    ------
+    UsageError
+        ``dst`` is a link, a special or hard-linked file, or (without ``overwrite``) a file
+        with other content; ``src`` is not a regular file (``label`` names where it came from).
+    """
+    try:
+        with open_regular(src, label) as handle:
+            content = handle.read()
+    except InputError as exc:  # a FIFO, a device, a link to one: refused, never read
+        raise UsageError(str(exc)) from None
+    if os.path.lexists(dst):
+        reason = write_refusal(dst)
+        if reason:
+            raise UsageError(f"{dst} {reason}; augcli replaces only regular files it wrote")
+        with open_regular(dst, "OUT") as handle:
+            if handle.read() == content:
+                return 0
+        if not overwrite:
+            raise UsageError(f"{dst} exists with other content; use --overwrite to replace it")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(dst) as handle:
+        handle.write(content)
+    return 1
+
+
+def copy_companions(labels: Any, overwrite: bool) -> int:
+    """Copy each given format's companion files (source folder -> destination folder).
+
+    Returns the number of files written.
+    """
+    written = 0
+    for fmt, pair in labels.given():
+        for name in fmt.companions:
+            source = Path(pair[0]) / name
+            if Path(pair[0]).is_dir() and os.path.lexists(source):
+                written += copy_file(source, Path(pair[1]) / name, overwrite, fmt.flag)
+    return written
