@@ -408,3 +408,44 @@ def test_the_sample_voc_and_pose_files_augment_and_preview(tmp_path):
         sample / "voc" / "space",
     )  # fmt: skip
     assert code == 0, text
+
+
+def dry_run_args(root: Path) -> list:
+    return [
+        "augment", root / "img", root / "out", "--voc", root / "voc", root / "ov",
+        "--yolo-pose", root / "pose", root / "op", "--kpt-shape", "3,3", "--seed", "1",
+        "--copies", "2", "--dry-run",
+    ]  # fmt: skip
+
+
+def test_dry_run_lists_voc_and_pose_label_files_found_and_missing(tmp_path):
+    make(tmp_path, 4)
+    (tmp_path / "voc" / "a1.xml").unlink()
+    (tmp_path / "pose" / "a2.txt").unlink()
+    (tmp_path / "pose" / "a3.txt").unlink()
+    code, text = run(*dry_run_args(tmp_path))
+    assert code == 0, text
+    lines = text.splitlines()
+    start = lines.index("labels:")
+    assert lines[start + 1 : start + 3] == [
+        f"  --yolo-pose {tmp_path / 'pose'} -> {tmp_path / 'op'}: 2 input(s) have a label file, "
+        "2 have none (no objects)",
+        f"  --voc {tmp_path / 'voc'} -> {tmp_path / 'ov'}: 3 input(s) have a label file, "
+        "1 have none (no objects)",
+    ]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "ov").exists()
+
+
+def test_dry_run_json_lists_voc_and_pose_label_files_found_and_missing(tmp_path):
+    make(tmp_path, 3)
+    (tmp_path / "voc" / "a0.xml").unlink()
+    code, text = run(*dry_run_args(tmp_path), "--json")
+    assert code == 0, text
+    labels = json.loads(text)["labels"]
+    assert labels == {
+        "yolo-pose": {"source": str(tmp_path / "pose"), "destination": str(tmp_path / "op"),
+                      "found": 3, "missing": 0, "missing_examples": []},
+        "voc": {"source": str(tmp_path / "voc"), "destination": str(tmp_path / "ov"),
+                "found": 2, "missing": 1, "missing_examples": ["a0.png"]},
+    }  # fmt: skip
+    assert not (tmp_path / "out").exists()
