@@ -8,6 +8,7 @@ byte-for-byte copy of ``--yolo-data``'s splits that are not augmented.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +46,41 @@ def copy_file(src: Path, dst: Path, overwrite: bool, label: str = "--yolo-data")
     return 1
 
 
+def companion_sources(labels: Any) -> list[tuple[Any, Path, Path]]:
+    """``(format, source, destination)`` of each companion file present at the top of a
+    given format's source folder.
+
+    Raises
+    ------
+    UsageError
+        One that is not a regular file (a FIFO, a device, a link to one): refused at plan
+        time, before DST is made.
+    """
+    found = []
+    for fmt, pair in labels.given():
+        for name in fmt.companions:
+            source = Path(pair[0]) / name
+            if not (Path(pair[0]).is_dir() and os.path.lexists(source)):
+                continue
+            try:
+                regular = stat.S_ISREG(os.stat(source).st_mode)
+            except OSError:
+                regular = False
+            if not regular:
+                raise UsageError(
+                    f"{fmt.flag} {source}: not a regular file; augcli copies {name} to the "
+                    "label destination and reads only regular files"
+                )
+            found.append((fmt, source, Path(pair[1]) / name))
+    return found
+
+
 def copy_companions(labels: Any, overwrite: bool) -> int:
     """Copy each given format's companion files (source folder -> destination folder).
 
     Returns the number of files written.
     """
-    written = 0
-    for fmt, pair in labels.given():
-        for name in fmt.companions:
-            source = Path(pair[0]) / name
-            if Path(pair[0]).is_dir() and os.path.lexists(source):
-                written += copy_file(source, Path(pair[1]) / name, overwrite, fmt.flag)
-    return written
+    return sum(
+        copy_file(source, target, overwrite, fmt.flag)
+        for fmt, source, target in companion_sources(labels)
+    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from augcli.augment.labels.companions import companion_sources
 from augcli.augment.labels.formats import FORMATS
 from augcli.augment.labels.formats.base import FolderState
 from augcli.augment.labels.formats.yolo import YOLO_EXTENSION, YoloFormat
@@ -163,6 +164,7 @@ def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
         fmt.resolve(pair, options)
         if fmt.extension is not None:
             sources.append(found)
+    companion_sources(options)  # refuses one that is not a regular file
     for fmt, pair in options.given():
         if fmt.extension is None:
             continue

@@ -3,6 +3,7 @@ copied to the label destination (``classes.txt``) and written into ``--yolo-data
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,16 @@ def test_yolo_data_writes_names_from_classes_txt_when_its_data_yaml_has_none(tmp
     assert written == {"train": "images/train", "val": "images/val", "names": {0: "cat", 1: "dog"}}
     for split in ("train", "val"):  # augmented (a companion) and copied
         assert (tmp_path / "out" / "labels" / split / "classes.txt").read_text() == "cat\ndog\n"
+
+
+def test_a_classes_txt_that_is_a_fifo_is_refused_before_dst_is_made(tmp_path):
+    image, labels = labelled(tmp_path, BOXES)
+    os.mkfifo(labels / "classes.txt")
+    result = run("augment", image, tmp_path / "out", "--seed", 1, "--yolo", labels,
+                 tmp_path / "out_labels", "-q")  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"Error: --yolo {labels / 'classes.txt'}: not a regular file; augcli copies classes.txt "
+        "to the label destination and reads only regular files"
+    )
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out_labels").exists()
