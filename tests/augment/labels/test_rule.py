@@ -86,3 +86,12 @@ def test_yolo_auto_dry_run_lists_the_folders_the_rule_gives(ds, tmp_path):
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.strip().startswith("--yolo "))
     assert f"--yolo {ds / 'labels/train'} -> {tmp_path / 'o/labels/train'}: 3 label file(s)" in line
+
+
+def test_the_rule_refuses_object_store_urls():
+    from augcli.augment.labels.files import LabelOptions
+    from augcli.augment.labels.rule import resolve_beside
+    from augcli.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="--yolo-pose-auto needs SRC and DST on this machine"):
+        resolve_beside(LabelOptions(beside=("yolo-pose",)), "s3://b/images/train", "o/images")
