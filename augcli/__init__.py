@@ -6,6 +6,7 @@ The public Python API (imported on first use, so ``import augcli`` stays fast)::
     augment_image(image, pipeline, seed=, key=, copy=)   one array, as `augcli augment` would
     replay(image, manifest_line, pipeline)     one output again from its manifest line
     augment_tree(src, dst, pipeline, **opts)   a whole tree, as `augcli augment SRC DST`
+    augment_dataset(data_yaml, out, pipeline)  an Ultralytics dataset, as `--yolo-data`
     evaluate_losses(y_true, y_pred, names)     losses on arrays, as `augcli loss`
     pool_array(array, method, kernel=, ...)    a pooling method on (..., H, W), as `augcli pool`
 """
@@ -23,6 +24,7 @@ _EXPORTS = {
     "augment_image": "augcli.api",
     "replay": "augcli.api",
     "augment_tree": "augcli.api",
+    "augment_dataset": "augcli.api",
     "pool_array": "augcli.api",
     "evaluate_losses": "augcli.loss.arrays",
 }

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from augcli.augment.config import PipelineSpec, load_pipeline
+from augcli.augment.labels.files import LabelOptions
+from augcli.augment.labels.keywords import label_options
 from augcli.augment.pipeline import Pipeline
 from augcli.augment.run.runner import augment_tree as _run_tree
 from augcli.augment.run.writer import Summary
@@ -108,11 +110,12 @@ def augment_tree(
     dst: str | Path,
     pipeline: PipelineSpec | str | Path | None = None,
     *,
+    labels: LabelOptions | Mapping[str, Any] | None = None,
     masks: tuple[str | Path, str | Path] | None = None,
     yolo: tuple[str | Path, str | Path] | None = None,
     coco: tuple[str | Path, str | Path] | None = None,
-    mask_fill: int = 0,
-    min_visibility: float = 0.0,
+    mask_fill: int | None = None,
+    min_visibility: float | None = None,
     shard: str | None = None,
     executor: str = "local",
     executor_options: Mapping[str, Any] | None = None,
@@ -126,13 +129,16 @@ def augment_tree(
         Source folder (or one image) and destination folder.
     pipeline : PipelineSpec, str or pathlib.Path, optional
         A loaded pipeline or a YAML path; default: the built-in pipeline.
+    labels : LabelOptions or mapping, optional
+        Every label option of ``augcli augment``, by the CLI's names with ``_`` for ``-``:
+        ``{"voc": (src, dst), "yolo_pose": (src, dst), "kpt_shape": [17, 3],
+        "flip_idx": [...], "yolo_auto": True, "names": [...], "min_area": 4.0,
+        "skip_unlabelled": True, ...}`` (:mod:`augcli.augment.labels.keywords` lists them).
     masks, yolo, coco : (source, destination), optional
-        Labels moved with the images, as ``--masks SRC DST``, ``--yolo SRC DST`` and
-        ``--coco JSON OUT``: mask folders, YOLO label folders, a COCO file and the one to write.
-    mask_fill : int
-        ``--mask-fill``: the mask value where a constant fill exposes new pixels.
-    min_visibility : float
-        ``--min-visibility``: drop a box or polygon with less of its area left inside.
+        Shorthands for ``labels={"masks": ..., "yolo": ..., "coco": ...}``: ``--masks SRC
+        DST``, ``--yolo SRC DST`` and ``--coco JSON OUT``.
+    mask_fill, min_visibility : optional
+        Shorthands for the ``labels`` keys of ``--mask-fill`` and ``--min-visibility``.
     shard : str, optional
         ``--shard K/N``: run only shard K of N (needs an explicit ``seed``).
     executor : str
@@ -155,10 +161,104 @@ def augment_tree(
     augcli.core.errors.AugcliError
         A usage, config or destination problem (nothing written), or an aborted run.
     TypeError
-        An option that ``augcli augment`` does not have.
+        An option that ``augcli augment`` does not have, or a label option given twice.
     """
+    from augcli.augment.labels.rule import resolve_beside
+
+    spec, run_options, runner = _prepare(pipeline, options, shard, executor, executor_options)
+    shorthand = {"masks": masks, "yolo": yolo, "coco": coco, "mask_fill": mask_fill,
+                 "min_visibility": min_visibility}  # fmt: skip
+    given = {k: v for k, v in shorthand.items() if v is not None}
+    if given and isinstance(labels, LabelOptions):
+        raise TypeError(f"give labels= or {sorted(given)}, not both")
+    twice = sorted(set(given) & set(labels)) if isinstance(labels, Mapping) else []
+    if twice:
+        raise TypeError(f"label option(s) {twice} given twice (as a keyword and in labels=)")
+    merged = labels if isinstance(labels, LabelOptions) else {**(labels or {}), **given}
+    chosen = resolve_beside(label_options(merged), src, dst)
+    run_options = dataclasses.replace(run_options, labels=chosen)
+    return _run_tree(spec, src, dst, run_options, executor=runner)
+
+
+def augment_dataset(
+    data_yaml: str | Path,
+    out: str | Path,
+    pipeline: PipelineSpec | str | Path | None = None,
+    *,
+    splits: str | Sequence[str] = "train",
+    copy_splits: bool = True,
+    labels: Mapping[str, Any] | None = None,
+    executor: str = "local",
+    executor_options: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> dict[str, Summary | int]:
+    """Augment a whole Ultralytics dataset, as ``augcli augment --yolo-data DATA_YAML OUT``.
+
+    The chosen splits are augmented into ``OUT/images/<split>`` and ``OUT/labels/<split>``
+    (YOLO, or YOLO-pose when the data.yaml gives ``kpt_shape``), the others copied unchanged,
+    and ``OUT/data.yaml`` written last: the same code as the command
+    (:func:`augcli.augment.labels.dataset.run_dataset`).
+
+    Parameters
+    ----------
+    data_yaml : str or pathlib.Path
+        The dataset's Ultralytics data.yaml.
+    out : str or pathlib.Path
+        The folder of the augmented dataset.
+    pipeline : PipelineSpec, str or pathlib.Path, optional
+        A loaded pipeline or a YAML path; default: the built-in pipeline.
+    splits : str or sequence of str
+        ``--splits``: the splits to augment (``"train,val"`` or ``["train", "val"]``).
+    copy_splits : bool
+        ``--copy-splits``: copy the other splits into ``out``.
+    labels : mapping, optional
+        ``mask_fill``, ``min_visibility``, ``min_area``, ``skip_unlabelled`` (the dataset
+        gives the label folders, kpt_shape, flip_idx and names).
+    executor, executor_options, **options
+        As for :func:`augment_tree`.
+
+    Returns
+    -------
+    dict
+        Split -> its :class:`~augcli.augment.run.writer.Summary` (augmented) or the number of
+        files copied.
+
+    Raises
+    ------
+    augcli.core.errors.AugcliError
+        A usage, config, dataset or destination problem, or an aborted run.
+    TypeError
+        An unknown option, or a label option the dataset gives (paths, kpt_shape, ...).
+    """
+    from augcli.augment.labels.dataset import parse_splits, run_dataset
+    from augcli.augment.labels.datayaml import load_data_yaml
+
+    spec, run_options, runner = _prepare(pipeline, options, None, executor, executor_options)
+    chosen_labels = label_options(labels)
+    if chosen_labels.any or chosen_labels.settings:
+        raise TypeError("augment_dataset: the dataset gives label folders and settings; "
+                        f"labels= takes only {sorted(SHARED_LABEL_KEYS)}")  # fmt: skip
+    run_options = dataclasses.replace(run_options, labels=chosen_labels)
+    data = load_data_yaml(data_yaml, "data_yaml")
+    text = splits if isinstance(splits, str) else ",".join(splits)
+    return run_dataset(
+        data, Path(out), parse_splits(text, data), run_options,
+        lambda s, d, o: _run_tree(spec, s, d, o, executor=runner), copy_splits,
+    )  # fmt: skip
+
+
+SHARED_LABEL_KEYS = ("mask_fill", "min_visibility", "min_area", "skip_unlabelled")
+
+
+def _prepare(
+    pipeline: PipelineSpec | str | Path | None,
+    options: dict[str, Any],
+    shard: str | None,
+    executor: str,
+    executor_options: Mapping[str, Any] | None,
+) -> tuple[PipelineSpec, AugmentOptions, Any]:
+    """The pipeline, the run's options (no labels yet) and the executor, checked."""
     from augcli.augment.executors.registry import make_executor
-    from augcli.augment.labels.files import LabelOptions
     from augcli.augment.tasks import parse_shard
 
     spec = _spec(pipeline)
@@ -168,15 +268,9 @@ def augment_tree(
         raise TypeError(f"unknown option(s) {unknown}; allowed: {sorted(known)}")
     options.setdefault("seed", spec.seed if spec.seed is not None else 0)
     options.setdefault("copies", spec.copies or 1)
-
-    def pair(value: tuple[str | Path, str | Path] | None) -> tuple[str, str] | None:
-        return None if value is None else (str(value[0]), str(value[1]))
-
-    labels = LabelOptions(pair(masks), pair(yolo), pair(coco), mask_fill, min_visibility)
     part = parse_shard(shard) if shard is not None else None
     runner = make_executor(executor, options.get("workers", 1), executor_options)
-    run_options = AugmentOptions(**options, labels=labels, shard=part)
-    return _run_tree(spec, src, dst, run_options, executor=runner)
+    return spec, AugmentOptions(**options, shard=part), runner
 
 
 def pool_array(

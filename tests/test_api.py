@@ -4,6 +4,7 @@ test_examples.py)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,88 @@ def test_evaluate_losses_matches_sklearn():
     values = augcli.evaluate_losses(y, p, ["log", "hinge"]).values
     assert values["log"] == pytest.approx(log_loss(y, p))
     assert values["hinge"] == pytest.approx(hinge_loss(y, 2 * np.array(p) - 1))
+
+
+def _invoke(*args: object) -> None:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+
+
+def test_augment_tree_with_voc_yolo_pose_and_their_settings_equals_the_augment_command(tmp_path):
+    data = ROOT / "sample_labelled"
+    api, ref = tmp_path / "api", tmp_path / "cli"
+    summary = augcli.augment_tree(
+        data / "images", api / "images", ROOT / "configs/all-fill-modes.yaml", seed=5, copies=2,
+        workers=2, labels={"voc": (data / "voc", api / "voc"),
+                           "yolo_pose": (data / "pose", api / "pose"),
+                           "flip_idx": [0, 1, 2], "min_area": 4.0, "min_visibility": 0.1},
+    )  # fmt: skip
+    assert summary.failed == 0 and summary.written == 6
+    _invoke(
+        "augment", data / "images", ref / "images", "-c", ROOT / "configs/all-fill-modes.yaml",
+        "--seed", 5, "--copies", 2, "--workers", 1, "-q", "--voc", data / "voc", ref / "voc",
+        "--yolo-pose", data / "pose", ref / "pose", "--flip-idx", "0,1,2", "--min-area", 4,
+        "--min-visibility", 0.1,
+    )  # fmt: skip
+    got, want = _tree(api), _tree(ref)
+    assert {name.split("/")[0] for name in got} == {"images", "voc", "pose"}
+    assert len([n for n in got if n.endswith(".xml")]) == 6
+    assert got == want
+
+
+def test_augment_tree_labels_take_a_labeloptions_and_the_rule_flag(tmp_path):
+    from augcli.augment.labels.files import LabelOptions
+
+    data = ROOT / "sample_labelled"
+    shutil.copytree(data / "images", tmp_path / "ds" / "images")
+    shutil.copytree(data / "labels", tmp_path / "ds" / "labels")
+    auto = tmp_path / "auto"
+    augcli.augment_tree(tmp_path / "ds/images", auto / "images", seed=1, workers=1, copies=1,
+                        labels={"yolo_auto": True})  # fmt: skip
+    given = tmp_path / "given"
+    options = LabelOptions(yolo=(str(data / "labels"), str(given / "labels")))
+    augcli.augment_tree(
+        data / "images", given / "images", seed=1, workers=1, copies=1, labels=options
+    )
+    assert len(list((auto / "labels").rglob("*.txt"))) == 3
+    assert _tree(auto) == _tree(given)
+
+
+@pytest.mark.parametrize(
+    ("labels", "keywords", "error", "match"),
+    [
+        ({"yolo_pos": ("a", "b")}, {}, TypeError, "unknown label option.*'yolo_pose'"),
+        ({"yolo": ("a", "b")}, {"yolo": ("a", "b")}, TypeError, "given twice"),
+        ({"voc": "a"}, {}, TypeError, "pair"),
+        ({"min_visibility": 1.5}, {}, ValueError, "min_visibility"),
+        ({"mask_fill": 0.5}, {}, ValueError, "whole number"),
+        ({"kpt_shape": [17, 4]}, {}, UsageError, "kpt_shape"),
+    ],
+)
+def test_augment_tree_refuses_bad_label_options_before_work(
+    tmp_path, labels, keywords, error, match
+):
+    with pytest.raises(error, match=match):
+        augcli.augment_tree(ROOT / "sample_images", tmp_path / "o", labels=labels, **keywords)
+    assert not (tmp_path / "o").exists()
+
+
+def test_augment_dataset_equals_the_yolo_data_command(tmp_path):
+    from tests.augment.labels.ultralytics import make_dataset
+
+    data_yaml = make_dataset(tmp_path / "ds", n=3, splits=("train", "val", "test"))
+    results = augcli.augment_dataset(
+        data_yaml, tmp_path / "api", ROOT / "configs/all-fill-modes.yaml", splits=["train", "val"],
+        seed=2, copies=2, workers=2, labels={"min_area": 2.0},
+    )  # fmt: skip
+    assert results["train"].written == 6 and results["val"].written == 6 and results["test"] == 6
+    _invoke(
+        "augment", "--yolo-data", data_yaml, tmp_path / "cli", "-c",
+        ROOT / "configs/all-fill-modes.yaml", "--splits", "train,val", "--seed", 2,
+        "--copies", 2, "--workers", 1, "-q", "--min-area", 2,
+    )  # fmt: skip
+    got, want = _tree(tmp_path / "api"), _tree(tmp_path / "cli")
+    assert "data.yaml" in got and "labels/train/im0_aug1.txt" in got
+    assert got == want
+    with pytest.raises(TypeError, match="dataset gives"):
+        augcli.augment_dataset(data_yaml, tmp_path / "x", labels={"kpt_shape": "3,3"})

@@ -21,6 +21,7 @@ from augcli.augment.executors.registry import (
 from augcli.augment.labels.dataset import parse_splits, run_dataset
 from augcli.augment.labels.datayaml import load_data_yaml
 from augcli.augment.labels.files import LabelOptions
+from augcli.augment.labels.rule import resolve_beside
 from augcli.augment.preview import preview_sheet
 from augcli.augment.run.plan import make_plan
 from augcli.augment.run.runner import RunAborted, augment_tree, resolve_seed
@@ -244,27 +245,66 @@ def augment_command(
         shard=part,
     )
     if yolo_data is not None:
-        data = load_data_yaml(yolo_data)
-        chosen = parse_splits(splits, data)
-        results = run_dataset(
-            data, src, chosen, options,
-            lambda s, d, o: _run_one(spec, s, d, o, seed, executor, executor_values,
-                                      dry_run, as_json, quiet, f"{s}: "),
-            copy_splits and not dry_run,
-            not dry_run,
-        )  # fmt: skip
-        failed = any(getattr(r, "failed", 0) for r in results.values())
-        if as_json and not dry_run:
-            shown = {k: v if isinstance(v, int) else v.to_dict() for k, v in results.items()}
-            emit_json({"splits": shown, "exit_code": EXIT_SOME_FAILED if failed else 0})
-        if failed:
-            sys.exit(EXIT_SOME_FAILED)
+        _run_dataset(spec, yolo_data, src, splits, copy_splits, options, executor,
+                     executor_values, dry_run, as_json, quiet)  # fmt: skip
         return
+    options = dataclasses.replace(options, labels=resolve_beside(labels, src, dst))
     summary = _run_one(
         spec, src, dst, options, seed, executor, executor_values, dry_run, as_json, quiet, "", True
     )
-    if summary is not None and summary.failed:
+    if not dry_run and summary.failed:
         sys.exit(EXIT_SOME_FAILED)
+
+
+def _run_dataset(
+    spec: PipelineSpec,
+    yolo_data: Path,
+    out: Path,
+    splits: str,
+    copy_splits: bool,
+    options: AugmentOptions,
+    executor: str,
+    executor_values: dict[str, Any],
+    dry_run: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """``--yolo-data data.yaml OUT``: every split through :func:`run_dataset`, and with
+    ``--json`` one object for the whole command: ``{"splits": {split: its summary, plan or
+    number of files copied}, ...}``."""
+    data = load_data_yaml(yolo_data)
+    chosen = parse_splits(splits, data)
+    done: dict[str, Any] = {}
+
+    def one(src: Path, dst: Path, split_options: AugmentOptions) -> Any:
+        split = dst.name  # OUT/images/<split>
+        done[split] = _run_one(
+            spec, src, dst, split_options, options.seed, executor, executor_values, dry_run,
+            as_json, quiet, f"{split}: ", wrap=lambda obj: {"splits": {**_shown(done), split: obj}},
+        )  # fmt: skip
+        return done[split]
+
+    results = run_dataset(data, out, chosen, options, one, copy_splits and not dry_run,
+                          not dry_run)  # fmt: skip
+    if dry_run:
+        others = [s for s in data.splits if s not in chosen] if copy_splits else []
+        if as_json:
+            emit_json({"splits": _shown(done), "copy_splits": others, "seed": options.seed})
+        elif others:
+            click.echo(f"copy unchanged: {', '.join(others)} (images and labels)")
+        return
+    failed = any(getattr(r, "failed", 0) for r in results.values())
+    if as_json:
+        emit_json({"splits": _shown(results), "exit_code": EXIT_SOME_FAILED if failed else 0})
+    if failed:
+        sys.exit(EXIT_SOME_FAILED)
+
+
+def _shown(results: dict[str, Any]) -> dict[str, Any]:
+    """Each split's result as JSON: a summary's or plan's dict, a count of copied files."""
+    return {
+        k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in results.items() if v is not None
+    }
 
 
 def _run_one(
@@ -280,27 +320,31 @@ def _run_one(
     quiet: bool,
     prefix: str = "",
     emit: bool = False,
+    wrap: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ):
-    """Plan (``--dry-run``) or run one SRC -> DST; the summary (None for a dry run).
+    """Plan (``--dry-run``) or run one SRC -> DST; the summary (the plan for a dry run).
 
-    With ``emit`` and ``as_json`` the run's JSON object is printed (before the summary line).
+    With ``emit`` and ``as_json`` the run's (or plan's) JSON object is printed (before the
+    summary line). With ``wrap`` (one split of a dataset) nothing is printed unless the run is
+    aborted: then ``wrap`` makes the object printed from the run's.
     """
     workers = options.workers
     store_run = is_store_run(src, dst)
     if dry_run:
         plan = make_store_plan(src, dst, options) if store_run else make_plan(src, dst, options)
-        if as_json:
+        if as_json and emit:
             emit_json({**plan.to_dict(), "seed": seed})
-        else:
-            click.echo(plan.to_text())
-        return None
+        elif not as_json:
+            click.echo(prefix + plan.to_text())
+        return plan
     runner = make_executor(executor, workers, executor_values)
     try:
         run = augment_store if store_run else augment_tree
         summary = run(spec, src, dst, options, TqdmReporter(quiet), runner)
     except RunAborted as exc:
         if as_json:
-            emit_json({**exc.summary.to_dict(), "error": str(exc), "exit_code": exc.exit_code})
+            obj = {**exc.summary.to_dict(), "error": str(exc), "exit_code": exc.exit_code}
+            emit_json({**(wrap or dict)(obj), "error": str(exc), "exit_code": exc.exit_code})
         click.echo(prefix + exc.summary.to_line(), err=True)
         if exc.interrupted:  # the group reports it: "Interrupted.", exit status 130
             raise KeyboardInterrupt from None

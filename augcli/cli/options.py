@@ -128,6 +128,9 @@ def label_options(preview: bool = False) -> Decorator:
     nargs = 1 if preview else 2
     settings = [s for f in FORMATS.values() for s in f.settings]
     dests = {attribute(name) for name in FORMATS}
+    rules = {} if preview else {
+        f"{attribute(n)}_auto": f for n, f in FORMATS.items() if f.ultralytics_rule
+    }  # fmt: skip
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
@@ -135,7 +138,9 @@ def label_options(preview: bool = False) -> Decorator:
             paths = {k: (v,) if isinstance(v := values.pop(k), str) else v for k in dests}
             given = {k: v for s in settings if (v := values.pop(s.dest)) is not None
                      for k in [s.dest]}  # fmt: skip
+            beside = tuple(f.name for dest, f in rules.items() if values.pop(dest))
             labels = LabelOptions(
+                beside=beside,
                 mask_fill=values.pop("mask_fill"),
                 min_visibility=values.pop("min_visibility"),
                 min_area=values.pop("min_area"),
@@ -146,6 +151,15 @@ def label_options(preview: bool = False) -> Decorator:
             return func(labels=labels, **values)
 
         wrapped: Callable[..., Any] = command
+        for dest, fmt in reversed(rules.items()):
+            wrapped = click.option(
+                f"{fmt.flag}-auto",
+                dest,
+                is_flag=True,
+                help=f"{fmt.flag} with the folders Ultralytics' rule gives: SRC's and DST's last "
+                "'images' folder made 'labels' (ds/images/train -> ds/labels/train); a SRC or "
+                f"DST without an 'images' folder is refused. Excludes {fmt.flag} SRC DST.",
+            )(wrapped)
         if not preview:
             wrapped = click.option(
                 "--skip-unlabelled",

@@ -128,3 +128,52 @@ def test_validate_json(tmp_path):
     bad.write_text("pipeline:\n  - rotate: {angle: 1e308}\n")
     result = run("validate", bad, "--json")
     assert result.exit_code == 2 and "bad.yaml:2" in one_object(result)["error"]
+
+
+def test_yolo_data_run_prints_one_object_for_every_split(tmp_path):
+    from tests.augment.labels.ultralytics import make_dataset
+
+    data_yaml = make_dataset(tmp_path / "ds", splits=("train", "val", "test"))
+    result = run("augment", "--yolo-data", data_yaml, tmp_path / "out", "--splits", "train,val",
+                 "--seed", 1, "--copies", 1, "--json", "-q")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = one_object(result)
+    assert set(payload["splits"]) == {"train", "val", "test"}
+    assert payload["splits"]["train"]["written"] == 2 and payload["splits"]["val"]["written"] == 2
+    assert payload["splits"]["test"] == 4  # copied: 2 images, 2 label files
+    assert payload["exit_code"] == 0
+
+
+def test_yolo_data_dry_run_prints_one_plan_object_and_writes_nothing(tmp_path):
+    from tests.augment.labels.ultralytics import make_dataset
+
+    data_yaml = make_dataset(tmp_path / "ds", splits=("train", "val", "test"))
+    result = run("augment", "--yolo-data", data_yaml, tmp_path / "out", "--splits", "train,val",
+                 "--seed", 1, "--copies", 3, "--dry-run", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = one_object(result)
+    assert set(payload["splits"]) == {"train", "val"} and payload["copy_splits"] == ["test"]
+    for split in ("train", "val"):
+        plan = payload["splits"][split]
+        assert plan["dry_run"] is True and (plan["inputs"], plan["outputs"]) == (2, 6)
+        assert plan["labels"]["yolo-pose"]["found"] == 2
+    assert payload["seed"] == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_yolo_data_with_a_failed_input_prints_one_object_and_exits_1(tmp_path):
+    from tests.augment.labels.ultralytics import make_dataset
+
+    data_yaml = make_dataset(tmp_path / "ds")
+    (tmp_path / "ds" / "images" / "train" / "0bad.png").write_bytes(b"\x89PNG\r\n\x1a\n no")
+    result = run("augment", "--yolo-data", data_yaml, tmp_path / "out", "--seed", 1,
+                 "--copies", 1, "--json", "-q")  # fmt: skip
+    assert result.exit_code == 1
+    payload = one_object(result)
+    assert payload["splits"]["train"]["failed"] == 1 and payload["splits"]["val"] == 4
+    stopped = run("augment", "--yolo-data", data_yaml, tmp_path / "out2", "--seed", 1,
+                  "--copies", 1, "--json", "-q", "--fail-fast", "--workers", 1)  # fmt: skip
+    assert stopped.exit_code == 1
+    payload = one_object(stopped)
+    assert "0bad.png" in payload["error"] and payload["splits"]["train"]["failed"] == 1
+    assert "val" not in payload["splits"]  # the run stopped before it

@@ -20,13 +20,18 @@ from typing import Any
 
 import yaml
 
-from augcli.augment.labels.datayaml import SPLITS, DataYaml, labels_folder
+from augcli.augment.labels.companions import copy_file
+from augcli.augment.labels.datayaml import (
+    SPLITS,
+    DataYaml,
+    labels_folder,
+    read_classes_txt,
+    rule_folder,
+)
 from augcli.augment.labels.files import LabelOptions
 from augcli.core.atomic import atomic_write
 from augcli.core.errors import UsageError
 from augcli.core.gate import open_regular, write_refusal
-
-COPY_CHUNK = 1 << 20
 
 
 def parse_splits(text: str, data: DataYaml) -> list[str]:
@@ -60,6 +65,7 @@ def split_labels(data: DataYaml, split: str, base: LabelOptions, out: Path) -> L
         mask_fill=base.mask_fill,
         min_visibility=base.min_visibility,
         min_area=base.min_area,
+        skip_unlabelled=base.skip_unlabelled,
         **{kind: pair},
         data_yaml=data,
         kpt_shape=data.kpt_shape,
@@ -99,36 +105,26 @@ def copy_split(data: DataYaml, split: str, out: Path, overwrite: bool) -> int:
             for name in sorted(files):
                 if name.startswith("."):
                     continue
-                written += _copy(Path(folder) / name, dst_root / rel / name, overwrite)
+                written += copy_file(Path(folder) / name, dst_root / rel / name, overwrite)
     return written
 
 
-def _copy(src: Path, dst: Path, overwrite: bool) -> int:
-    with open_regular(src, "--yolo-data") as handle:
-        content = handle.read()
-    if os.path.lexists(dst):
-        reason = write_refusal(dst)
-        if reason:
-            raise UsageError(f"{dst} {reason}; augcli replaces only regular files it wrote")
-        with open_regular(dst, "OUT") as handle:
-            if handle.read() == content:
-                return 0
-        if not overwrite:
-            raise UsageError(f"{dst} exists with other content; use --overwrite to replace it")
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(dst) as handle:
-        handle.write(content)
-    return 1
-
-
 def new_data_yaml(data: DataYaml) -> str:
-    """The output data.yaml: the source's keys, splits at ``images/<split>``, no ``path``."""
+    """The output data.yaml: the source's keys, splits at ``images/<split>``, no ``path``;
+    ``names`` from the first split's ``classes.txt`` when the source has none."""
     out: dict[str, Any] = {}
     for key, value in data.raw.items():
         if key in ("path", "download", *SPLITS):
             continue
         out[key] = value
     splits = {s: f"images/{s}" for s in SPLITS if s in data.splits}
+    if "names" not in out:  # Ultralytics needs them: from a split's classes.txt, if any
+        for split in data.splits:
+            folder = rule_folder(data.splits[split])
+            names = read_classes_txt(folder) if folder is not None else {}
+            if names:
+                out["names"] = names
+                break
     return yaml.safe_dump({**splits, **out}, sort_keys=False, allow_unicode=True)
 
 

@@ -182,6 +182,17 @@ def find_data_yaml(folder: str | os.PathLike[str], levels: int = 2) -> Path | No
     return None
 
 
+def rule_folder(images: str | os.PathLike[str]) -> Path | None:
+    """Ultralytics' rule: ``images`` with its last ``images`` part made ``labels`` (None: the
+    path has no ``images`` part)."""
+    parts = list(Path(images).parts)
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] == "images":
+            parts[i] = "labels"
+            return Path(*parts)
+    return None
+
+
 def labels_folder(images: str | os.PathLike[str]) -> Path:
     """Ultralytics' rule: the last ``images`` part of a path becomes ``labels``.
 
@@ -190,12 +201,10 @@ def labels_folder(images: str | os.PathLike[str]) -> Path:
     UsageError
         The path has no ``images`` part.
     """
-    parts = list(Path(images).parts)
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] == "images":
-            parts[i] = "labels"
-            return Path(*parts)
-    raise UsageError(
-        f"{images}: no 'images' folder in the path, so Ultralytics' rule (.../images/... -> "
-        ".../labels/...) finds no labels; give the label folder"
-    )
+    found = rule_folder(images)
+    if found is None:
+        raise UsageError(
+            f"{images}: no 'images' folder in the path, so Ultralytics' rule (.../images/... -> "
+            ".../labels/...) finds no labels; give the label folder"
+        )
+    return found

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from augcli.augment.labels.companions import companion_sources
 from augcli.augment.labels.formats import FORMATS
 from augcli.augment.labels.formats.base import FolderState
-from augcli.augment.labels.formats.yolo import YOLO_EXTENSION
+from augcli.augment.labels.formats.yolo import YOLO_EXTENSION, YoloFormat
 from augcli.augment.run.walk import names_in, walk
 from augcli.core.atomic import TEMP_PREFIX
 from augcli.core.errors import UsageError
@@ -43,6 +44,7 @@ class LabelOptions:
         min_visibility: float = 0.0,
         min_area: float = 1.0,
         skip_unlabelled: bool = False,
+        beside: tuple[str, ...] = (),
         **more: Any,
     ) -> None:
         given = {"masks": masks, "yolo": yolo, "coco": coco}
@@ -62,10 +64,13 @@ class LabelOptions:
         self.min_area = min_area
         self.skip_unlabelled = skip_unlabelled
         """Leave out images without a YOLO file (``--yolo``) or COCO entry (``--coco``)."""
+        self.beside: tuple[str, ...] = tuple(beside)
+        """Formats whose folders Ultralytics' rule gives (``--yolo-auto``), not yet resolved
+        (:func:`augcli.augment.labels.rule.resolve_beside`)."""
         self.settings: dict[str, Any] = settings
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("paths", "settings"):
+        if name.startswith("__") or name in ("paths", "settings", "beside"):
             raise AttributeError(name)
         for fmt in FORMATS:
             if attribute(fmt) == name:
@@ -82,7 +87,7 @@ class LabelOptions:
     @property
     def any(self) -> bool:
         """Whether any labels travel with the images."""
-        return bool(self.paths)
+        return bool(self.paths or self.beside)
 
     def given(self) -> list[tuple[Any, tuple[str, ...]]]:
         """``(format, paths)`` of the formats given, in registry order."""
@@ -159,6 +164,7 @@ def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
         fmt.resolve(pair, options)
         if fmt.extension is not None:
             sources.append(found)
+    companion_sources(options)  # refuses one that is not a regular file
     for fmt, pair in options.given():
         if fmt.extension is None:
             continue
@@ -168,7 +174,7 @@ def check_label_paths(options: LabelOptions, src: Path, dst: Path) -> None:
 
 
 MAX_EXAMPLES = 5
-COMPANION_FILES = ("classes.txt",)
+COMPANION_FILES = YoloFormat.companions
 """Files a YOLO label folder may hold at its top that are not an image's labels."""
 
 

@@ -132,7 +132,7 @@ def merge_shards(
         The run's pipeline: its digest must be the one the manifests record.
     coco : (str, str), optional
         The COCO file the shards read and the one to write from their lines
-        (:func:`write_coco_of`).
+        (:func:`coco_of`).
 
     Returns
     -------
@@ -156,28 +156,36 @@ def merge_shards(
     if src is not None and first is not None:
         report.missing, report.unexpected = _against_plan(src, dst, first[1], entries)
     entries.sort(key=walk_order)
+    prepared = coco_of(entries, coco) if coco is not None else None  # refused: nothing written
     write_entries(dst / MANIFEST_NAME, entries)
-    if coco is not None:
-        write_coco_of(entries, coco)
+    if coco is not None and prepared is not None:
+        write_coco(*prepared, coco[1])
     return report
 
 
-def write_coco_of(entries: list[dict[str, Any]], coco: tuple[str, str]) -> None:
-    """Write the COCO file of a merged run: ``coco = (source annotations, file to write)``.
+def coco_of(entries: list[dict[str, Any]], coco: tuple[str, str]) -> tuple[Any, Any]:
+    """The COCO file of a merged run, checked before anything is written: ``(meta, images)``
+    for :func:`~augcli.augment.labels.coco.write_coco`; ``coco = (source annotations, file
+    to write)``.
 
     The source gives ``info``, ``licenses`` and ``categories``; each line's ``labels.coco``
     the image's moved annotations. Outputs are numbered by path, so it is the unsharded
     run's file byte for byte.
+
+    Raises
+    ------
+    UsageError
+        No line records COCO annotations, or the source is not valid COCO.
     """
     from augcli.augment.run.runner import coco_entries
 
-    source, out = coco
+    source, _ = coco
     if not any(isinstance((e.get("labels") or {}).get("coco"), dict) for e in entries):
         raise UsageError(
             f"--coco {source}: the shards' manifests record no COCO annotations (were the "
             "shards run with --coco?)"
         )
-    write_coco(load_coco(source).meta, coco_entries(entries), out)
+    return load_coco(source).meta, coco_entries(entries)
 
 
 def collect_shards(

@@ -33,6 +33,7 @@ from augcli.augment.executors.job import Executor, Job
 from augcli.augment.executors.local import LocalExecutor
 from augcli.augment.executors.processes import deferred_interrupts
 from augcli.augment.labels.coco import write_coco
+from augcli.augment.labels.companions import copy_companions
 from augcli.augment.pipeline import check_resampler
 from augcli.augment.record.identity import run_identity
 from augcli.augment.record.manifest import (
@@ -133,6 +134,7 @@ def augment_tree(
                 plan = make_plan(Path(src), Path(dst), options)
                 if options.existing == "resume":
                     check_same_run(dst, identity, options.seed, manifest_name)
+            copy_companions(options.labels, options.existing == "overwrite")
             return _execute(spec, plan, identity, reporter, executor)
 
 

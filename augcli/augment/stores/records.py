@@ -11,14 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from augcli.augment.config import PipelineSpec
+from augcli.augment.labels.coco import write_coco
 from augcli.augment.record.manifest import MANIFEST_NAME
 from augcli.augment.record.merge import (
     MergeReport,
     _listed,
     check_pipeline,
+    coco_of,
     collect_shards,
     walk_order,
-    write_coco_of,
 )
 from augcli.augment.record.shards import SHARD_MANIFEST, shard_manifest_name
 from augcli.augment.record.verify import VerifyReport, _label_files
@@ -62,9 +63,10 @@ def merge_store(
         )
     check_pipeline(spec, first)
     entries.sort(key=walk_order)
+    prepared = coco_of(entries, coco) if coco is not None else None  # refused: nothing written
     dst.put(MANIFEST_NAME, "".join(json.dumps(e, sort_keys=True) + "\n" for e in entries).encode())
-    if coco is not None:
-        write_coco_of(entries, coco)
+    if coco is not None and prepared is not None:
+        write_coco(*prepared, coco[1])
     return MergeReport(n, len(entries))
 
 

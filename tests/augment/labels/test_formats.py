@@ -25,6 +25,7 @@ from PIL import Image
 
 from augcli.augment.labels.formats import FORMATS, docs_table
 from augcli.cli import cli
+from tests.augment.labels.ultralytics import make_dataset, manifest_lines
 
 ROOT = Path(__file__).resolve().parents[3]
 H, W = 40, 60
@@ -246,6 +247,24 @@ def test_voc_and_pose_outputs_are_identical_for_1_and_2_workers(tmp_path):
     two = digests(tmp_path / "w2", tmp_path / "w2v", tmp_path / "w2p")
     assert len(one) == 6 * 2 * 3
     assert {k.replace("w1", "w2", 1): v for k, v in one.items()} == two
+    assert manifest_lines(tmp_path / "w1") == manifest_lines(tmp_path / "w2")
+
+
+def kill_group_after(proc: subprocess.Popen, folder: Path, outputs: int) -> None:
+    """SIGKILL the process group of ``proc`` (started with ``start_new_session=True``, so its
+    group is its own pid) once ``folder`` holds ``outputs`` augmented PNGs."""
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "the run ended before it could be killed"
+            if len(list(folder.glob("*_aug*.png"))) >= outputs:
+                break
+            time.sleep(0.005)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_kill_9_then_resume_matches_an_uninterrupted_run_with_voc_and_pose(tmp_path):
@@ -261,18 +280,7 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run_with_voc_and_pose(tmp_p
             "--workers", "2"),
         env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, "the run ended before it could be killed"
-            if len(list((tmp_path / "k").glob("*_aug*.png"))) >= 8:
-                break
-            time.sleep(0.005)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    kill_group_after(proc, tmp_path / "k", 8)
     assert 0 < len(list((tmp_path / "k").glob("*_aug*.png"))) < 120
     done = subprocess.run(
         cmd("augment", tmp_path / "img", tmp_path / "k", *label_args(tmp_path, "k"),
@@ -283,22 +291,12 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run_with_voc_and_pose(tmp_p
     want = digests(tmp_path / "r", tmp_path / "rv", tmp_path / "rp")
     got = digests(tmp_path / "k", tmp_path / "kv", tmp_path / "kp")
     assert {k.replace("r", "k", 1): v for k, v in want.items()} == got
+    assert manifest_lines(tmp_path / "r") == manifest_lines(tmp_path / "k")
 
 
 def test_yolo_data_augments_train_copies_val_and_writes_a_data_yaml_that_trains(tmp_path):
     ds = tmp_path / "ds"
-    for split in ("train", "val"):
-        (ds / "images" / split).mkdir(parents=True)
-        (ds / "labels" / split).mkdir(parents=True)
-        for i in range(2):
-            Image.fromarray(np.full((H, W, 3), 40 * i, np.uint8)).save(
-                ds / "images" / split / f"im{i}.png"
-            )
-            (ds / "labels" / split / f"im{i}.txt").write_text(POSE)
-    (ds / "data.yaml").write_text(
-        "path: .\ntrain: images/train\nval: images/val\nnames: {0: person}\n"
-        "kpt_shape: [3, 3]\nflip_idx: [1, 0, 2]\n"
-    )
+    make_dataset(ds)
     (tmp_path / "flip.yaml").write_text(FLIP)
     out = tmp_path / "out"
     code, text = run(
@@ -314,6 +312,47 @@ def test_yolo_data_augments_train_copies_val_and_writes_a_data_yaml_that_trains(
     np.testing.assert_allclose(kps[0], [0.7, 0.4, 1], atol=1e-6)  # flipped and swapped
     for name in ("images/val/im0.png", "labels/val/im1.txt"):
         assert (out / name).read_bytes() == (ds / name).read_bytes()  # copied, not augmented
+
+
+def yolo_data_args(data_yaml: Path, out: Path, workers: str) -> list[str]:
+    return cmd(
+        "augment", "--yolo-data", data_yaml, out, "--splits", "train,val", "--seed", "3",
+        "--copies", "2", "-q", "--workers", workers, "-c", ROOT / "configs" / "all-fill-modes.yaml",
+    )  # fmt: skip
+
+
+def test_yolo_data_outputs_are_identical_for_1_and_2_workers(tmp_path):
+    data_yaml = make_dataset(tmp_path / "ds", n=5, splits=("train", "val", "test"))
+    for tag, workers in (("w1", "1"), ("w2", "2")):
+        done = subprocess.run(yolo_data_args(data_yaml, tmp_path / tag, workers), env=env(),
+                              capture_output=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    one, two = digests(tmp_path / "w1"), digests(tmp_path / "w2")
+    assert len(one) == 1 + 2 * (5 * 2 * 2) + 5 * 2  # data.yaml, 2 splits augmented, test copied
+    assert {k.replace("w1", "w2", 1): v for k, v in one.items()} == two
+    lines = manifest_lines(tmp_path / "w1")
+    assert len(lines) == 2 * 5 * 2 and lines == manifest_lines(tmp_path / "w2")
+
+
+def test_kill_9_then_resume_matches_an_uninterrupted_run_with_yolo_data(tmp_path):
+    data_yaml = make_dataset(tmp_path / "ds", n=40, splits=("train", "val", "test"))
+    ref = subprocess.run(yolo_data_args(data_yaml, tmp_path / "r", "2"), env=env(),
+                         capture_output=True, timeout=300)  # fmt: skip
+    assert ref.returncode == 0, ref.stderr
+    proc = subprocess.Popen(
+        yolo_data_args(data_yaml, tmp_path / "k", "2"), env=env(), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    kill_group_after(proc, tmp_path / "k" / "images" / "train", 8)
+    assert 0 < len(list((tmp_path / "k" / "images" / "train").glob("*_aug*.png"))) < 80
+    assert not (tmp_path / "k" / "data.yaml").exists()  # written last
+    done = subprocess.run([*yolo_data_args(data_yaml, tmp_path / "k", "2"), "--resume"],
+                          env=env(), capture_output=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    want, got = digests(tmp_path / "r"), digests(tmp_path / "k")
+    assert len(want) == 1 + 2 * (40 * 2 * 2) + 40 * 2
+    assert {k.replace("r", "k", 1): v for k, v in want.items()} == got
+    assert manifest_lines(tmp_path / "r") == manifest_lines(tmp_path / "k")
 
 
 def test_every_registered_format_is_in_the_docs_table_and_has_a_flag():
@@ -369,3 +408,44 @@ def test_the_sample_voc_and_pose_files_augment_and_preview(tmp_path):
         sample / "voc" / "space",
     )  # fmt: skip
     assert code == 0, text
+
+
+def dry_run_args(root: Path) -> list:
+    return [
+        "augment", root / "img", root / "out", "--voc", root / "voc", root / "ov",
+        "--yolo-pose", root / "pose", root / "op", "--kpt-shape", "3,3", "--seed", "1",
+        "--copies", "2", "--dry-run",
+    ]  # fmt: skip
+
+
+def test_dry_run_lists_voc_and_pose_label_files_found_and_missing(tmp_path):
+    make(tmp_path, 4)
+    (tmp_path / "voc" / "a1.xml").unlink()
+    (tmp_path / "pose" / "a2.txt").unlink()
+    (tmp_path / "pose" / "a3.txt").unlink()
+    code, text = run(*dry_run_args(tmp_path))
+    assert code == 0, text
+    lines = text.splitlines()
+    start = lines.index("labels:")
+    assert lines[start + 1 : start + 3] == [
+        f"  --yolo-pose {tmp_path / 'pose'} -> {tmp_path / 'op'}: 2 input(s) have a label file, "
+        "2 have none (no objects)",
+        f"  --voc {tmp_path / 'voc'} -> {tmp_path / 'ov'}: 3 input(s) have a label file, "
+        "1 have none (no objects)",
+    ]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "ov").exists()
+
+
+def test_dry_run_json_lists_voc_and_pose_label_files_found_and_missing(tmp_path):
+    make(tmp_path, 3)
+    (tmp_path / "voc" / "a0.xml").unlink()
+    code, text = run(*dry_run_args(tmp_path), "--json")
+    assert code == 0, text
+    labels = json.loads(text)["labels"]
+    assert labels == {
+        "yolo-pose": {"source": str(tmp_path / "pose"), "destination": str(tmp_path / "op"),
+                      "found": 3, "missing": 0, "missing_examples": []},
+        "voc": {"source": str(tmp_path / "voc"), "destination": str(tmp_path / "ov"),
+                "found": 2, "missing": 1, "missing_examples": ["a0.png"]},
+    }  # fmt: skip
+    assert not (tmp_path / "out").exists()

@@ -127,6 +127,58 @@ def test_merge_refuses_when_a_listed_output_is_gone(dst):
     assert not (dst / MANIFEST_NAME).exists()
 
 
+def test_merge_coco_refuses_shards_run_without_coco_and_writes_nothing(dst, tmp_path):
+    ann = tmp_path / "ann.json"
+    ann.write_text('{"images": [], "annotations": [], "categories": []}')
+    result = run("manifest", "merge", dst, "--coco", ann, tmp_path / "out.json")
+    assert result.exit_code == 2
+    assert f"--coco {ann}: the shards' manifests record no COCO annotations" in result.output
+    assert not (dst / MANIFEST_NAME).exists() and not (tmp_path / "out.json").exists()
+
+
+def test_merge_refuses_a_line_in_the_manifest_of_another_shard(dst):
+    line = (dst / shard_name(0, 3)).read_text().splitlines(keepends=True)[0]
+    with open(dst / shard_name(1, 3), "a") as handle:
+        handle.write(line)
+    result = run("manifest", "merge", dst)
+    assert result.exit_code == 2
+    source = json.loads(line)["source"]
+    assert f"source {source!r} does not belong to shard 1/3" in result.output
+    assert not (dst / MANIFEST_NAME).exists()
+
+
+def test_merge_refuses_a_line_that_records_no_run(dst):
+    path = dst / shard_name(2, 3)
+    lines = path.read_text().splitlines()
+    entry = json.loads(lines[0])
+    del entry["run"]
+    path.write_text("\n".join([json.dumps(entry), *lines[1:]]) + "\n")
+    result = run("manifest", "merge", dst)
+    assert result.exit_code == 2
+    assert f"{shard_name(2, 3)}:1: the line records no run" in result.output
+    assert not (dst / MANIFEST_NAME).exists()
+
+
+def test_merge_refuses_shard_manifests_of_two_shard_counts(dst):
+    (dst / shard_name(0, 2)).write_text("")
+    result = run("manifest", "merge", dst)
+    assert result.exit_code == 2
+    assert "shard manifests of different runs: N = 2 (1 found), 3 (3 found)" in result.output
+    assert not (dst / MANIFEST_NAME).exists()
+
+
+def test_merge_refuses_a_dst_without_shard_manifests_or_with_an_absurd_n(tmp_path):
+    (tmp_path / "d").mkdir()
+    result = run("manifest", "merge", tmp_path / "d")
+    assert result.exit_code == 2 and "no shard manifests (augcli-manifest.K-of-N.jsonl)" in (
+        result.output
+    )
+    (tmp_path / "d" / shard_name(0, 10**9)).write_text("")
+    result = run("manifest", "merge", tmp_path / "d")
+    assert result.exit_code == 2 and "names more than" in result.output
+    assert not (tmp_path / "d" / MANIFEST_NAME).exists()
+
+
 def test_merge_with_src_lists_the_outputs_no_shard_wrote(setup, tmp_path):
     """A shard that failed an input (unreadable file) finishes with exit 1; the merge writes
     what exists and lists the missing outputs."""

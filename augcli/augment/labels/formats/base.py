@@ -67,6 +67,12 @@ class LabelFormat:
         ``preview``'s option (one path).
     summary : str
         One line for the docs table.
+    companions : tuple of str
+        Files its label folders may hold at their top that are not an image's labels
+        (``classes.txt``); a run copies them to the destination folder.
+    ultralytics_rule : bool
+        Its label folders may be found by Ultralytics' rule (``.../images/...`` ->
+        ``.../labels/...``): ``augment`` then has ``--<name>-auto``.
     """
 
     name: ClassVar[str]
@@ -79,6 +85,8 @@ class LabelFormat:
     summary: ClassVar[str] = ""
     example: ClassVar[str] = ""
     settings: ClassVar[tuple[Setting, ...]] = ()
+    companions: ClassVar[tuple[str, ...]] = ()
+    ultralytics_rule: ClassVar[bool] = False
 
     @property
     def flag(self) -> str:

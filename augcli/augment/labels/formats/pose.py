@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +36,7 @@ from augcli.augment.labels.formats.yolo import (
     _fmt,
     _shown,
     instance_shapes,
+    label_folder,
     parse_class,
     read_label_text,
 )
@@ -157,6 +157,8 @@ class PoseFormat(LabelFormat):
     name = "yolo-pose"
     key = "yolo_pose"
     extension = YOLO_EXTENSION
+    ultralytics_rule = True
+    companions = ("classes.txt",)
     help = (
         "YOLO-pose label folder mirroring SRC (box then K keypoints per line; kpt_shape and "
         "flip_idx from --data-yaml, a data.yaml found beside the labels, or --kpt-shape) and "
@@ -184,8 +186,9 @@ class PoseFormat(LabelFormat):
         """kpt_shape and flip_idx from the options, else from a data.yaml; refuse without."""
         settings = options.settings
         data = settings.get("data_yaml")
-        if data is None and settings.get("kpt_shape") is None:
-            found = find_data_yaml(Path(pair[0]))
+        folder = label_folder(pair[0])
+        if data is None and settings.get("kpt_shape") is None and folder is not None:
+            found = find_data_yaml(folder)
             data = load_data_yaml(found, "data.yaml") if found is not None else None
         if data is not None:
             if settings.get("kpt_shape") is None:
@@ -206,7 +209,7 @@ class PoseFormat(LabelFormat):
                 f"says {settings['kpt_shape'][0]} keypoints"
             )
         if not settings.get("names"):
-            settings["names"] = read_classes_txt(pair[0]) if Path(pair[0]).is_dir() else {}
+            settings["names"] = read_classes_txt(folder) if folder is not None else {}
 
     def read(self, source: str, size: tuple[int, int], options: Any, max_pixels: int | None):
         """The file's objects with their keypoints (no file: none)."""

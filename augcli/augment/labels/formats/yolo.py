@@ -185,6 +185,14 @@ def read_label_text(path: str, flag: str = "--yolo") -> str:
     return read_text(path, flag, cap=MAX_YOLO_BYTES)
 
 
+def label_folder(path: str) -> str | None:
+    """The folder of a label source: the path itself, or a label file's folder (``preview``
+    takes one file); None when it is neither."""
+    if os.path.isdir(path):
+        return path
+    return os.path.dirname(path) or "." if os.path.isfile(path) else None
+
+
 def caption(cls: int, names: Any) -> str:
     """A class's caption: its name when the dataset names it, else its number."""
     if isinstance(names, dict) and int(cls) in names:
@@ -198,6 +206,8 @@ class YoloFormat(LabelFormat):
     name = "yolo"
     key = "yolo"
     extension = YOLO_EXTENSION
+    ultralytics_rule = True
+    companions = ("classes.txt",)
     help = (
         "YOLO label folder mirroring SRC (one .txt per image; none means no objects) and "
         "where the moved labels go."
@@ -222,8 +232,9 @@ class YoloFormat(LabelFormat):
         """
         settings = options.settings
         data = settings.get("data_yaml")
-        if data is None and os.path.isdir(pair[0]):
-            found = find_data_yaml(pair[0])
+        folder = label_folder(pair[0])
+        if data is None and folder is not None:
+            found = find_data_yaml(folder)
             data = load_data_yaml(found, "data.yaml") if found is not None else None
         if "yolo-pose" in options.paths:
             return
@@ -236,8 +247,8 @@ class YoloFormat(LabelFormat):
             )
         if not settings.get("names"):
             names = data.names if data is not None else {}
-            if not names and os.path.isdir(pair[0]):
-                names = read_classes_txt(pair[0])
+            if not names and folder is not None:
+                names = read_classes_txt(folder)
             settings["names"] = names
 
     def read(self, source: str, size: tuple[int, int], options: Any, max_pixels: int | None):
