@@ -1,0 +1,324 @@
+"""The label outputs pass the formats' own tools: Ultralytics' label verification and supervision.
+
+``augcli augment`` runs geometric pipelines of several resampling groups and fill modes on the
+bundled ``sample_labelled/`` and on a small dataset whose objects touch the borders (boxes on
+the edges, a polygon in a corner, keypoints on the border and one not labelled). Then:
+
+* ``ultralytics.data.utils.verify_image_label``, the check Ultralytics runs on every image and
+  label before training, finds no corrupt label, no duplicate and no repaired image in the YOLO
+  (detection), YOLO-seg and YOLO-pose outputs, and reads as many rows as each file has lines;
+* supervision's ``DetectionDataset.from_yolo``, ``from_coco`` and ``from_pascal_voc`` load every
+  output with the expected number of images and of detections per image.
+
+The expected counts are counted independently of both tools and of augcli: the output images on
+disk, the non-empty lines of each ``.txt``, the annotations per ``image_id`` in the JSON and the
+``<object>`` elements of each XML. Ultralytics needs torch and supervision needs OpenCV; CI
+installs both (``.ci/run``), elsewhere these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image, ImageDraw
+
+from augcli.cli import cli
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLE = ROOT / "sample_labelled"
+IMAGE_SUFFIXES = {".jpg", ".png"}
+KPT_SHAPE = (3, 3)
+
+# Several resampling groups (a group ends where the fill mode changes), every fill mode, crops
+# with and without resize, rotations by right angles that change the output size.
+PIPELINES = {
+    "fills": """
+pipeline:
+  - flip: {direction: horizontal, p: 0.5}
+  - rotate: {angle: [-40, 40], fill: constant}
+  - scale: {factor: [0.6, 1.4], fill: edge}
+  - translate: {x: [-0.3, 0.3], y: [-0.3, 0.3], fill: reflect}
+  - crop: {size: [0.5, 0.9], padding: 8, fill: symmetric}
+  - translate: {x: 0.25, fill: wrap}
+""",
+    "shapes": """
+pipeline:
+  - flip: {direction: both, p: 0.5}
+  - rotate: {angle: {choice: [0, 90, 180, 270]}, expand: true, fill: edge}
+  - translate: {x: [-0.4, 0.4], y: [-0.4, 0.4], fill: constant}
+  - crop: {size: [0.6, 0.9], resize: false, fill: reflect}
+""",
+}
+
+
+def _ultralytics():
+    """``verify_image_label``, imported with Ultralytics kept offline and its settings file in a
+    temporary folder (unless the environment already says where)."""
+    os.environ.setdefault("YOLO_OFFLINE", "True")
+    os.environ.setdefault("YOLO_VERBOSE", "False")
+    os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="augcli-ultralytics-"))
+    pytest.importorskip(
+        "ultralytics.data.utils",
+        reason="needs ultralytics (and torch): CI installs them (.ci/run), "
+        "pip install --no-deps ultralytics torchvision elsewhere",
+    )
+    from ultralytics.data.utils import verify_image_label
+
+    return verify_image_label
+
+
+def _supervision():
+    return pytest.importorskip(
+        "supervision",
+        reason="needs supervision: CI installs it (.ci/run), "
+        "pip install --no-deps supervision pydeprecate defusedxml elsewhere",
+    )
+
+
+# --- the border dataset --------------------------------------------------------------------
+
+H, W = 48, 64
+BORDER_NAMES = ["edge_box", "corner_box", "top_triangle", "wide"]
+
+
+def _border_objects(i: int) -> list[tuple[int, np.ndarray, list[tuple[float, float, int]]]]:
+    """Image ``i``'s objects: class, polygon (pixels) and keypoints ``(x, y, v)`` (pose only)."""
+    d = i % 3
+    rect = lambda x0, y0, x1, y1: np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)  # noqa: E731
+    return [
+        (0, rect(0, 10 + d, 14, 30), [(1.0, 12.0 + d, 2), (13.0, 12.0 + d, 2), (0.0, 0.0, 0)]),
+        (1, rect(50 - d, 36, 64, 48), [(52.0, 40.0, 1), (63.5, 47.5, 2), (60.0, 38.0, 2)]),
+        (2, np.array([[20.0 + d, 0.0], [40.0, 0.0], [30.0, 12.0]]), []),
+        (3, rect(2, 2, 62 - d, 46), []),
+    ]
+
+
+def _norm(values: np.ndarray) -> str:
+    return " ".join(f"{v:.6f}" for v in np.asarray(values, float).ravel())
+
+
+def _make_border_dataset(root: Path) -> dict[str, Path]:
+    """YOLO (boxes/), YOLO-seg (labels/), YOLO-pose (pose/), COCO and VOC for six images."""
+    names = {k: v for k, v in enumerate(BORDER_NAMES)}
+    images, anns = [], []
+    for i in range(6):
+        folder = "a" if i < 3 else "b"
+        for sub in ("images", "boxes", "labels", "pose", "voc"):
+            (root / sub / folder).mkdir(parents=True, exist_ok=True)
+        picture = Image.fromarray(np.full((H, W, 3), 30 * i, np.uint8))
+        draw = ImageDraw.Draw(picture)
+        boxes, polys, poses, voc = [], [], [], []
+        for cls, poly, kps in _border_objects(i):
+            draw.polygon([tuple(p) for p in poly], fill=(40 * cls + 60, 255 - 50 * cls, 90))
+            (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
+            box = [(x0 + x1) / 2 / W, (y0 + y1) / 2 / H, (x1 - x0) / W, (y1 - y0) / H]
+            boxes.append(f"{cls} {_norm(box)}")
+            polys.append(f"{cls} {_norm(poly / [W, H])}")
+            if kps:
+                pts = [(x / W, y / H, v) for x, y, v in kps]
+                poses.append(
+                    f"0 {_norm(box)} " + " ".join(f"{x:.6f} {y:.6f} {v}" for x, y, v in pts)
+                )
+            voc.append(
+                f"<object><name>{names[cls]}</name><truncated>0</truncated>"
+                f"<difficult>{cls % 2}</difficult><bndbox><xmin>{round(x0) + 1}</xmin>"
+                f"<ymin>{round(y0) + 1}</ymin><xmax>{round(x1)}</xmax><ymax>{round(y1)}</ymax>"
+                "</bndbox></object>"
+            )
+            ann = {
+                "id": len(anns) + 1, "image_id": i + 1, "category_id": cls + 1, "iscrowd": 0,
+                "bbox": [float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
+                "area": float((x1 - x0) * (y1 - y0)), "segmentation": [poly.ravel().tolist()],
+            }  # fmt: skip
+            if kps:
+                ann["keypoints"] = [float(v) for kp in kps for v in kp]
+                ann["num_keypoints"] = sum(v > 0 for _, _, v in kps)
+            anns.append(ann)
+        suffix = ".jpg" if i == 4 else ".png"
+        picture.save(root / "images" / folder / f"im{i}{suffix}")
+        images.append(
+            {"id": i + 1, "file_name": f"{folder}/im{i}{suffix}", "width": W, "height": H}
+        )
+        (root / "boxes" / folder / f"im{i}.txt").write_text("\n".join(boxes) + "\n")
+        (root / "labels" / folder / f"im{i}.txt").write_text("\n".join(polys) + "\n")
+        (root / "pose" / folder / f"im{i}.txt").write_text("\n".join(poses) + "\n")
+        (root / "voc" / folder / f"im{i}.xml").write_text(
+            f"<annotation><filename>im{i}{suffix}</filename><size><width>{W}</width>"
+            f"<height>{H}</height><depth>3</depth></size>{''.join(voc)}</annotation>\n"
+        )
+    categories = [{"id": k + 1, "name": n, "supercategory": "shape"} for k, n in names.items()]
+    for cat in categories[:2]:
+        cat["keypoints"] = ["left_eye", "right_eye", "nose"]
+    (root / "annotations.json").write_text(
+        json.dumps({"images": images, "annotations": anns, "categories": categories})
+    )
+    (root / "pose" / "data.yaml").write_text(
+        "names: {0: thing}\nkpt_shape: [3, 3]\nflip_idx: [1, 0, 2]\n"
+    )
+    return {"root": root, "names": BORDER_NAMES}
+
+
+# --- the runs ------------------------------------------------------------------------------
+
+
+def _sample_names() -> list[str]:
+    categories = json.loads((SAMPLE / "annotations.json").read_text())["categories"]
+    return [c["name"] for c in sorted(categories, key=lambda c: c["id"])]
+
+
+@pytest.fixture(scope="module", params=[(d, p) for d in ("sample", "border") for p in PIPELINES])
+def outputs(request, tmp_path_factory) -> dict:
+    """One dataset augmented by one pipeline: every label format, two runs (YOLO detection with
+    COCO, VOC and YOLO-pose; then YOLO-seg)."""
+    dataset, pipeline = request.param
+    tmp = tmp_path_factory.mktemp(f"{dataset}-{pipeline}")
+    if dataset == "sample":
+        src, names = SAMPLE, _sample_names()
+    else:
+        src, names = tmp / "src", BORDER_NAMES
+        _make_border_dataset(src)
+    config = tmp / "pipeline.yaml"
+    config.write_text(PIPELINES[pipeline])
+    out = tmp / "out"
+    common = ["-c", str(config), "--seed", "5", "--copies", "3", "--workers", "1", "-q"]
+    first = ["augment", str(src / "images"), str(out / "images"), *common]
+    first += ["--yolo", str(src / "boxes"), str(out / "boxes")]
+    first += ["--coco", str(src / "annotations.json"), str(out / "annotations.json")]
+    first += ["--voc", str(src / "voc"), str(out / "voc")]
+    first += ["--yolo-pose", str(src / "pose"), str(out / "pose")]
+    second = ["augment", str(src / "images"), str(out / "seg_images"), *common]
+    second += ["--yolo", str(src / "labels"), str(out / "labels")]
+    for args in (first, second):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    (out / "data.yaml").write_text(json.dumps({"names": dict(enumerate(names))}))
+    (out / "pose.yaml").write_text((src / "pose" / "data.yaml").read_text())
+    return {"out": out, "names": names}
+
+
+def _images(folder: Path) -> list[Path]:
+    found = sorted(p for p in folder.rglob("*") if p.suffix in IMAGE_SUFFIXES)
+    assert found, f"no output image under {folder}"
+    return found
+
+
+def _rows(path: Path) -> int:
+    return sum(1 for line in path.read_text().splitlines() if line.strip())
+
+
+# Which images folder and label folder each YOLO flavour was written to, and its task.
+YOLO_KINDS = {
+    "detect": ("images", "boxes", False),
+    "segment": ("seg_images", "labels", False),
+    "pose": ("images", "pose", True),
+}
+
+
+# --- Ultralytics -----------------------------------------------------------------------------
+
+
+def test_the_sample_yolo_files_are_not_corrupt_for_ultralytics():
+    """The bundled inputs themselves: Ultralytics refuses a file mixing box and polygon rows."""
+    verify = _ultralytics()
+    names = _sample_names()
+    for image in _images(SAMPLE / "images"):
+        for labels, keypoint in (("boxes", False), ("labels", False), ("pose", True)):
+            label = (SAMPLE / labels / image.relative_to(SAMPLE / "images")).with_suffix(".txt")
+            nkpt, ndim = KPT_SHAPE if keypoint else (0, 0)
+            got = verify((str(image), str(label), "", keypoint, len(names), nkpt, ndim, False))
+            assert got[8] == 0 and got[9] == "", got[9]
+
+
+@pytest.mark.parametrize("kind", list(YOLO_KINDS))
+def test_ultralytics_finds_no_corrupt_label_and_reads_every_row(outputs, kind):
+    verify = _ultralytics()
+    images, labels, keypoint = YOLO_KINDS[kind]
+    out = outputs["out"]
+    num_cls = 1 if keypoint else len(outputs["names"])
+    nkpt, ndim = KPT_SHAPE if keypoint else (0, 0)
+    for image in _images(out / images):
+        label = (out / labels / image.relative_to(out / images)).with_suffix(".txt")
+        rows = _rows(label)
+        got = verify((str(image), str(label), "", keypoint, num_cls, nkpt, ndim, False))
+        _, lb, shape, segments, kpts, missing, found, empty, corrupt, msg = got
+        assert (corrupt, msg) == (0, ""), msg  # no corrupt label, no duplicate, no repaired JPEG
+        assert (missing, found, empty) == (0, 1, int(rows == 0)), label
+        with Image.open(image) as im:
+            assert shape == (im.height, im.width)
+        assert lb.shape == (rows, 5), label
+        if kind == "segment":
+            assert len(segments) == rows and all(len(s) >= 3 for s in segments)
+        if keypoint:
+            assert kpts.shape == (rows, *KPT_SHAPE)
+
+
+# --- supervision -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(YOLO_KINDS))
+def test_supervision_loads_the_yolo_outputs_with_every_detection(outputs, kind):
+    sv = _supervision()
+    images, labels, keypoint = YOLO_KINDS[kind]
+    out = outputs["out"]
+    folders = sorted({p.parent for p in _images(out / images)})
+    for folder in folders:
+        rel = folder.relative_to(out / images)
+        ds = sv.DetectionDataset.from_yolo(
+            images_directory_path=str(folder),
+            annotations_directory_path=str(out / labels / rel),
+            data_yaml_path=str(out / ("pose.yaml" if keypoint else "data.yaml")),
+        )
+        want = {
+            p.name: _rows((out / labels / rel / p.name).with_suffix(".txt"))
+            for p in folder.iterdir()
+            if p.suffix in IMAGE_SUFFIXES
+        }
+        assert len(ds) == len(want)
+        got = {Path(path).name: len(detections) for path, _, detections in ds}
+        assert got == want
+
+
+def test_supervision_loads_the_coco_output_with_every_annotation(outputs):
+    sv = _supervision()
+    out = outputs["out"]
+    coco = json.loads((out / "annotations.json").read_text())
+    per_image = Counter(a["image_id"] for a in coco["annotations"])
+    want = {
+        (out / "images" / im["file_name"]).resolve(): per_image[im["id"]] for im in coco["images"]
+    }
+    assert set(want) == {p.resolve() for p in _images(out / "images")}
+    ds = sv.DetectionDataset.from_coco(
+        images_directory_path=str(out / "images"),
+        annotations_path=str(out / "annotations.json"),
+    )
+    assert len(ds) == len(want)
+    assert {Path(path): len(detections) for path, _, detections in ds} == want
+    assert ds.classes == [c["name"] for c in coco["categories"]]
+
+
+def test_supervision_loads_the_voc_output_with_every_object(outputs):
+    sv = _supervision()
+    out = outputs["out"]
+    folders = sorted({p.parent for p in _images(out / "images")})
+    for folder in folders:
+        rel = folder.relative_to(out / "images")
+        ds = sv.DetectionDataset.from_pascal_voc(
+            images_directory_path=str(folder),
+            annotations_directory_path=str(out / "voc" / rel),
+        )
+        want = {}
+        for image in folder.iterdir():
+            if image.suffix in IMAGE_SUFFIXES:
+                xml = ET.parse((out / "voc" / rel / image.name).with_suffix(".xml"))
+                want[image.name] = len(xml.getroot().findall("object"))
+        assert len(ds) == len(want)
+        assert {Path(path).name: len(detections) for path, _, detections in ds} == want
+        assert set(ds.classes) <= set(outputs["names"])
