@@ -91,8 +91,8 @@ def _render(polygon, size: tuple[int, int]) -> np.ndarray:
 
 
 def main() -> None:
-    """Write images/, masks/, labels/, boxes/, voc/, pose/ and annotations.json under
-    sample_labelled/."""
+    """Write images/, masks/, labels/, boxes/, voc/, pose/, annotations.json and data.yaml
+    under sample_labelled/."""
     images, annotations = [], []
     for image_id, (name, (folder, loader, objects)) in enumerate(SAMPLES.items(), start=1):
         photo = _fit(Image.fromarray(loader()).convert("RGB"))
@@ -180,6 +180,11 @@ def main() -> None:
         "categories": categories,
     }
     (OUT / "annotations.json").write_text(json.dumps(coco, indent=1) + "\n")
+    (OUT / "data.yaml").write_text(
+        "# Ultralytics data.yaml of images/ + labels/ (YOLO-seg): augcli augment --yolo-data\n"
+        "path: .\ntrain: images\nval: images\nnames:\n"
+        + "".join(f"  {k}: {name}\n" for k, name in enumerate(CATEGORIES))
+    )
     (OUT / "pose" / "data.yaml").write_text(
         "# YOLO-pose labels of the faces: keypoints left_eye, right_eye, nose\n"
         "names:\n  0: face\nkpt_shape: [3, 3]\nflip_idx: [1, 0, 2]\n"
