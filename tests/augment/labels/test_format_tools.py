@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -59,23 +58,24 @@ pipeline:
 }
 
 
-def _ultralytics():
-    """``verify_image_label``, imported with Ultralytics kept offline and its settings file in a
+@pytest.fixture(scope="module")
+def verify_image_label(tmp_path_factory):
+    """Ultralytics' ``verify_image_label``, imported offline and with its settings file in a
     temporary folder (unless the environment already says where)."""
     os.environ.setdefault("YOLO_OFFLINE", "True")
     os.environ.setdefault("YOLO_VERBOSE", "False")
-    os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="augcli-ultralytics-"))
-    pytest.importorskip(
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(tmp_path_factory.mktemp("ultralytics")))
+    utils = pytest.importorskip(
         "ultralytics.data.utils",
         reason="needs ultralytics (and torch): CI installs them (.ci/run), "
         "pip install --no-deps ultralytics torchvision elsewhere",
     )
-    from ultralytics.data.utils import verify_image_label
-
-    return verify_image_label
+    return utils.verify_image_label
 
 
-def _supervision():
+@pytest.fixture(scope="module")
+def sv():
+    """The supervision package."""
     return pytest.importorskip(
         "supervision",
         reason="needs supervision: CI installs it (.ci/run), "
@@ -89,15 +89,18 @@ H, W = 48, 64
 BORDER_NAMES = ["edge_box", "corner_box", "top_triangle", "wide"]
 
 
+def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
+
+
 def _border_objects(i: int) -> list[tuple[int, np.ndarray, list[tuple[float, float, int]]]]:
     """Image ``i``'s objects: class, polygon (pixels) and keypoints ``(x, y, v)`` (pose only)."""
     d = i % 3
-    rect = lambda x0, y0, x1, y1: np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)  # noqa: E731
     return [
-        (0, rect(0, 10 + d, 14, 30), [(1.0, 12.0 + d, 2), (13.0, 12.0 + d, 2), (0.0, 0.0, 0)]),
-        (1, rect(50 - d, 36, 64, 48), [(52.0, 40.0, 1), (63.5, 47.5, 2), (60.0, 38.0, 2)]),
+        (0, _rect(0, 10 + d, 14, 30), [(1.0, 12.0 + d, 2), (13.0, 12.0 + d, 2), (0.0, 0.0, 0)]),
+        (1, _rect(50 - d, 36, 64, 48), [(52.0, 40.0, 1), (63.5, 47.5, 2), (60.0, 38.0, 2)]),
         (2, np.array([[20.0 + d, 0.0], [40.0, 0.0], [30.0, 12.0]]), []),
-        (3, rect(2, 2, 62 - d, 46), []),
+        (3, _rect(2, 2, 62 - d, 46), []),
     ]
 
 
@@ -159,6 +162,9 @@ def _make_border_dataset(root: Path) -> dict[str, Path]:
         cat["keypoints"] = ["left_eye", "right_eye", "nose"]
     (root / "annotations.json").write_text(
         json.dumps({"images": images, "annotations": anns, "categories": categories})
+    )
+    (root / "data.yaml").write_text(
+        json.dumps({"path": ".", "train": "images", "val": "images", "names": BORDER_NAMES})
     )
     (root / "pose" / "data.yaml").write_text(
         "names: {0: thing}\nkpt_shape: [3, 3]\nflip_idx: [1, 0, 2]\n"
@@ -225,9 +231,9 @@ YOLO_KINDS = {
 # --- Ultralytics -----------------------------------------------------------------------------
 
 
-def test_the_sample_yolo_files_are_not_corrupt_for_ultralytics():
+def test_the_sample_yolo_files_are_not_corrupt_for_ultralytics(verify_image_label):
     """The bundled inputs themselves: Ultralytics refuses a file mixing box and polygon rows."""
-    verify = _ultralytics()
+    verify = verify_image_label
     names = _sample_names()
     for image in _images(SAMPLE / "images"):
         for labels, keypoint in (("boxes", False), ("labels", False), ("pose", True)):
@@ -238,8 +244,8 @@ def test_the_sample_yolo_files_are_not_corrupt_for_ultralytics():
 
 
 @pytest.mark.parametrize("kind", list(YOLO_KINDS))
-def test_ultralytics_finds_no_corrupt_label_and_reads_every_row(outputs, kind):
-    verify = _ultralytics()
+def test_ultralytics_finds_no_corrupt_label_and_reads_every_row(verify_image_label, outputs, kind):
+    verify = verify_image_label
     images, labels, keypoint = YOLO_KINDS[kind]
     out = outputs["out"]
     num_cls = 1 if keypoint else len(outputs["names"])
@@ -264,8 +270,7 @@ def test_ultralytics_finds_no_corrupt_label_and_reads_every_row(outputs, kind):
 
 
 @pytest.mark.parametrize("kind", list(YOLO_KINDS))
-def test_supervision_loads_the_yolo_outputs_with_every_detection(outputs, kind):
-    sv = _supervision()
+def test_supervision_loads_the_yolo_outputs_with_every_detection(sv, outputs, kind):
     images, labels, keypoint = YOLO_KINDS[kind]
     out = outputs["out"]
     folders = sorted({p.parent for p in _images(out / images)})
@@ -286,8 +291,7 @@ def test_supervision_loads_the_yolo_outputs_with_every_detection(outputs, kind):
         assert got == want
 
 
-def test_supervision_loads_the_coco_output_with_every_annotation(outputs):
-    sv = _supervision()
+def test_supervision_loads_the_coco_output_with_every_annotation(sv, outputs):
     out = outputs["out"]
     coco = json.loads((out / "annotations.json").read_text())
     per_image = Counter(a["image_id"] for a in coco["annotations"])
@@ -304,8 +308,7 @@ def test_supervision_loads_the_coco_output_with_every_annotation(outputs):
     assert ds.classes == [c["name"] for c in coco["categories"]]
 
 
-def test_supervision_loads_the_voc_output_with_every_object(outputs):
-    sv = _supervision()
+def test_supervision_loads_the_voc_output_with_every_object(sv, outputs):
     out = outputs["out"]
     folders = sorted({p.parent for p in _images(out / "images")})
     for folder in folders:
@@ -322,3 +325,46 @@ def test_supervision_loads_the_voc_output_with_every_object(outputs):
         assert len(ds) == len(want)
         assert {Path(path).name: len(detections) for path, _, detections in ds} == want
         assert set(ds.classes) <= set(outputs["names"])
+
+
+@pytest.mark.parametrize("dataset", ["sample", "border"])
+def test_a_yolo_data_output_passes_ultralytics_and_supervision(
+    verify_image_label, sv, dataset, tmp_path
+):
+    """``--yolo-data``: the augmented train split of images/ + labels/ (YOLO-seg), checked
+    with the names of the data.yaml augcli wrote."""
+    if dataset == "sample":
+        data_yaml = SAMPLE / "data.yaml"
+    else:
+        _make_border_dataset(tmp_path / "src")
+        data_yaml = tmp_path / "src" / "data.yaml"
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(PIPELINES["fills"])
+    out = tmp_path / "out"
+    args = ["augment", "--yolo-data", str(data_yaml), str(out), "-c", str(config), "--seed", "2"]
+    result = CliRunner().invoke(cli, [*args, "--copies", "2", "--workers", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    import yaml
+
+    written = yaml.safe_load((out / "data.yaml").read_text())
+    images, labels = out / written["train"], out / "labels" / "train"
+    for image in _images(images):
+        label = (labels / image.relative_to(images)).with_suffix(".txt")
+        rows = _rows(label)
+        got = verify_image_label(
+            (str(image), str(label), "", False, len(written["names"]), 0, 0, False)
+        )
+        assert (got[8], got[9]) == (0, ""), got[9]
+        assert len(got[1]) == rows and len(got[3]) == rows
+    for folder in sorted({p.parent for p in _images(images)}):
+        ds = sv.DetectionDataset.from_yolo(
+            images_directory_path=str(folder),
+            annotations_directory_path=str(labels / folder.relative_to(images)),
+            data_yaml_path=str(out / "data.yaml"),
+        )
+        want = {
+            p.name: _rows((labels / folder.relative_to(images) / p.name).with_suffix(".txt"))
+            for p in folder.iterdir()
+            if p.suffix in IMAGE_SUFFIXES
+        }
+        assert {Path(path).name: len(detections) for path, _, detections in ds} == want
