@@ -18,8 +18,11 @@ installs both (``.ci/run``), elsewhere these tests are skipped.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -58,19 +61,52 @@ pipeline:
 }
 
 
+# Ultralytics is run in a child process: importing it changes the importing process (it
+# replaces PIL.Image.open with a version that tries to install pi-heif on an unidentified file,
+# sets numpy's print options, OpenCV's thread count and environment variables), which would
+# leak into every later test.
+VERIFY = """
+import json, sys
+from ultralytics.data.utils import verify_image_label
+results = []
+for args in json.loads(open(sys.argv[1]).read()):
+    _, lb, shape, segments, kpts, nm, nf, ne, nc, msg = verify_image_label(tuple(args))
+    results.append({
+        "missing": nm, "found": nf, "empty": ne, "corrupt": nc, "msg": msg,
+        "labels": None if lb is None else list(lb.shape),
+        "shape": None if shape is None else list(shape),
+        "segments": None if segments is None else [len(s) for s in segments],
+        "keypoints": None if kpts is None else list(kpts.shape),
+    })
+open(sys.argv[2], "w").write(json.dumps(results))
+"""
+
+
 @pytest.fixture(scope="module")
 def verify_image_label(tmp_path_factory):
-    """Ultralytics' ``verify_image_label``, imported offline and with its settings file in a
-    temporary folder (unless the environment already says where)."""
-    os.environ.setdefault("YOLO_OFFLINE", "True")
-    os.environ.setdefault("YOLO_VERBOSE", "False")
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(tmp_path_factory.mktemp("ultralytics")))
-    utils = pytest.importorskip(
-        "ultralytics.data.utils",
-        reason="needs ultralytics (and torch): CI installs them (.ci/run), "
-        "pip install --no-deps ultralytics torchvision elsewhere",
-    )
-    return utils.verify_image_label
+    """``verify(jobs)``: Ultralytics' ``verify_image_label`` on each argument tuple
+    ``(im_file, lb_file, prefix, keypoint, num_cls, nkpt, ndim, single_cls)``, run offline in a
+    child process (its settings file in a temporary folder); a dict per job: the counts
+    ``missing``, ``found``, ``empty``, ``corrupt``, the message, and the shapes of what it read."""
+    for module in ("ultralytics", "torch"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(
+                f"needs {module}: CI installs ultralytics after torch (.ci/run); elsewhere "
+                "pip install --no-deps ultralytics torchvision"
+            )
+    folder = tmp_path_factory.mktemp("ultralytics")
+    env = dict(os.environ, YOLO_OFFLINE="True", YOLO_VERBOSE="False", YOLO_CONFIG_DIR=str(folder))
+
+    def verify(jobs: list[tuple]) -> list[dict]:
+        (folder / "jobs.json").write_text(json.dumps(jobs))
+        done = subprocess.run(
+            [sys.executable, "-c", VERIFY, str(folder / "jobs.json"), str(folder / "out.json")],
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads((folder / "out.json").read_text())
+
+    return verify
 
 
 @pytest.fixture(scope="module")
@@ -233,37 +269,39 @@ YOLO_KINDS = {
 
 def test_the_sample_yolo_files_are_not_corrupt_for_ultralytics(verify_image_label):
     """The bundled inputs themselves: Ultralytics refuses a file mixing box and polygon rows."""
-    verify = verify_image_label
     names = _sample_names()
+    jobs = []
     for image in _images(SAMPLE / "images"):
         for labels, keypoint in (("boxes", False), ("labels", False), ("pose", True)):
             label = (SAMPLE / labels / image.relative_to(SAMPLE / "images")).with_suffix(".txt")
             nkpt, ndim = KPT_SHAPE if keypoint else (0, 0)
-            got = verify((str(image), str(label), "", keypoint, len(names), nkpt, ndim, False))
-            assert got[8] == 0 and got[9] == "", got[9]
+            jobs.append((str(image), str(label), "", keypoint, len(names), nkpt, ndim, False))
+    for got in verify_image_label(jobs):
+        assert (got["corrupt"], got["msg"]) == (0, ""), got["msg"]
 
 
-@pytest.mark.parametrize("kind", list(YOLO_KINDS))
-def test_ultralytics_finds_no_corrupt_label_and_reads_every_row(verify_image_label, outputs, kind):
-    verify = verify_image_label
-    images, labels, keypoint = YOLO_KINDS[kind]
-    out = outputs["out"]
-    num_cls = 1 if keypoint else len(outputs["names"])
-    nkpt, ndim = KPT_SHAPE if keypoint else (0, 0)
-    for image in _images(out / images):
-        label = (out / labels / image.relative_to(out / images)).with_suffix(".txt")
+def test_ultralytics_finds_no_corrupt_label_and_reads_every_row(verify_image_label, outputs):
+    """YOLO (detection), YOLO-seg and YOLO-pose outputs, in one call of the child process."""
+    out, jobs, pairs = outputs["out"], [], []
+    for kind, (images, labels, keypoint) in YOLO_KINDS.items():
+        num_cls = 1 if keypoint else len(outputs["names"])
+        nkpt, ndim = KPT_SHAPE if keypoint else (0, 0)
+        for image in _images(out / images):
+            label = (out / labels / image.relative_to(out / images)).with_suffix(".txt")
+            pairs.append((kind, image, label))
+            jobs.append((str(image), str(label), "", keypoint, num_cls, nkpt, ndim, False))
+    for (kind, image, label), got in zip(pairs, verify_image_label(jobs), strict=True):
         rows = _rows(label)
-        got = verify((str(image), str(label), "", keypoint, num_cls, nkpt, ndim, False))
-        _, lb, shape, segments, kpts, missing, found, empty, corrupt, msg = got
-        assert (corrupt, msg) == (0, ""), msg  # no corrupt label, no duplicate, no repaired JPEG
-        assert (missing, found, empty) == (0, 1, int(rows == 0)), label
+        # no corrupt label, no duplicate row removed, no repaired JPEG
+        assert (got["corrupt"], got["msg"]) == (0, ""), got["msg"]
+        assert (got["missing"], got["found"], got["empty"]) == (0, 1, int(rows == 0)), label
         with Image.open(image) as im:
-            assert shape == (im.height, im.width)
-        assert lb.shape == (rows, 5), label
+            assert got["shape"] == [im.height, im.width]
+        assert got["labels"] == [rows, 5], label
         if kind == "segment":
-            assert len(segments) == rows and all(len(s) >= 3 for s in segments)
-        if keypoint:
-            assert kpts.shape == (rows, *KPT_SHAPE)
+            assert len(got["segments"]) == rows and min(got["segments"], default=3) >= 3
+        if kind == "pose":
+            assert got["keypoints"] == [rows, *KPT_SHAPE], label
 
 
 # --- supervision -----------------------------------------------------------------------------
@@ -348,14 +386,15 @@ def test_a_yolo_data_output_passes_ultralytics_and_supervision(
 
     written = yaml.safe_load((out / "data.yaml").read_text())
     images, labels = out / written["train"], out / "labels" / "train"
-    for image in _images(images):
-        label = (labels / image.relative_to(images)).with_suffix(".txt")
-        rows = _rows(label)
-        got = verify_image_label(
-            (str(image), str(label), "", False, len(written["names"]), 0, 0, False)
-        )
-        assert (got[8], got[9]) == (0, ""), got[9]
-        assert len(got[1]) == rows and len(got[3]) == rows
+    pairs = [
+        (image, (labels / image.relative_to(images)).with_suffix(".txt"))
+        for image in _images(images)
+    ]
+    num_cls = len(written["names"])
+    jobs = [(str(i), str(lb), "", False, num_cls, 0, 0, False) for i, lb in pairs]
+    for (_, label), got in zip(pairs, verify_image_label(jobs), strict=True):
+        assert (got["corrupt"], got["msg"]) == (0, ""), got["msg"]
+        assert got["labels"][0] == _rows(label) == len(got["segments"])
     for folder in sorted({p.parent for p in _images(images)}):
         ds = sv.DetectionDataset.from_yolo(
             images_directory_path=str(folder),
