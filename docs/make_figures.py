@@ -1,7 +1,8 @@
-"""Rebuild the documentation's figures: ``python docs/make_figures.py`` (writes docs/*.png).
+"""Rebuild the documentation's figures: ``python docs/make_figures.py`` (writes docs/*.png, *.jpg).
 
-The pool figures are made by running the very commands docs/pool.md shows (:data:`POOL_FIGURES`,
-from the repository root); ``docs/feats.npy`` is the feature map those commands read.
+The pool figures and the label previews are made by running the very commands docs/pool.md and
+docs/labels.md show (:data:`POOL_FIGURES`, :data:`LABEL_FIGURES`, from the repository root);
+``docs/feats.npy`` is the feature map the pool commands read.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ POOL_FIGURES = (
     "--zoom 96,88,48,48 --diff avg -o docs/pool-zoom.png",
     "augcli pool docs/feats.npy --layout chw -m max,avg,softpool --channels 6 "
     "-o docs/pool-montage.png",
+)
+
+# The commands docs/labels.md shows under its previews, as written there (lines continued by
+# a backslash), run from the repository root.
+LABEL_FIGURES = (
+    "augcli preview sample_labelled/images/everyday/coffee.jpg -n 3 --seed 2 \\\n"
+    "  --masks sample_labelled/masks/everyday --coco sample_labelled/annotations.json "
+    "-o docs/preview-labels.jpg",
+    "augcli preview sample_labelled/images/space/astronaut.jpg -n 3 --seed 2 \\\n"
+    "  --yolo-pose sample_labelled/pose/space -o docs/preview-pose.jpg",
 )
 
 
@@ -80,12 +91,17 @@ def feature_maps(image: np.ndarray) -> np.ndarray:
     return np.stack(maps).astype(np.float32)
 
 
-def pool_figures() -> None:
-    """Run each command of :data:`POOL_FIGURES` as ``python -m augcli`` from the repository."""
-    np.save(FEATURES, feature_maps(read_image(SAMPLE).array))
-    for command in POOL_FIGURES:
-        args = shlex.split(command)[1:]
+def run_commands(commands: tuple[str, ...]) -> None:
+    """Run each ``augcli ...`` command as ``python -m augcli`` from the repository."""
+    for command in commands:
+        args = shlex.split(command.replace("\\\n", " "))[1:]
         subprocess.run([sys.executable, "-m", "augcli", *args], cwd=ROOT, check=True)
+
+
+def pool_figures() -> None:
+    """The feature map, then each command of :data:`POOL_FIGURES`."""
+    np.save(FEATURES, feature_maps(read_image(SAMPLE).array))
+    run_commands(POOL_FIGURES)
 
 
 if __name__ == "__main__":
@@ -93,3 +109,4 @@ if __name__ == "__main__":
     fill_modes(picture)
     groups(picture)
     pool_figures()
+    run_commands(LABEL_FIGURES)

@@ -63,5 +63,20 @@ def test_pool_pictures_are_made_by_the_commands_the_pool_page_shows():
         assert (ROOT / target).stat().st_size < 300_000, target
 
 
+def test_label_previews_are_made_by_the_commands_the_labels_page_shows():
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = (ROOT / "docs" / "labels.md").read_text("utf-8")
+    targets = []
+    for command in module.LABEL_FIGURES:
+        assert f"```bash\n{command}\n```" in page, command
+        target = command.split(" -o ")[1]
+        assert f"]({target.removeprefix('docs/')})" in page
+        assert (ROOT / target).stat().st_size < 150 * 1024, target
+        targets.append(target)
+    assert "docs/preview-pose.jpg" in targets
+
+
 def test_every_readme_link_resolves():
     assert broken_links(ROOT / "README.md") == []

@@ -44,13 +44,13 @@ def ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 16) -> list[tup
 
 
 # image -> (folder, skimage.data loader, objects); an object is (category, polygon, options):
-# "box" writes a YOLO box instead of a polygon, "rle" writes a COCO RLE (iscrowd 1),
+# "rle" writes a COCO RLE (iscrowd 1),
 # "keypoints" adds COCO keypoints (left_eye, right_eye, nose) as (x, y) triples.
 SAMPLES = {
     "astronaut": ("space", data.astronaut, [
         ("face", [(175, 75), (200, 55), (250, 55), (270, 80), (268, 130), (250, 165),
                   (225, 178), (200, 165), (182, 135)],
-         {"box": True, "keypoints": [(240, 118), (205, 118), (222, 138)]}),
+         {"keypoints": [(240, 118), (205, 118), (222, 138)]}),
         ("spacecraft", [(355, 230), (380, 130), (395, 60), (410, 5), (425, 5), (440, 60),
                         (450, 130), (470, 230), (470, 275), (370, 275)], {}),
         ("helmet", [(285, 430), (300, 385), (340, 355), (390, 345), (440, 355), (480, 385),
@@ -58,7 +58,7 @@ SAMPLES = {
     ]),
     "chelsea": ("animals", data.chelsea, [
         ("face", [(60, 0), (400, 0), (400, 300), (60, 300)],
-         {"box": True, "keypoints": [(318, 135), (170, 115), (262, 240)]}),
+         {"keypoints": [(318, 135), (170, 115), (262, 240)]}),
         ("eye", ellipse(170, 115, 35, 30), {}),
         ("eye", ellipse(318, 135, 27, 30), {}),
         ("nose", [(240, 230), (270, 225), (290, 235), (275, 250), (260, 262), (245, 245)], {}),
@@ -70,7 +70,7 @@ SAMPLES = {
                  (160, 150)], {}),
         ("spoon", [(270, 210), (290, 200), (320, 195), (345, 100), (355, 60), (362, 62),
                    (352, 120), (340, 210), (345, 240), (330, 270), (300, 278), (280, 260),
-                   (275, 235)], {"box": True}),
+                   (275, 235)], {}),
     ]),
 }  # fmt: skip
 
@@ -91,7 +91,8 @@ def _render(polygon, size: tuple[int, int]) -> np.ndarray:
 
 
 def main() -> None:
-    """Write images/, masks/, labels/ and annotations.json under sample_labelled/."""
+    """Write images/, masks/, labels/, boxes/, voc/, pose/, annotations.json and data.yaml
+    under sample_labelled/."""
     images, annotations = [], []
     for image_id, (name, (folder, loader, objects)) in enumerate(SAMPLES.items(), start=1):
         photo = _fit(Image.fromarray(loader()).convert("RGB"))
@@ -100,7 +101,7 @@ def main() -> None:
             (OUT / sub / folder).mkdir(parents=True, exist_ok=True)
         photo.save(OUT / "images" / folder / f"{name}.jpg", quality=JPEG_QUALITY)
         mask = np.zeros((h, w), np.uint8)
-        lines, voc_objects, pose_lines = [], [], []
+        lines, box_lines, voc_objects, pose_lines = [], [], [], []
         for category, polygon, opts in objects:
             cls = CATEGORIES.index(category)
             pixels = _render(polygon, (w, h))
@@ -108,14 +109,13 @@ def main() -> None:
             pts = np.clip(np.asarray(polygon, dtype=float), 0, [w, h])
             x0, y0 = pts.min(axis=0)
             x1, y1 = pts.max(axis=0)
-            if opts.get("box"):
-                values = [(x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h]
-            else:
-                values = (pts / [w, h]).ravel().tolist()
-            lines.append(f"{cls} " + " ".join(f"{v:.6f}" for v in values))
+            # YOLO-seg (labels/) gets the polygon, YOLO detection (boxes/) the box: Ultralytics
+            # refuses a file that mixes the two kinds of row.
+            box = [(x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h]
+            lines.append(f"{cls} " + " ".join(f"{v:.6f}" for v in (pts / [w, h]).ravel()))
+            box_lines.append(f"{cls} " + " ".join(f"{v:.6f}" for v in box))
             voc_objects.append(_voc_object(category, x0, y0, x1, y1))
             if "keypoints" in opts:
-                box = [(x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h]
                 kps = [f"{x / w:.6f} {y / h:.6f} 2" for x, y in opts["keypoints"]]
                 pose_lines.append("0 " + " ".join(f"{v:.6f}" for v in box) + " " + " ".join(kps))
             ann = {
@@ -145,11 +145,12 @@ def main() -> None:
         im.putpalette([c for rgb in [(0, 0, 0), *PALETTE] for c in rgb])
         im.save(OUT / "masks" / folder / f"{name}.png")
         (OUT / "labels" / folder / f"{name}.txt").write_text("\n".join(lines) + "\n")
-        for sub in ("voc", "pose"):
+        for sub in ("voc", "pose", "boxes"):
             (OUT / sub / folder).mkdir(parents=True, exist_ok=True)
         (OUT / "voc" / folder / f"{name}.xml").write_text(
             _voc(folder, f"{name}.jpg", w, h, voc_objects)
         )
+        (OUT / "boxes" / folder / f"{name}.txt").write_text("\n".join(box_lines) + "\n")
         (OUT / "pose" / folder / f"{name}.txt").write_text("".join(p + "\n" for p in pose_lines))
         images.append(
             {"id": image_id, "file_name": f"{folder}/{name}.jpg", "width": w, "height": h}
@@ -179,6 +180,11 @@ def main() -> None:
         "categories": categories,
     }
     (OUT / "annotations.json").write_text(json.dumps(coco, indent=1) + "\n")
+    (OUT / "data.yaml").write_text(
+        "# Ultralytics data.yaml of images/ + labels/ (YOLO-seg): augcli augment --yolo-data\n"
+        "path: .\ntrain: images\nval: images\nnames:\n"
+        + "".join(f"  {k}: {name}\n" for k, name in enumerate(CATEGORIES))
+    )
     (OUT / "pose" / "data.yaml").write_text(
         "# YOLO-pose labels of the faces: keypoints left_eye, right_eye, nose\n"
         "names:\n  0: face\nkpt_shape: [3, 3]\nflip_idx: [1, 0, 2]\n"

@@ -1,6 +1,7 @@
 """Drawing labels on a sample for ``augcli preview``.
 
-Masks as a translucent overlay, boxes and polygons outlined with their class, keypoints as dots.
+Masks as a translucent overlay, boxes and polygons outlined with their class, keypoints as dots
+coloured by their index.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ MASK_ALPHA = 0.45
 COLOURS = [
     (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
     (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212),
+]  # fmt: skip
+# Keypoint k is drawn in KEYPOINT_COLOURS[k] (cycled) in every object: the same point of the
+# layout (left_eye, say) has the same colour wherever it moves, so a flip's left/right swap shows.
+KEYPOINT_COLOURS = [
+    (255, 225, 25), (70, 240, 240), (255, 255, 255), (245, 130, 48), (0, 130, 200),
+    (210, 245, 60), (240, 50, 230), (60, 180, 75), (250, 190, 212), (145, 30, 180),
 ]  # fmt: skip
 
 
@@ -76,18 +83,27 @@ def draw_shapes(rgb: np.ndarray, shapes: Sequence[Shape]) -> np.ndarray:
     return np.asarray(image)
 
 
-def draw_points(rgb: np.ndarray, points: np.ndarray, index: int) -> np.ndarray:
-    """``rgb`` with a dot in colour ``index`` at each ``(u, v)`` of ``points`` (N x 2, pixels).
+def keypoint_colour(index: int) -> tuple[int, int, int]:
+    """The colour of keypoint ``index`` of an object's layout."""
+    return KEYPOINT_COLOURS[index % len(KEYPOINT_COLOURS)]
 
-    A dot is a filled disc of radius about 1/100 of the image's larger side (at least 1 pixel),
-    outlined in black so it shows on its own colour.
+
+def draw_keypoints(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """``rgb`` with a dot at each visible keypoint of one object (``keypoints``: K x 3 rows
+    ``(u, v, visibility)`` in pixels; a visibility of 0 is not drawn).
+
+    Keypoint ``k`` is filled with :func:`keypoint_colour` ``(k)``: after a flip the point that
+    the file calls ``left_eye`` keeps ``left_eye``'s colour. A dot is a disc of radius about
+    1/100 of the image's larger side (at least 1 pixel), outlined in black.
     """
-    if not len(points):
+    rows = np.asarray(keypoints, dtype=np.float64).reshape(-1, 3)
+    if not (rows[:, 2] > 0).any():
         return rgb
     image = Image.fromarray(rgb)
     draw = ImageDraw.Draw(image)
     radius = max(1.0, max(rgb.shape[:2]) / 100)
-    for x, y in np.asarray(points, dtype=np.float64).reshape(-1, 2):
-        box = (x - radius, y - radius, x + radius, y + radius)
-        draw.ellipse(box, fill=colour(index), outline=(0, 0, 0))
+    for k, (x, y, visibility) in enumerate(rows):
+        if visibility > 0:
+            box = (x - radius, y - radius, x + radius, y + radius)
+            draw.ellipse(box, fill=keypoint_colour(k), outline=(0, 0, 0))
     return np.asarray(image)

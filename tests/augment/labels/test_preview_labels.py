@@ -11,7 +11,7 @@ from PIL import Image
 
 from augcli.augment.kernels import affine
 from augcli.augment.labels.apply import LabelInputs
-from augcli.augment.labels.draw import COLOURS, MASK_ALPHA
+from augcli.augment.labels.draw import COLOURS, MASK_ALPHA, keypoint_colour
 from augcli.augment.labels.files import LabelOptions
 from augcli.augment.labels.formats.yolo import parse_yolo, yolo_instances
 from augcli.augment.labels.geometry import Warp
@@ -151,5 +151,50 @@ def test_preview_draws_a_coco_annotations_bbox_polygon_and_keypoints_as_written(
         assert _near(coloured, *corner), corner  # the bbox, not only the polygon
     points = np.asarray(written["keypoints"]).reshape(-1, 3)
     assert points[2, 2] == 0
-    for u, v, _ in points[:2]:
-        assert coloured[int(v), int(u)], (u, v)  # a dot on each visible keypoint
+    for k, (u, v, _) in enumerate(points[:2]):
+        dot = (drawn == keypoint_colour(k)).all(axis=2)
+        assert dot[int(v), int(u)], (u, v)  # a dot on each visible keypoint, in its index's colour
+
+
+POSE_FLIP = "seed: 1\ncopies: 1\npipeline:\n  - flip: {direction: horizontal, p: 1}\n"
+
+
+def _pose_preview(tmp_path: Path, line: str, kpt_shape: str) -> np.ndarray:
+    """The flipped sample as ``augcli preview`` draws it with one YOLO-pose line (``--flip-idx
+    1,0,2``): the pose file augmented by ``augcli augment`` with the same pipeline, and the
+    drawing of the source labels moved by the warps of that run."""
+    from augcli.augment.config import load_pipeline
+    from augcli.augment.labels.formats.pose import parse_pose
+    from augcli.augment.pipeline import Pipeline
+
+    config = tmp_path / "flip.yaml"
+    config.write_text(POSE_FLIP)
+    _, _, warps = Pipeline(load_pipeline(config)).run_traced(
+        np.zeros((H, W, 3), np.uint8), 1, "p.png", 0
+    )
+    shape = tuple(int(v) for v in kpt_shape.split(","))
+    objs = parse_pose(line, "p.txt", (H, W), shape, [1, 0, 2])  # type: ignore[arg-type]
+    options = LabelOptions(kpt_shape=shape, flip_idx=(1, 0, 2))
+    inputs = LabelInputs({"yolo-pose": objs})
+    return draw_sample(np.zeros((H, W, 3), np.uint8), inputs, warps, {}, options)
+
+
+def test_a_flip_draws_each_pose_keypoint_in_its_own_colour_where_flip_idx_puts_it(tmp_path):
+    # left_eye (0) at x 0.25, right_eye (1) at x 0.625, nose (2) not labelled (0 0 0)
+    line = "0 0.5 0.5 0.6 0.6 0.25 0.5 2 0.625 0.5 2 0 0 0\n"
+    drawn = _pose_preview(tmp_path, line, "3,3")
+    left = (drawn == keypoint_colour(0)).all(axis=2)
+    right = (drawn == keypoint_colour(1)).all(axis=2)
+    # mirrored, the point at x 0.625 is the left eye now (x = 1 - 0.625) and the other the right
+    assert left[30, int(0.375 * W)] and right[30, int(0.75 * W)]
+    assert not left[:, W // 2 :].any() and not right[:, : W // 2].any()
+    assert not (drawn == keypoint_colour(2)).all(axis=2).any()  # the nose is not drawn
+
+
+def test_a_pose_point_0_0_without_visibility_is_not_drawn_even_flipped(tmp_path):
+    # kpt_shape 3,2: left_eye at x 0.25, right_eye "0 0" (not labelled), nose at (0.5, 0.75)
+    drawn = _pose_preview(tmp_path, "0 0.5 0.5 0.6 0.6 0.25 0.5 0 0 0.5 0.75\n", "3,2")
+    assert not (drawn == keypoint_colour(0)).all(axis=2).any()  # left_eye is the unlabelled one
+    assert (drawn[30, int(0.75 * W)] == keypoint_colour(1)).all()  # the labelled eye, mirrored
+    assert (drawn[45, W // 2] == keypoint_colour(2)).all()
+    assert not drawn[:8, :8].any() and not drawn[:8, -8:].any()  # not at (0, 0) nor (W, 0)

@@ -17,7 +17,7 @@ import numpy as np
 
 from augcli.augment.labels.annotations import move_annotation
 from augcli.augment.labels.coco import load_coco
-from augcli.augment.labels.draw import Shape, draw_points, draw_shapes
+from augcli.augment.labels.draw import Shape, draw_keypoints, draw_shapes
 from augcli.augment.labels.formats.base import FolderState, LabelFormat
 from augcli.augment.labels.geometry import Warp, box_corners
 from augcli.augment.labels.wholebody import BOX_PARTS, KEYPOINT_PARTS
@@ -88,12 +88,12 @@ class CocoFormat(LabelFormat):
 
     def draw(self, rgb, data, warps: Sequence[Warp], options, names) -> np.ndarray:  # type: ignore[no-untyped-def]
         """What the written file holds: each moved annotation's ``bbox`` captioned with its
-        category, its polygons and its visible keypoints (COCO-WholeBody part boxes and
-        keypoints too)."""
+        category, its polygons and its visible keypoints coloured by their index
+        (COCO-WholeBody part boxes and keypoints too)."""
         names = names or {}
         out_size = rgb.shape[:2]
         shapes: list[Shape] = []
-        dots: list[tuple[np.ndarray, int]] = []
+        dots: list[np.ndarray] = []
         for ann in data["annotations"]:
             swap = data.get("swaps", {}).get(str(ann["category_id"]))
             moved_ann = move_annotation(
@@ -103,8 +103,8 @@ class CocoFormat(LabelFormat):
                 cat = ann["category_id"]
                 _coco_shapes(moved_ann, names.get(cat, str(cat)), cat, shapes, dots)
         rgb = draw_shapes(rgb, shapes)
-        for points, index in dots:
-            rgb = draw_points(rgb, points, index)
+        for points in dots:
+            rgb = draw_keypoints(rgb, points)
         return rgb
 
 
@@ -113,10 +113,10 @@ def _coco_shapes(
     caption: str,
     cat: int,
     shapes: list[Shape],
-    dots: list[tuple[np.ndarray, int]],
+    dots: list[np.ndarray],
 ) -> None:
-    """The outlines (bbox, polygons, part boxes) and dots (visible keypoints) of a moved COCO
-    annotation, as written."""
+    """The outlines (bbox, polygons, part boxes) and keypoints (K x 3 rows, one entry per body
+    part) of a moved COCO annotation, as written."""
     x, y, w, h = ann["bbox"]
     shapes.append(Shape(caption, box_corners(x, y, x + w, y + h), cat))
     seg = ann.get("segmentation")
@@ -131,8 +131,7 @@ def _coco_shapes(
     for key in ("keypoints", *KEYPOINT_PARTS):
         values = ann.get(key)
         if isinstance(values, list) and values:
-            rows = np.asarray(values, dtype=np.float64).reshape(-1, 3)
-            dots.append((rows[rows[:, 2] > 0, :2], cat))
+            dots.append(np.asarray(values, dtype=np.float64).reshape(-1, 3))
 
 
 def source_image_keys(image: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from augcli.augment.labels.datayaml import (
     parse_kpt_shape,
     read_classes_txt,
 )
-from augcli.augment.labels.draw import draw_points, draw_shapes
+from augcli.augment.labels.draw import draw_keypoints, draw_shapes
 from augcli.augment.labels.formats.base import LabelFormat, Setting, digest, write_text_file
 from augcli.augment.labels.formats.yolo import (
     MAX_LINE_CHARS,
@@ -229,12 +229,12 @@ class PoseFormat(LabelFormat):
         return {"file": rel, "kept": len(lines), "dropped": dropped, **digest(temp)}
 
     def draw(self, rgb, data, warps: Sequence, options, names) -> np.ndarray:  # type: ignore[no-untyped-def]
-        """Each moved box and its visible keypoints."""
+        """Each moved box and its visible keypoints, coloured by their index."""
         moved, _ = move_instances(
             data, warps, rgb.shape[:2], options.min_visibility, options.min_area
         )
         rgb = draw_shapes(rgb, instance_shapes(moved, names))
         if moved.keypoints is not None:
-            for cls, points in zip(moved.classes, moved.keypoints, strict=True):
-                rgb = draw_points(rgb, points[points[:, 2] > 0, :2], int(cls))
+            for points in moved.keypoints:
+                rgb = draw_keypoints(rgb, points)
         return rgb
