@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 
 import numpy as np
 
 from augcli.core.errors import InputError, UsageError
+from augcli.loss.ahead import read_ahead
 from augcli.loss.chunk import Chunk, check_weights
 from augcli.loss.columns import select_columns
 from augcli.loss.labels import LabelCoder, make_coder
+from augcli.loss.layout import parse_fixed
 from augcli.loss.source import (
     DECOMPRESS_ERRORS,
     decompress_message,
@@ -320,6 +322,16 @@ class TableReader:
     def _parse(self, block: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Lines and values ``[y, pred..., weight]`` of a block of complete lines."""
         first_line = self._line
+        if self._text_labels is not True:
+            head = block[: block.find(b"\n") + 1]  # all of a fixed layout's non-digits
+            if self._text_labels is None:
+                self._decide_labels(self._decode(head, first_line))
+            if self._text_labels is False:
+                data = parse_fixed(block, self.sep, (self.columns.true, *self._numeric))
+                if data is not None:
+                    self._decode(head, first_line)  # the rest is ASCII
+                    self._line += len(data)
+                    return np.arange(first_line, self._line, dtype=np.int64), data
         text = self._decode(block, first_line)
         self._line += block.count(b"\n")
         if self._text_labels is None:
@@ -335,13 +347,17 @@ class TableReader:
         return lines, data
 
     def __iter__(self) -> Iterator[Chunk]:
-        """Yield parsed chunks until the end of the file.
+        """Yield parsed chunks until the end of the file, read and parsed in a second thread.
 
         Yields
         ------
         Chunk
             Rows with all selected cells finite (bad rows dropped or reported).
         """
+
+        return read_ahead(self._chunks())
+
+    def _chunks(self) -> Generator[Chunk, None, None]:
         missing = 0
         first_missing: tuple[int, str] | None = None
         header = self.columns.header
