@@ -184,19 +184,25 @@ def _kernels(
     pred: np.ndarray,
     w: np.ndarray | None,
     options: LossOptions,
+    keep: bool,
 ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, float]]:
-    """Per-row losses of one chunk under ``conv``, and the weighted sums of losses and terms.
+    """Per-row losses of one chunk under ``conv`` (if ``keep``), weighted sums of losses and terms.
 
     Pure (reads its arguments only), so candidates can be computed in parallel threads; the
     caller adds the sums up in chunk order, which keeps every result bit for bit the same.
+    Without ``keep`` each loss's rows are dropped once summed (memory stays one chunk's).
     """
     batch = Batch(conv, y, pred, options)
-    with np.errstate(over="ignore", invalid="ignore"):  # inf is a result, reported
-        rows = {
-            n: REGISTRY[n].rules[conv].kernel(batch) for n in wanted if conv in REGISTRY[n].rules
-        }
+    rows, sums = {}, {}
+    for name in wanted:
+        if conv in REGISTRY[name].rules:
+            with np.errstate(over="ignore", invalid="ignore"):  # inf is a result, reported
+                values = REGISTRY[name].rules[conv].kernel(batch)
+            sums[name] = weighted_sum(values, w)
+            if keep:
+                rows[name] = values
+    with np.errstate(over="ignore", invalid="ignore"):
         terms = metric_terms(batch)
-    sums = {name: weighted_sum(values, w) for name, values in rows.items()}
     return rows, sums, {name: weighted_sum(values, w) for name, values in terms.items()}
 
 
@@ -306,7 +312,8 @@ def evaluate_table(
                 conv: _wanted(names, conv, accumulators[conv].rank_by if top else None)
                 for conv in detector.candidates
             }
-            args = [(conv, wanted[conv], y, pred, w, options) for conv in detector.candidates]
+            keep = bool(top) or writer is not None
+            args = [(c, wanted[c], y, pred, w, options, keep) for c in detector.candidates]
             later = [pool.submit(_kernels, *a) for a in args[1:]] if len(args) > 1 else []
             results = [_kernels(*args[0])]  # beside the others, in another thread
             if any(c.task == REGRESSION for c in detector.candidates):

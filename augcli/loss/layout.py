@@ -45,7 +45,7 @@ def _digit_run(buf: bytes, offset: int, length: int, width: int, n: int) -> np.n
         return high * np.uint64(10**8) + low
     if length == 1:
         x = np.ndarray((n,), np.uint8, buf, offset, (width,)) - np.uint8(ord("0"))
-        return x.astype(np.uint64) if (x < 10).all() else None
+        return x if (x < 10).all() else None
     x = np.ndarray((n,), "<u8", buf, offset, (width,)) - np.uint64(_ZEROS)
     x <<= np.uint64(8 * (8 - length))  # drop the bytes after the run: leading zeros
     if ((x | (x + np.uint64(_OVER_NINE))) & np.uint64(_HIGH_BITS)).any():
@@ -146,7 +146,8 @@ def parse_fixed(block: bytes, sep: str, cols: Sequence[int]) -> np.ndarray | Non
     template = rows[0, marks]
     if not (rows[:, marks] == template).all():
         return None
-    buf = block + bytes(8)  # every eight-byte read stays inside
+    reach = max((o + 8 for _, runs, _ in cells for o, length in runs if length > 1), default=0)
+    buf = block if reach <= width else block + bytes(8)  # every eight-byte read stays inside
     out = np.empty((n, len(cols)), dtype=np.float64)
     for j, (negative, runs, scale) in enumerate(cells):
         value = None
@@ -154,7 +155,10 @@ def parse_fixed(block: bytes, sep: str, cols: Sequence[int]) -> np.ndarray | Non
             part = _digit_run(buf, offset, length, width, n)
             if part is None:
                 return None
-            value = part if value is None else value * np.uint64(10**length) + part
+            if value is None:
+                value = part
+            else:
+                value = value.astype(np.uint64) * np.uint64(10**length) + part
         column = value.astype(np.float64)  # exact: below 2**53
         if scale != 1:
             column /= float(scale)  # one correctly rounded division: float(cell)

@@ -355,7 +355,7 @@ class TableReader:
             Rows with all selected cells finite (bad rows dropped or reported).
         """
 
-        return read_ahead(self._chunks())
+        return read_ahead(self._chunks(), depth=1)
 
     def _chunks(self) -> Generator[Chunk, None, None]:
         missing = 0
