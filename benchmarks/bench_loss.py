@@ -238,7 +238,7 @@ def main() -> None:
                 )
                 table_rows.append(
                     [
-                        " ".join(argv if name.startswith("augcli") else [f"<{name} script>"])
+                        " ".join(runs[name] if name.startswith("augcli") else [f"<{name} script>"])
                         .replace(sys.executable, "python")
                         .replace(path, os.path.basename(path)),
                         f"{f['wall']:.2f}",

@@ -116,7 +116,7 @@ def parse_fixed(block: bytes, sep: str, cols: Sequence[int]) -> np.ndarray | Non
     [[0.25, 1.0], [0.5, 0.0]]
     """
     width = block.find(b"\n") + 1
-    if width < 2 or len(block) % width or len(sep) != 1 or not block.isascii():
+    if width < 2 or len(block) % width or len(sep.encode()) != 1 or not block.isascii():
         return None
     n = len(block) // width
     line = block[:width]

@@ -123,6 +123,11 @@ def test_unselected_fields_that_could_move_a_boundary_are_declined(block):
     assert parse_fixed(block, ",", [0, 1]) is None
 
 
+def test_a_delimiter_that_is_not_one_byte_is_declined():
+    assert parse_fixed("1§0.5\n0§0.2\n".encode(), "§", [0, 1]) is None
+    assert parse_fixed(b"1,0.5\n0,0.2\n", "§", [0]) is None
+
+
 def test_unselected_fields_may_hold_other_text():
     block = b"a1,0.5,xyz\nb2,0.2,zz \n"
     assert same_bits(parse_fixed(block, ",", [1]), np.array([[0.5], [0.2]]))
