@@ -8,20 +8,78 @@ One thin function per command that parses options, calls the library and prints.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from typing import Any
 
 import click
 
 from augcli import __version__
 from augcli.cli import interrupt
-from augcli.cli.augment import augment_command, preview_command
-from augcli.cli.loss import loss_command
-from augcli.cli.manifest import manifest_group
-from augcli.cli.ops import ops_command, schema_command, validate_command
 from augcli.cli.options import JSON_PRINTED
-from augcli.cli.pool import pool_command
 from augcli.core.errors import EXIT_INTERRUPTED, AugcliError
+
+#: Each command and where it lives, in help order; a module is imported when its command runs
+#: (``augcli loss`` never loads the image stack).
+COMMANDS = {
+    "augment": ("augcli.cli.augment", "augment_command"),
+    "preview": ("augcli.cli.augment", "preview_command"),
+    "ops": ("augcli.cli.ops", "ops_command"),
+    "schema": ("augcli.cli.ops", "schema_command"),
+    "validate": ("augcli.cli.ops", "validate_command"),
+    "manifest": ("augcli.cli.manifest", "manifest_group"),
+    "loss": ("augcli.cli.loss", "loss_command"),
+    "pool": ("augcli.cli.pool", "pool_command"),
+}
+
+
+class _LazyCommands(dict):
+    """The group's ``commands``: a dict whose entries import their module on first access."""
+
+    def __init__(self, spec: dict[str, tuple[str, str]]) -> None:
+        super().__init__()
+        self._spec = spec
+
+    def _load(self, name: object) -> None:
+        if name in self._spec and not dict.__contains__(self, name):
+            module, attr = self._spec[name]  # type: ignore[index]
+            dict.__setitem__(self, name, getattr(importlib.import_module(module), attr))
+
+    def _load_all(self) -> None:
+        for name in self._spec:
+            self._load(name)
+
+    def __getitem__(self, name: str) -> Any:
+        self._load(name)
+        return dict.__getitem__(self, name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # noqa: D102 - dict.get
+        self._load(name)
+        return dict.get(self, name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._spec or dict.__contains__(self, name)
+
+    def __iter__(self):  # noqa: D105
+        self._load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return dict.__len__(self)
+
+    def keys(self):  # noqa: D102 - dict.keys
+        self._load_all()
+        return dict.keys(self)
+
+    def values(self):  # noqa: D102 - dict.values
+        self._load_all()
+        return dict.values(self)
+
+    def items(self):  # noqa: D102 - dict.items
+        self._load_all()
+        return dict.items(self)
 
 
 class _AugcliGroup(click.Group):
@@ -79,17 +137,7 @@ def cli() -> None:
     """
 
 
-for _command in (
-    augment_command,
-    preview_command,
-    ops_command,
-    schema_command,
-    validate_command,
-    manifest_group,
-    loss_command,
-    pool_command,
-):
-    cli.add_command(_command)
+cli.commands = _LazyCommands(COMMANDS)
 
 
 def run(args: list[str]) -> int:

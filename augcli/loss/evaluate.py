@@ -13,6 +13,7 @@ import contextlib
 import heapq
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
@@ -168,6 +169,43 @@ def weighted_sum(values: np.ndarray, weight: np.ndarray | None) -> float:
     return total
 
 
+def _wanted(names: Sequence[str], conv: Convention, rank_by: str | None) -> list[str]:
+    """The losses to compute under ``conv``: those asked, those metrics need, the ranking one."""
+    wanted = list(dict.fromkeys([*names, *metric_losses(conv)]))
+    if rank_by is not None and rank_by not in wanted:
+        wanted.append(rank_by)
+    return wanted
+
+
+def _kernels(
+    conv: Convention,
+    wanted: list[str],
+    y: np.ndarray,
+    pred: np.ndarray,
+    w: np.ndarray | None,
+    options: LossOptions,
+    keep: bool,
+) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, float]]:
+    """Per-row losses of one chunk under ``conv`` (if ``keep``), weighted sums of losses and terms.
+
+    Pure (reads its arguments only), so candidates can be computed in parallel threads; the
+    caller adds the sums up in chunk order, which keeps every result bit for bit the same.
+    Without ``keep`` each loss's rows are dropped once summed (memory stays one chunk's).
+    """
+    batch = Batch(conv, y, pred, options)
+    rows, sums = {}, {}
+    for name in wanted:
+        if conv in REGISTRY[name].rules:
+            with np.errstate(over="ignore", invalid="ignore"):  # inf is a result, reported
+                values = REGISTRY[name].rules[conv].kernel(batch)
+            sums[name] = weighted_sum(values, w)
+            if keep:
+                rows[name] = values
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = metric_terms(batch)
+    return rows, sums, {name: weighted_sum(values, w) for name, values in terms.items()}
+
+
 def _start(source: RowSource, detector: Detector, task: str, top_by: str | None, per_row):
     if source.coder is not None and task == REGRESSION:
         raise UsageError(
@@ -264,32 +302,29 @@ def evaluate_table(
                     atomic_write(per_row, "w", encoding="utf-8", newline="")
                 )
             writer = _CsvRows(handle, ["line", *computed])
+        pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="augcli-loss"))
         for chunk in source:
             y, pred, lines, w = chunk.y, chunk.pred, chunk.lines, chunk.weight
             detector.check(chunk)
             with np.errstate(over="ignore"):  # huge weights: inf, then nan values
                 total_weight += len(y) if w is None else float(np.sum(w))
+            wanted = {
+                conv: _wanted(names, conv, accumulators[conv].rank_by if top else None)
+                for conv in detector.candidates
+            }
+            keep = bool(top) or writer is not None
+            args = [(c, wanted[c], y, pred, w, options, keep) for c in detector.candidates]
+            later = [pool.submit(_kernels, *a) for a in args[1:]] if len(args) > 1 else []
+            results = [_kernels(*args[0])]  # beside the others, in another thread
             if any(c.task == REGRESSION for c in detector.candidates):
                 labels.add(y, w)  # for r2 only
-            for conv in detector.candidates:
+            results += [future.result() for future in later]
+            for conv, (rows, sums, metric_sums) in zip(detector.candidates, results, strict=True):
                 cand = accumulators[conv]
-                wanted = list(dict.fromkeys([*names, *metric_losses(conv)]))
-                if top and cand.rank_by not in wanted:
-                    wanted.append(cand.rank_by)
-                batch = Batch(conv, y, pred, options)
-                with np.errstate(over="ignore", invalid="ignore"):  # inf is a result, reported
-                    rows = {
-                        n: REGISTRY[n].rules[conv].kernel(batch)
-                        for n in wanted
-                        if conv in REGISTRY[n].rules
-                    }
-                    terms = metric_terms(batch)
-                for name, values in rows.items():
-                    cand.sums[name] = cand.sums.get(name, 0.0) + weighted_sum(values, w)
-                for name, values in terms.items():
-                    cand.metric_sums[name] = cand.metric_sums.get(name, 0.0) + weighted_sum(
-                        values, w
-                    )
+                for name, value in sums.items():
+                    cand.sums[name] = cand.sums.get(name, 0.0) + value
+                for name, value in metric_sums.items():
+                    cand.metric_sums[name] = cand.metric_sums.get(name, 0.0) + value
                 if top and cand.rank_by in rows:
                     _push_top(cand.heap, top, rows[cand.rank_by], lines)
                 if writer is not None:

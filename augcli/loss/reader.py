@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from augcli.core.errors import InputError, UsageError
 from augcli.loss.chunk import Chunk, check_weights
 from augcli.loss.columns import select_columns
 from augcli.loss.labels import LabelCoder, make_coder
+from augcli.loss.layout import parse_fixed
 from augcli.loss.source import (
     DECOMPRESS_ERRORS,
     decompress_message,
@@ -111,7 +113,9 @@ class TableReader:
         self._max_line = max(max_line_bytes, 1)
         self._buffer = b""
         self._eof = False
-        self._line = 1
+        self._line = 1  # of the first line not yet handed out
+        self._missing = 0  # empty, NaN or infinite cells seen (without dropna)
+        self._first_missing: tuple[int, str] | None = None
         self._stream, self._owns = open_source(source)
         try:
             fields = self._read_first_line(consume=header)
@@ -317,11 +321,19 @@ class TableReader:
         text_labels = np.array(labels, dtype=str) if self._text_labels else None
         return data, text_labels, np.array(lines, dtype=np.int64)
 
-    def _parse(self, block: bytes) -> tuple[np.ndarray, np.ndarray]:
+    def _parse(self, block: bytes, first_line: int) -> tuple[np.ndarray, np.ndarray]:
         """Lines and values ``[y, pred..., weight]`` of a block of complete lines."""
-        first_line = self._line
+        if self._text_labels is not True:
+            head = block[: block.find(b"\n") + 1]  # all of a fixed layout's non-digits
+            if self._text_labels is None:
+                self._decide_labels(self._decode(head, first_line))
+            if self._text_labels is False:
+                data = parse_fixed(block, self.sep, (self.columns.true, *self._numeric))
+                if data is not None:
+                    self._decode(head, first_line)  # the rest is ASCII
+                    last = first_line + len(data)
+                    return np.arange(first_line, last, dtype=np.int64), data
         text = self._decode(block, first_line)
-        self._line += block.count(b"\n")
         if self._text_labels is None:
             self._decide_labels(text)
         fast = self._parse_fast(text)
@@ -337,45 +349,49 @@ class TableReader:
     def __iter__(self) -> Iterator[Chunk]:
         """Yield parsed chunks until the end of the file.
 
+        The file is read here; each block is parsed in a second thread while the caller works
+        on the chunk before it (numpy releases the interpreter lock inside its loops). The
+        chunks, their order and the errors are those of reading in one thread. The parsing
+        thread never reads, and standard input is not read ahead: a pipe that stays open
+        cannot delay a chunk already read, an error or Ctrl-C.
+
         Yields
         ------
         Chunk
             Rows with all selected cells finite (bad rows dropped or reported).
         """
-        missing = 0
-        first_missing: tuple[int, str] | None = None
-        header = self.columns.header
-        names = [header[c] for c in (self.columns.true, *self._numeric)]
-        try:
-            while (block := self._fill()) is not None:
-                lines, data = self._parse(block)
-                finite = np.isfinite(data)
-                if not finite.all():
-                    bad_rows = ~finite.all(axis=1)
-                    if not self.dropna:
-                        if first_missing is None:
-                            r = int(np.argmax(bad_rows))
-                            c = int(np.argmax(~finite[r]))
-                            first_missing = (int(lines[r]), names[c])
-                        missing += int((~finite).sum())
-                        continue
-                    self.dropped += int(bad_rows.sum())
-                    data, lines = data[~bad_rows], lines[~bad_rows]
-                if first_missing is not None or len(data) == 0:
-                    continue
-                weight = None if self.columns.weight is None else data[:, -1].copy()
-                if weight is not None:
-                    column = self.columns.header[self.columns.weight]
-                    check_weights(f"{self.name}: ", column, weight, lines)
-                self.rows += len(data)
-                yield Chunk(lines, data[:, 0].copy(), data[:, 1 : 1 + self._k], weight)
-        finally:
-            self.close()
-        if first_missing is not None:
-            line, col = first_missing
+        self._missing, self._first_missing = 0, None
+        with ThreadPoolExecutor(1, thread_name_prefix="augcli-parse") as pool:
+            try:
+                pending = None
+                while True:
+                    try:
+                        block = self._fill()
+                    except InputError:
+                        if pending is not None:  # the chunks before a read error come first
+                            yield from pending.result()
+                        raise
+                    if block is None:
+                        break
+                    first_line = self._line
+                    self._line += block.count(b"\n")
+                    future = pool.submit(self._chunk, block, first_line)
+                    if pending is not None:
+                        yield from pending.result()
+                    pending = future
+                    if self.source == "-":  # the next read may wait for the writer: hand over
+                        yield from pending.result()  # what is read so far before it
+                        pending = None
+                if pending is not None:
+                    yield from pending.result()
+            finally:
+                self.close()
+        if self._first_missing is not None:
+            line, col = self._first_missing
             raise InputError(
-                f"{self.name}: {missing} empty, NaN or infinite cell(s) in the selected columns; "
-                f"the first is at line {line}, column {col!r} (use --dropna to skip those rows)"
+                f"{self.name}: {self._missing} empty, NaN or infinite cell(s) in the selected "
+                f"columns; the first is at line {line}, column {col!r} (use --dropna to skip "
+                "those rows)"
             )
         if self.rows == 0:
             if self.dropped:
@@ -386,6 +402,31 @@ class TableReader:
             raise InputError(f"{self.name} has a header but no data rows")
         if self.coder is not None:
             self.coder.finish()
+
+    def _chunk(self, block: bytes, first_line: int) -> list[Chunk]:
+        """Parse one block and check its cells: its chunk, or none (runs in the parse thread)."""
+        lines, data = self._parse(block, first_line)
+        finite = np.isfinite(data)
+        if not finite.all():
+            bad_rows = ~finite.all(axis=1)
+            if not self.dropna:
+                if self._first_missing is None:
+                    r = int(np.argmax(bad_rows))
+                    c = int(np.argmax(~finite[r]))
+                    names = [self.columns.header[i] for i in (self.columns.true, *self._numeric)]
+                    self._first_missing = (int(lines[r]), names[c])
+                self._missing += int((~finite).sum())
+                return []
+            self.dropped += int(bad_rows.sum())
+            data, lines = data[~bad_rows], lines[~bad_rows]
+        if self._first_missing is not None or len(data) == 0:
+            return []
+        weight = None if self.columns.weight is None else data[:, -1].copy()
+        if weight is not None:
+            column = self.columns.header[self.columns.weight]
+            check_weights(f"{self.name}: ", column, weight, lines)
+        self.rows += len(data)
+        return [Chunk(lines, data[:, 0].copy(), data[:, 1 : 1 + self._k], weight)]
 
     def close(self) -> None:
         """Close the file (standard input is left open)."""
