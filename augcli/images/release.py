@@ -13,7 +13,6 @@ memory is used as before.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import mmap
 import sys
 
@@ -31,7 +30,7 @@ def _madvise():
         function = None
         if sys.platform.startswith("linux"):
             try:
-                function = ctypes.CDLL(ctypes.util.find_library("c") or None).madvise
+                function = ctypes.CDLL(None).madvise
                 function.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
                 function.restype = ctypes.c_int
             except (OSError, AttributeError):
@@ -64,7 +63,7 @@ def map_large_allocations() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        libc = ctypes.CDLL(None)
         mallopt = libc.mallopt
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
