@@ -23,14 +23,15 @@ For each size, one command does everything:
 
 The machine may be shared: ratios between contenders of one run are what to compare (they ran
 interleaved, under the same load); absolute times are not. The load average is printed per run.
-Raw numbers, tables, machine, load and command: ``results/augment_<sizes>.json``.
+Raw numbers, tables, machine, load and command: ``results/augment_<sizes>.json``, written by
+``results.write_result`` with one table per size (wall and CPU seconds of every contender side
+by side, their ratios to the one-Affine pipeline, the issue's target, peak RSS per worker).
 ``--contenders`` runs a subset (the one-Affine pipeline always runs).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -38,12 +39,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import results
 from bench_data import LARGE, QUALITY, SIZE, make_dataset, make_large_dataset
 from bench_procs import Run, run_child
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "_out"
-RESULTS = HERE / "results"
 PIPELINES = ("geometric", "geometric_noise")
 SIZES = {  # name: (dataset maker, images, copies, (width, height))
     "512": (make_dataset, 240, 4, (SIZE, SIZE)),
@@ -191,6 +192,7 @@ def run_size(size: str, args) -> list[Run]:
             dst = OUT / f"{size}_{name}_{pipeline}_r{repeat}"
             argv = command(name, pipeline, src, dst, size, args, repeat + 1)
             run = run_child(name, pipeline, argv, dst)
+            run.load = float(_load())
             if run.written != images * copies:
                 raise SystemExit(f"{name}: wrote {run.written} images, expected {images * copies}")
             runs.append(run)
@@ -201,6 +203,54 @@ def run_size(size: str, args) -> list[Run]:
                 flush=True,
             )
     return runs
+
+
+def result_table(runs: list[Run], size: str, args) -> dict:
+    """The ``write_result`` table of one size: per pipeline and contender, wall and CPU seconds,
+    both as ratios to the one-Affine Albumentations pipeline, the target, and peak RSS."""
+    _, images, copies, _ = SIZES[size]
+    rows = []
+    for pipeline in args.pipelines:
+        alb = {m: _median(runs, "albumentations-one", pipeline, m) for m in ("wall", "cpu")}
+        for name in args.contenders:
+            chosen = [r for r in runs if r.name == name and r.pipeline in (pipeline, "-")]
+            wall, cpu = (_median(runs, name, pipeline, m) for m in ("wall", "cpu"))
+            target = TARGETS.get((name, pipeline, size))
+            verdict = ""
+            if target is not None:
+                verdict = f"<= {target} ({'ok' if wall / alb['wall'] <= target else 'missed'})"
+            peak = max(max(r.worker_peaks(), default=0.0) for r in chosen)
+            rows.append(
+                [
+                    pipeline if name != "floor" else "-",
+                    LABELS[name],
+                    f"{wall:.2f}",
+                    f"{cpu:.2f}",
+                    f"{wall / alb['wall']:.2f}",
+                    f"{cpu / alb['cpu']:.2f}",
+                    verdict,
+                    f"{peak:.0f}",
+                ]
+            )
+    loads = sorted(r.load for r in runs)
+    return {
+        "title": f"augment {size}: {images} images x {copies} copies, {args.workers} workers",
+        "columns": [
+            "pipeline",
+            "contender",
+            "wall s",
+            "CPU s",
+            "wall / Alb. 1 Affine",
+            "CPU / Alb. 1 Affine",
+            "target (wall)",
+            "peak RSS per worker MiB",
+        ],
+        "rows": rows,
+        "notes": f"Medians of {args.repeats} run(s), run interleaved in rotating order, JPEG "
+        f"quality {QUALITY}; CPU is user + sys of every process of a run. The issue's targets "
+        "are on wall time; on a shared machine compare the CPU column too (load average "
+        f"during the runs {loads[0]:.1f}-{loads[-1]:.1f}).",
+    }
 
 
 def main() -> None:
@@ -219,6 +269,7 @@ def main() -> None:
     args.contenders = [c for c in CONTENDERS if c in args.contenders]
 
     info = versions()
+    load_before = results.load()
     print(
         f"machine: {info['cores']} cores, {info['cpu']}; Python {info['python']}, numpy "
         f"{info['numpy']}, Pillow {info['pillow']}, OpenCV {info['opencv']}, albumentations "
@@ -226,38 +277,57 @@ def main() -> None:
         flush=True,
     )
     OUT.mkdir(exist_ok=True)
-    results = {
-        "machine": info,
-        "args": vars(args),
-        "command": " ".join([os.path.basename(sys.executable), *sys.argv]),
-        "load_start": _load(),
-        "runs": [],
-    }
-    tables = []
+    rows, tables, printed = [], [], []
     for size in args.sizes:
         runs = run_size(size, args)
-        tables += [table(runs, size, args, "wall"), table(runs, size, args, "cpu")]
-        tables.append(rss_table(runs, size, args))
-        results["runs"] += [
+        printed += [table(runs, size, args, "wall"), table(runs, size, args, "cpu")]
+        printed.append(rss_table(runs, size, args))
+        tables.append(result_table(runs, size, args))
+        rows += [
             {
                 "size": size,
                 "name": r.name,
                 "pipeline": r.pipeline,
-                "wall_s": r.wall,
-                "cpu_s": r.cpu,
-                "worker_peaks_mb": r.worker_peaks(),
-                "main_peak_mb": r.main_peak(),
+                "wall_s": round(r.wall, 3),
+                "cpu_s": round(r.cpu, 3),
+                "load": r.load,
+                "worker_peaks_mb": [round(mb, 1) for mb in r.worker_peaks()],
+                "main_peak_mb": round(r.main_peak(), 1),
             }
             for r in runs
         ]
     print(f"\nload average at the end {_load()}\n")
-    print("\n\n".join(tables))
-    results["load_end"] = _load()
-    results["tables"] = tables
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"augment_{'_'.join(args.sizes)}.json"
-    path.write_text(json.dumps(results, indent=1) + "\n")
+    print("\n\n".join(printed))
+    path = results.write_result(
+        f"augment_{'_'.join(args.sizes)}",
+        rows,
+        tables=tables,
+        headline=headline_rows(tables, args.sizes) or None,
+        load_before=load_before,
+        versions=info,
+        settings=vars(args),
+    )
     print(f"\nraw numbers: {path}")
+
+
+def headline_rows(tables: list[dict], sizes: list[str]) -> list[list[str]]:
+    """README's rows: the default path's ratios to the one-Affine pipeline, with the targets."""
+    rows = []
+    for size, table_ in zip(sizes, tables, strict=True):
+        for row in table_["rows"]:
+            pipeline, contender, *_, wall, cpu, _verdict, _peak = row
+            target = TARGETS.get(("augcli-default", pipeline, size))
+            if contender == LABELS["augcli-default"] and target is not None:
+                where = "512²" if size == "512" else "12 MP"
+                what = pipeline.replace("geometric_noise", "geometric + noise")
+                rows.append(
+                    [
+                        f"default augment / expert Albumentations, {where}, {what}",
+                        f"{wall}x wall ({cpu}x CPU)",
+                        f"<= {target}x",
+                    ]
+                )
+    return rows
 
 
 if __name__ == "__main__":

@@ -2,47 +2,49 @@
 
 Usage (repository root)::
 
-    python benchmarks/bench_memory.py [--resampler opencv|pillow] [--tag after]
+    python benchmarks/bench_memory.py [--resampler opencv|pillow] [--tag 12mp]
+                                      [--copies 1 2] [--before PATH] [--repeats 1]
 
 For each dtype (uint8 RGB JPEG, uint16 greyscale PNG, float32 greyscale TIFF; 4032x3024, a
 phone camera's 12 MP) and each pipeline (``copy``: read and encode only; ``geometric``:
 benchmarks/geometric.yaml; ``noise``: benchmarks/geometric_noise.yaml; ``noise only``: both
 noises on the whole image, no warp; ``labels``: the ``noise`` pipeline with a 12 MP uint8
 mask travelling with the image), one child process runs
-``augcli augment SRC DST -c PIPELINE --workers 1 --copies 1`` (``--workers 1`` runs the worker
-in the main process, so its peak RSS is the worker's) and its peak RSS (``ru_maxrss`` from
-``os.wait4``) is read. The same command on a 64x48 image of the same kind gives the baseline
+``augcli augment SRC DST -c PIPELINE --workers 1 --copies N`` for each N of ``--copies``
+(with 2+ copies the decoded source stays alive while a copy is encoded; ``--workers 1`` runs
+the worker in the main process, so its peak RSS is the worker's) and its peak RSS (``ru_maxrss``
+from ``os.wait4``) is read. The same command on a 64x48 image of the same kind gives the baseline
 (interpreter, numpy, Pillow, OpenCV, augcli); the table shows ``(peak - baseline) / decoded``,
 where ``decoded`` is the image's bytes as an array (36.6 MB for RGB uint8, 24.4 MB for uint16,
 48.8 MB for float32). Each figure is the median of ``--repeats`` runs.
 
-The augcli measured is the one on ``PYTHONPATH`` (default: this checkout); pass another tree's
-path to measure it (its path is recorded). Results: ``benchmarks/results/memory_<tag>.json``
-(machine, load average, commands, figures).
+The augcli measured is the one on ``PYTHONPATH`` (default: this checkout). ``--before PATH``
+also measures the tree at PATH (e.g. ``git worktree add /tmp/before main``), run for run
+interleaved with this one, and the tables show both side by side. Results:
+``benchmarks/results/memory_<tag>.json`` through ``results.write_result`` (machine, load
+average, command, rows and tables).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+import results
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-RESULTS = HERE / "results"
 WIDTH, HEIGHT = 4032, 3024
 KINDS = {"uint8 RGB": "jpg", "uint16": "png", "float32": "tiff"}  # name: file extension
+TARGET = 2.5  # issue 23: peak RSS per worker <= 2.5x the decoded image
 
 
 def _make(kind: str, rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -96,9 +98,9 @@ def _peak_mb(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     return usage.ru_maxrss / 1024
 
 
-def _argv(folder: Path, pipeline: str, config: Path, resampler: str) -> list[str]:
+def _argv(folder: Path, pipeline: str, config: Path, resampler: str, copies: int) -> list[str]:
     argv = [sys.executable, "-m", "augcli", "augment", str(folder / "src"), str(folder / "out")]
-    argv += ["-c", str(config), "--workers", "1", "--copies", "1", "--seed", "3", "-q"]
+    argv += ["-c", str(config), "--workers", "1", "--copies", str(copies), "--seed", "3", "-q"]
     argv += ["--no-manifest", "--overwrite"]
     if resampler:
         argv += ["--resampler", resampler]
@@ -107,70 +109,148 @@ def _argv(folder: Path, pipeline: str, config: Path, resampler: str) -> list[str
     return argv
 
 
+def _measure(args, env: dict[str, str], root: Path, kind: str, name: str, copies: int) -> dict:
+    """Median peak and baseline (MiB) of ``--repeats`` runs of one dtype, pipeline and count."""
+    folder = root / kind.replace(" ", "_")
+    big, small = folder / "big", folder / "s"
+    config = root / f"{name.replace(' ', '_')}.yaml"
+    peaks, bases = [], []
+    for _ in range(args.repeats):
+        bases.append(_peak_mb(_argv(small, name, config, args.resampler, copies), env, root))
+        peaks.append(_peak_mb(_argv(big, name, config, args.resampler, copies), env, root))
+    return {"peak_mb": statistics.median(peaks), "baseline_mb": statistics.median(bases)}
+
+
+def _headline(rows: list[dict]) -> list[list[str]]:
+    """README's rows: per dtype, the worst multiple of the decoded image on the current tree."""
+    lines = []
+    for kind in KINDS:
+        mine = [r for r in rows if r["tree"] == "after" and r["dtype"] == kind]
+        if mine:
+            worst = max(mine, key=lambda r: r["ratio"])
+            lines.append(
+                [
+                    f"peak RSS per worker / decoded image, 12 MP {kind} (worst: "
+                    f"{worst['pipeline']}, {worst['copies']} cop"
+                    f"{'y' if worst['copies'] == 1 else 'ies'})",
+                    f"{worst['ratio']:.2f}x",
+                    f"<= {TARGET}x",
+                ]
+            )
+    return lines
+
+
+def _tables(rows: list[dict], trees: list[str], args) -> list[dict]:
+    """One table per copy count: peak RSS per worker (MiB) and multiple of the decoded image."""
+    tables = []
+    for copies in args.copies:
+        columns = ["dtype", "pipeline", "decoded MiB"]
+        for tree in trees:
+            columns += [f"{tree}: peak MiB", f"{tree}: x decoded"]
+        columns.append("target")
+        body = []
+        for kind in KINDS:
+            for name in PIPELINES:
+                chosen = {
+                    r["tree"]: r
+                    for r in rows
+                    if r["dtype"] == kind and r["pipeline"] == name and r["copies"] == copies
+                }
+                if not chosen:
+                    continue
+                cells = [kind, name, f"{next(iter(chosen.values()))['decoded_mb']:.1f}"]
+                for tree in trees:
+                    row = chosen.get(tree)
+                    cells += [f"{row['peak_mb']:.0f}", f"{row['ratio']:.2f}"] if row else ["", ""]
+                cells.append(f"<= {TARGET}")
+                body.append(cells)
+        tables.append(
+            {
+                "title": f"Peak RSS of one worker at 12 MP, {copies} "
+                f"cop{'y' if copies == 1 else 'ies'} per input "
+                f"(resampler {args.resampler or 'default'})",
+                "columns": columns,
+                "rows": body,
+                "notes": "Peak RSS (ru_maxrss) of `augcli augment --workers 1` on one 4032x3024 "
+                "image, minus the same command's on a 64x48 image of the same kind, as MiB and "
+                f"as a multiple of the decoded image; median of {args.repeats} run(s). "
+                "before: " + (args.before or "-") + "; after: this checkout.",
+            }
+        )
+    return tables
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resampler", default="", help="passed as --resampler (default: none)")
-    parser.add_argument("--tag", default="after", help="results file: memory_<tag>.json")
+    parser.add_argument("--tag", default="12mp", help="results file: memory_<tag>.json")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--copies", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--before", default="", help="another tree to measure beside this one")
+    parser.add_argument("--dtypes", nargs="+", choices=tuple(KINDS), default=list(KINDS))
+    parser.add_argument("--pipelines", nargs="+", choices=tuple(PIPELINES), default=None)
     args = parser.parse_args()
-    env = dict(os.environ)
-    env.setdefault("PYTHONPATH", str(REPO))
-    rows, commands = [], []
+    pipelines = args.pipelines or list(PIPELINES)
+    trees = {"after": str(REPO)}
+    if args.before:
+        trees = {"before": str(Path(args.before).resolve()), **trees}
+    load_before = results.load()
+    rows, commands, where = [], [], {}
     with tempfile.TemporaryDirectory(prefix="augcli-mem-") as tmp:
         root = Path(tmp)
-        probe = [
-            sys.executable,
-            "-c",
-            "import augcli, cv2; print(augcli.__file__, cv2.__version__)",
-        ]
-        where = subprocess.run(
-            probe, env=env, cwd=root, capture_output=True, text=True, check=True
-        ).stdout
-        for kind in KINDS:
-            big, small = root / kind.replace(" ", "_") / "big", root / kind.replace(" ", "_") / "s"
+        for tree, path in trees.items():
+            env = dict(os.environ, PYTHONPATH=path)
+            probe = [sys.executable, "-c", "import augcli, cv2; print(augcli.__file__)"]
+            where[tree] = subprocess.run(
+                probe, env=env, cwd=root, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        for name in pipelines:
+            (root / f"{name.replace(' ', '_')}.yaml").write_text(PIPELINES[name])
+        for kind in args.dtypes:
+            folder = root / kind.replace(" ", "_")
             # Made in a spawned process: Linux keeps a process's peak RSS across fork + exec,
             # so this process stays small for the children it starts to measure cleanly.
             with multiprocessing.get_context("spawn").Pool(1) as pool:
-                _, decoded = pool.apply(_image, (kind, HEIGHT, WIDTH, big))
-                pool.apply(_image, (kind, 48, 64, small))
-            for name, text in PIPELINES.items():
-                config = root / f"{name.replace(' ', '_')}.yaml"
-                config.write_text(text)
-                peaks, bases = [], []
-                for _ in range(args.repeats):
-                    bases.append(_peak_mb(_argv(small, name, config, args.resampler), env, root))
-                    peaks.append(_peak_mb(_argv(big, name, config, args.resampler), env, root))
-                commands.append(" ".join(_argv(big, name, config, args.resampler)))
-                peak, base = statistics.median(peaks), statistics.median(bases)
-                ratio = (peak - base) * 2**20 / decoded
-                rows.append(
-                    {
-                        "dtype": kind,
-                        "pipeline": name,
-                        "decoded_mb": round(decoded / 2**20, 1),
-                        "baseline_mb": round(base, 1),
-                        "peak_mb": round(peak, 1),
-                        "ratio": round(ratio, 2),
-                    }
-                )
-                print(f"{kind:10} {name:11} peak {peak:7.1f} MiB  base {base:6.1f}  {ratio:5.2f}x")
-    result = {
-        "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "augcli": where.split()[0],
-            "opencv": where.split()[1],
-        },
-        "load_before": os.getloadavg(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "command": " ".join(sys.argv),
-        "runs": commands,
-        "rows": rows,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"memory_{args.tag}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+                _, decoded = pool.apply(_image, (kind, HEIGHT, WIDTH, folder / "big"))
+                pool.apply(_image, (kind, 48, 64, folder / "s"))
+            for name in pipelines:
+                for copies in args.copies:
+                    config = root / f"{name.replace(' ', '_')}.yaml"
+                    commands.append(
+                        " ".join(_argv(folder / "big", name, config, args.resampler, copies))
+                    )
+                    for tree, path in trees.items():
+                        env = dict(os.environ, PYTHONPATH=path)
+                        got = _measure(args, env, root, kind, name, copies)
+                        ratio = (got["peak_mb"] - got["baseline_mb"]) * 2**20 / decoded
+                        rows.append(
+                            {
+                                "tree": tree,
+                                "dtype": kind,
+                                "pipeline": name,
+                                "copies": copies,
+                                "decoded_mb": round(decoded / 2**20, 1),
+                                "baseline_mb": round(got["baseline_mb"], 1),
+                                "peak_mb": round(got["peak_mb"], 1),
+                                "ratio": round(ratio, 2),
+                            }
+                        )
+                        print(
+                            f"{tree:6} {kind:10} {name:11} x{copies} peak {got['peak_mb']:7.1f} "
+                            f"MiB  base {got['baseline_mb']:6.1f}  {ratio:5.2f}x",
+                            flush=True,
+                        )
+    tables = _tables(rows, list(trees), args)
+    out = results.write_result(
+        f"memory_{args.tag}",
+        rows,
+        tables=tables,
+        headline=_headline(rows) or None,
+        load_before=load_before,
+        trees=where,
+        resampler=args.resampler or "default",
+        runs=commands,
+    )
     print(f"wrote {out}")
 
 

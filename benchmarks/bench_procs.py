@@ -30,6 +30,7 @@ class Run:
     written: int
     peaks: dict[int, tuple[str, float]] = field(default_factory=dict)
     cpu: float = 0.0
+    load: float = 0.0  # 1-minute load average when the run ended
 
     def worker_peaks(self) -> list[float]:
         return sorted((mb for role, mb in self.peaks.values() if role == "worker"), reverse=True)

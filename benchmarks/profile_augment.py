@@ -150,7 +150,7 @@ def instrument(timers: Timers) -> None:
 
 def tasks(src: Path, out: Path, options: AugmentOptions) -> list[Task]:
     """One task per image, as the plan lists them (outputs left under their temporary names)."""
-    return make_plan(src, out, options).tasks
+    return list(make_plan(src, out, options).tasks())
 
 
 def run_all(todo: list[Task]) -> None:

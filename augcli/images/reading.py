@@ -51,6 +51,7 @@ from augcli.images.formats import (
     format_can_hold,
     format_for_path,
 )
+from augcli.images.release import image_consuming
 
 DEFAULT_MAX_PIXELS: int = 89_478_485
 """Pillow's default ``Image.MAX_IMAGE_PIXELS``: larger images are refused unless asked for."""
@@ -285,8 +286,13 @@ def _default_mode(array: np.ndarray) -> str:
     )
 
 
-def _to_pil(array: np.ndarray, mode: str | None, fmt: str) -> Image.Image:
-    """Build the Pillow image to save (ValueError if array and mode do not match)."""
+def _to_pil(array: np.ndarray, mode: str | None, fmt: str, consume: bool = False) -> Image.Image:
+    """Build the Pillow image to save (ValueError if array and mode do not match).
+
+    ``consume``: the caller gives ``array`` up; where Pillow copies the pixels into its own
+    layout (RGB, LA, F), large arrays are copied a band at a time, each band's memory returned
+    as it is copied (:mod:`augcli.images.release`), so the two copies are never whole together.
+    """
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
@@ -304,6 +310,8 @@ def _to_pil(array: np.ndarray, mode: str | None, fmt: str) -> Image.Image:
     array = np.ascontiguousarray(array)
     if mode == "I" and fmt == "TIFF":
         return Image.fromarray(array.astype(np.int32))
+    if consume and (image := image_consuming(array)) is not None:
+        return image
     return Image.fromarray(array)  # uint16 "I" into PNG is stored as I;16: same values
 
 
@@ -324,6 +332,7 @@ def write_image(
     format: str | None = None,
     quality: int = 95,
     atomic: bool = True,
+    consume: bool = False,
 ) -> None:
     """Write an array to an image file atomically.
 
@@ -349,6 +358,11 @@ def write_image(
     atomic : bool, optional
         False writes ``path`` itself (removed again on failure): for callers whose ``path`` is
         already a temporary name they rename later, like the augment runner.
+    consume : bool, optional
+        True when the caller gives ``array`` up and never reads it again: a large array that
+        Pillow must copy (RGB, LA, F) is then copied band by band, the memory of each band
+        returned as it goes, so that the array and its copy are not both whole at once (the
+        array's contents are undefined afterwards). The file's bytes are the same.
 
     Raises
     ------
@@ -368,7 +382,8 @@ def write_image(
             f"cannot write {path}: unknown image extension {path.suffix!r} "
             f"(use one of {', '.join(sorted(IMAGE_EXTENSIONS))})"
         )
-    image = _to_pil(array, mode, fmt)
+    image = _to_pil(array, mode, fmt, consume)
+    del array  # a consumed array's pages are gone: nothing here reads it again
     reason = format_can_hold(fmt, mode or image.mode, path.suffix)
     if reason is not None:
         raise EncodeError(path, reason)

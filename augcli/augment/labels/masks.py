@@ -63,7 +63,7 @@ def read_mask(path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX
                 )
             im.load()
             palette = im.getpalette() if mode == "P" else None
-            array = np.array(im)
+            array = _pixels(im)
     except InputError:
         raise
     except Exception as exc:  # whatever a decoder raises fails this input, never the run
@@ -75,6 +75,27 @@ def read_mask(path: str | os.PathLike[str], max_pixels: int | None = DEFAULT_MAX
             raise InputError(f"mask {path}: mode I values must be within 0..65535")
         array = array.astype(np.uint16)
     return Mask(np.ascontiguousarray(array), palette)
+
+
+BAND_BYTES = 1 << 20
+"""About this many bytes of a mask per band when copying it out of Pillow (see _pixels)."""
+
+
+def _pixels(im: Image.Image) -> np.ndarray:
+    """A loaded mask's pixels as ``numpy.array(im)`` gives them, copied a band of rows at a time.
+
+    ``numpy.array(im)`` goes through ``tobytes``: a whole extra copy of the mask beside Pillow's
+    image and the array. Here only small bands are extra.
+    """
+    width, height = im.size
+    if not width * height:
+        return np.array(im)
+    first = np.asarray(im.crop((0, 0, width, 1)))
+    out = np.empty((height, width), dtype=first.dtype)
+    rows = max(1, BAND_BYTES // max(1, width * first.itemsize))
+    for top in range(0, height, rows):
+        out[top : top + rows] = np.asarray(im.crop((0, top, width, min(top + rows, height))))
+    return out
 
 
 def warp_mask(mask: Mask, warps: Sequence[Warp], fill_value: int) -> Mask:

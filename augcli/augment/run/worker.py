@@ -20,6 +20,7 @@ from augcli.augment.tasks import AugmentOptions, Output, Task
 from augcli.core.atomic import remove_quietly
 from augcli.core.errors import InputError, OutputError
 from augcli.images.reading import EncodeError, read_image, write_image
+from augcli.images.release import map_large_allocations
 
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
 
@@ -29,6 +30,7 @@ _WORKER: dict[str, Any] = {}
 
 def init_worker(spec: PipelineSpec, options: AugmentOptions, in_process: bool = False) -> None:
     """Per-process state: the pipeline and options (set once, not sent with every task)."""
+    map_large_allocations()  # image-sized blocks go back to the OS when freed
     _WORKER["pipeline"] = Pipeline(spec)
     _WORKER["options"] = options
     if not in_process:
@@ -72,7 +74,8 @@ def process(task: Task) -> TaskResult:
                 image, recs, warps = pipeline.run_traced(array, options.seed, task.key, output.copy)
                 if number == len(task.outputs):
                     array = None  # the input is not read again: free it before encoding
-                _encode(image, temp, mode, options, task, output)
+                # Ours alone: its memory goes back band by band as Pillow copies it.
+                _encode(image, temp, mode, options, task, output, consume=True)
                 records = [r.to_dict() for r in recs]
                 shape = image.shape[:2]
                 del image  # before the next copy (or the labels) allocate theirs
@@ -108,11 +111,20 @@ def process(task: Task) -> TaskResult:
 
 
 def _encode(
-    image: Any, temp: str, mode: str, options: AugmentOptions, task: Task, output: Output
+    image: Any,
+    temp: str,
+    mode: str,
+    options: AugmentOptions,
+    task: Task,
+    output: Output,
+    consume: bool = False,
 ) -> None:
-    """Write one output's temporary file; an encoder refusal fails the input, named."""
+    """Write one output's temporary file; an encoder refusal fails the input, named.
+
+    ``consume``: ``image`` is given up (see :func:`~augcli.images.reading.write_image`).
+    """
     try:
-        write_image(image, temp, mode=mode, quality=options.quality, atomic=False)
+        write_image(image, temp, mode=mode, quality=options.quality, atomic=False, consume=consume)
     except EncodeError as exc:
         raise InputError(
             f"{task.src}: cannot write {task.final_path(output)}: {exc.reason}"

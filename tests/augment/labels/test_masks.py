@@ -114,3 +114,29 @@ def test_a_mask_takes_one_nearest_warp_per_resampling_of_its_image(monkeypatch):
         warp_mask(Mask(np.zeros((32, 32), np.uint8)), warps, 0)
         assert len(calls) == len(warps) <= pipe.resamplings == 2
         assert set(calls) <= {"nearest"}
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "I;16", "I", "1"])
+def test_mask_read_in_bands_equals_numpy_array(tmp_path, monkeypatch, mode: str):
+    import augcli.augment.labels.masks as masks_module
+
+    monkeypatch.setattr(masks_module, "BAND_BYTES", 100)  # many bands, a short last one
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 4, (53, 37))
+    if mode == "I;16":
+        im = Image.fromarray((values * 1000).astype(np.uint16))
+    elif mode == "I":
+        im = Image.fromarray((values * 1000).astype(np.int32), "I")
+    elif mode == "1":
+        im = Image.fromarray(values.astype(bool))
+    else:
+        im = (
+            Image.fromarray(values.astype(np.uint8)).convert(mode)
+            if mode == "P"
+            else (Image.fromarray(values.astype(np.uint8)))
+        )
+    im.load()
+    oracle = np.array(im)  # numpy's own conversion through Pillow's array interface
+    got = masks_module._pixels(im)
+    assert got.dtype == oracle.dtype
+    assert np.array_equal(got, oracle)
