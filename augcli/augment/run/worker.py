@@ -22,6 +22,12 @@ from augcli.core.errors import InputError, OutputError
 from augcli.images.reading import EncodeError, read_image, write_image
 from augcli.images.release import map_large_allocations
 
+HOLD_LABEL_BYTES = 4 << 20
+"""Label pixels (masks) above this are read again for each copy instead of being held while
+the next copy is warped: at 12 MP a mask would otherwise add a third of an RGB image to the
+worker's peak (``benchmarks/bench_memory.py``). Reading is deterministic: the bytes do not
+change."""
+
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
 
 
@@ -86,6 +92,8 @@ def process(task: Task) -> TaskResult:
                 result.labels[output.name] = write_labels(
                     labels, inputs, output.name, warps, shape, options.labels, task.temp_tag
                 )
+                if inputs.pixel_bytes > HOLD_LABEL_BYTES:
+                    inputs = None  # a large mask is read again rather than held beside a copy
     except InputError as exc:
         result.error = _naming_source(task.src, str(exc))
     except OutputError as exc:

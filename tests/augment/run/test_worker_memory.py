@@ -91,3 +91,31 @@ def test_large_outputs_consumed_in_workers_change_no_byte(tmp_path: Path, monkey
     _plain(monkeypatch)
     plain = _augment(src, tmp_path / "plain", config, "opencv", "1")
     assert saving == plain
+
+
+def test_a_large_mask_read_again_for_each_copy_gives_the_held_masks_bytes(
+    tmp_path: Path, monkeypatch
+):
+    # Masks above HOLD_LABEL_BYTES are read again per copy instead of held beside the next
+    # copy's pixels; the outputs must be those of a run that holds them.
+    from augcli.augment.run import worker
+
+    src = _inputs(tmp_path / "in", 61, 77)
+    config = tmp_path / "p.yaml"
+    config.write_text(PIPELINE)
+    reads: list[int] = []
+    real = worker.read_labels
+
+    def counting(*args, **kwargs):
+        reads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "read_labels", counting)
+    monkeypatch.setattr(worker, "HOLD_LABEL_BYTES", 1 << 40)
+    held = _augment(src, tmp_path / "held", config, "opencv", "1")
+    assert len(reads) == 4  # once per input
+    reads.clear()
+    monkeypatch.setattr(worker, "HOLD_LABEL_BYTES", 0)
+    again = _augment(src, tmp_path / "again", config, "opencv", "1")
+    assert len(reads) == 4 * 3  # once per copy
+    assert again == held
