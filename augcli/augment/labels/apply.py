@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from augcli.augment.labels.files import LabelOptions, LabelTask, temp_path
 from augcli.augment.labels.formats import FORMATS
 from augcli.augment.labels.geometry import Warp
@@ -29,12 +27,6 @@ class LabelInputs:
     def get(self, name: str) -> Any:
         """What format ``name`` read (None: not given)."""
         return self.data.get(name)
-
-    @property
-    def pixel_bytes(self) -> int:
-        """Bytes of the pixel arrays held (masks); box, polygon and point lists count 0."""
-        arrays = (getattr(value, "array", None) for value in self.data.values())
-        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
 
 def read_labels(

@@ -22,12 +22,6 @@ from augcli.core.errors import InputError, OutputError
 from augcli.images.reading import EncodeError, read_image, write_image
 from augcli.images.release import map_large_allocations
 
-HOLD_LABEL_BYTES = 4 << 20
-"""Label pixels (masks) above this are read again for each copy instead of being held while
-the next copy is warped: at 12 MP a mask would otherwise add a third of an RGB image to the
-worker's peak (``benchmarks/bench_memory.py``). Reading is deterministic: the bytes do not
-change."""
-
 WORKER_DIED = "the worker process died while processing it (killed, or out of memory)"
 
 
@@ -65,7 +59,7 @@ def process(task: Task) -> TaskResult:
         del data
         in_shape = array.shape[:2]
         labels = task.labels
-        inputs = None  # read after the first output is encoded: not alive beside its pixels
+        moves = []  # each output's warps and size: its labels are written once the pixels go
         for number, output in enumerate(task.outputs, 1):
             temp = task.temp_path(output)
             warps: list = []
@@ -86,14 +80,15 @@ def process(task: Task) -> TaskResult:
                 shape = image.shape[:2]
                 del image  # before the next copy (or the labels) allocate theirs
             result.written.append(Written(output, records, *file_digest(temp)))
-            if labels is not None:
-                if inputs is None:
-                    inputs = read_labels(labels, in_shape, options.max_pixels, options.labels)
-                result.labels[output.name] = write_labels(
-                    labels, inputs, output.name, warps, shape, options.labels, task.temp_tag
+            moves.append((output.name, warps, shape))
+        del array
+        if labels is not None:
+            # After every image: a mask is never alive beside the input's or a copy's pixels.
+            inputs = read_labels(labels, in_shape, options.max_pixels, options.labels)
+            for name, warps, shape in moves:
+                result.labels[name] = write_labels(
+                    labels, inputs, name, warps, shape, options.labels, task.temp_tag
                 )
-                if inputs.pixel_bytes > HOLD_LABEL_BYTES:
-                    inputs = None  # a large mask is read again rather than held beside a copy
     except InputError as exc:
         result.error = _naming_source(task.src, str(exc))
     except OutputError as exc:

@@ -93,11 +93,9 @@ def test_large_outputs_consumed_in_workers_change_no_byte(tmp_path: Path, monkey
     assert saving == plain
 
 
-def test_a_large_mask_read_again_for_each_copy_gives_the_held_masks_bytes(
-    tmp_path: Path, monkeypatch
-):
-    # Masks above HOLD_LABEL_BYTES are read again per copy instead of held beside the next
-    # copy's pixels; the outputs must be those of a run that holds them.
+def test_labels_are_read_once_per_input_after_every_copys_pixels(tmp_path: Path, monkeypatch):
+    # The worker writes an input's labels after all its copies (so a mask is never alive beside
+    # the input's pixels): one read per input, and every copy still gets its mask.
     from augcli.augment.run import worker
 
     src = _inputs(tmp_path / "in", 61, 77)
@@ -111,11 +109,6 @@ def test_a_large_mask_read_again_for_each_copy_gives_the_held_masks_bytes(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(worker, "read_labels", counting)
-    monkeypatch.setattr(worker, "HOLD_LABEL_BYTES", 1 << 40)
-    held = _augment(src, tmp_path / "held", config, "opencv", "1")
-    assert len(reads) == 4  # once per input
-    reads.clear()
-    monkeypatch.setattr(worker, "HOLD_LABEL_BYTES", 0)
-    again = _augment(src, tmp_path / "again", config, "opencv", "1")
-    assert len(reads) == 4 * 3  # once per copy
-    assert again == held
+    together = _augment(src, tmp_path / "together", config, "opencv", "1")
+    assert len(reads) == 4  # once per input, not once per copy
+    assert sum(1 for name in together if name.startswith("m/")) == 4 * 3
