@@ -17,7 +17,7 @@ zero_one and hinge (and for the weighted case accuracy and Brier, all with ``sam
 with scikit-learn.
 DuckDB (when installed; the ``bench`` extra) reads the same file with ``read_csv`` and computes
 the same values in SQL (eps = 2.22e-16 clipping for log, as augcli). All must agree to 1e-9.
-Needs pandas and scikit-learn (the ``test`` extra). Figures are also written to
+Needs pandas and scikit-learn (the ``bench`` extra). Figures are also written to
 ``benchmarks/results/loss_<rows>.json`` (machine, load, commands).
 """
 
