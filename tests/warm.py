@@ -145,6 +145,33 @@ def run(
     return os.waitstatus_to_exitcode(done["status"]), out, err
 
 
+def completed(
+    args: Sequence[str], *, env: dict[str, str], cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run([python, -m, augcli, *args], capture_output=True, text=True)``.
+
+    Forked from the warm server where it can be (:func:`run`), else a fresh interpreter;
+    stdin is the null device; a run that outlives ``timeout`` is killed and raises
+    ``subprocess.TimeoutExpired`` either way.
+    """
+    command = [sys.executable, "-m", "augcli", *map(str, args)]
+    if not available():
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=env,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        code, out, err = run(command[3:], cwd or Path.cwd(), env, None, timeout, None)
+    except Timeout as late:
+        raise subprocess.TimeoutExpired(command, timeout, late.stdout, late.stderr) from None
+    return subprocess.CompletedProcess(command, code, out.decode(), err.decode())
+
+
 def _communicate(
     stdin_w: int | None, out_r: int, err_r: int, data: bytes, deadline: float
 ) -> tuple[bytes, bytes]:
