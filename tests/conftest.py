@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
 
 DTYPES = (np.uint8, np.uint16, np.float32)
 FULL = {np.uint8: 255.0, np.uint16: 65535.0, np.float32: 1.0}  # independent of augcli's helper
@@ -64,3 +65,17 @@ def check_kernel(kernel: Callable[..., np.ndarray], image: np.ndarray, **params:
         assert np.array_equal(out1[..., 0], out, equal_nan=True), "HxW and HxWx1 differ"
     assert out is not image, "the kernel returned its input instead of a new array"
     return out
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: Any) -> None:
+    """Run on every core by default: ``-n auto --dist worksteal`` when pytest-xdist is present.
+
+    ``-n 0`` or ``-p no:xdist`` runs in one process; an explicit ``-n N``/``--dist`` is kept.
+    """
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    if config.option.numprocesses is None and not config.option.collectonly:
+        config.option.numprocesses = "auto"
+        if config.option.dist == "no":
+            config.option.dist = "worksteal"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,16 @@ from augcli.augment.pipeline import Pipeline
 from augcli.augment.record.manifest import MANIFEST_NAME
 from augcli.cli import cli
 from tests import imagefactory as f
+from tests import warm
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMON = ["--seed", "3", "--copies", "1", "--workers", "1", "-q", "--json"]
 
 
 def run_cli(*args: object, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a fresh process (a FIFO that were read would block it: timeout)."""
+    """The real CLI in a process of its own (a FIFO that were read would block it: timeout)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "augcli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+    return warm.completed(args, env=env, timeout=timeout)
 
 
 def invoke(*args: object):

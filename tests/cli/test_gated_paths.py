@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from augcli.cli import cli
+from tests import warm
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
@@ -45,17 +45,9 @@ def one_line_error(result, *needles: str) -> None:
 
 
 def augcli_subprocess(*args: object, cwd: Path) -> subprocess.CompletedProcess:
-    """``python -m augcli ARGS`` with this checkout first on the path, killed after TIMEOUT."""
+    """``python -m augcli ARGS`` in its own process (:mod:`tests.warm`), killed after TIMEOUT."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "augcli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
+    return warm.completed(args, cwd=cwd, env=env, timeout=TIMEOUT)
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """Shared tools of the hostile suite: snapshots by content, tiny inputs, and one CLI runner.
 
-Every test runs ``python -m augcli`` in a subprocess (the ``augcli`` found on ``PYTHONPATH``),
-so the suite checks behaviour, not internals, and a hang or a runaway allocation is stopped by
-a timeout and an address-space limit instead of taking the machine down.
+Every test runs ``python -m augcli`` in a process of its own (the ``augcli`` found on
+``PYTHONPATH``), so the suite checks behaviour, not internals, and a hang or a runaway
+allocation is stopped by a timeout and an address-space limit instead of taking the machine
+down. Whole runs are forked from a warm interpreter (:mod:`tests.warm`, no import cost); tests
+of signals, locks and start-up start fresh interpreters (:func:`start`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from tests import warm
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
@@ -189,6 +193,28 @@ class Result:
         return json.loads(self.stdout)
 
 
+def run_augcli(
+    args: Sequence[str], cwd: Path, *, stdin: bytes | None = None, timeout: float = TIMEOUT
+) -> Result:
+    """One whole ``python -m augcli ARGS`` run, memory-limited, in its own process group.
+
+    The process is forked from a warm interpreter (:mod:`tests.warm`) where it can be, else
+    started fresh (:func:`start`); either way a hang fails the test after ``timeout``.
+    """
+    if not warm.available():
+        proc = start(args, cwd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+        out, err = finish(proc, timeout, stdin)
+        return Result(proc.returncode, out, err)
+    try:
+        code, out, err = warm.run(args, cwd, child_env(), stdin, timeout, MEMORY_LIMIT)
+    except warm.Timeout as late:
+        raise AssertionError(
+            f"augcli did not finish within {timeout} s (hung or unbounded): "
+            f"{late.stderr.decode(errors='replace')[-2000:]}"
+        ) from None
+    return Result(code, out.decode(errors="replace"), err.decode(errors="replace"))
+
+
 def check_message(result: Result, expect: int, wants_json: bool) -> None:
     """No traceback; a refusal or interruption says so in one line (one JSON object with --json)."""
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
@@ -233,17 +259,11 @@ class Scene:
         """Run augcli; assert the exit code, the message, the sentinel and every input unchanged."""
         before = snapshot(self.guarded())
         hashes = {p: sha256(p) for p in self.inputs if p.is_file() and not p.is_symlink()}
-        proc = start(
-            [str(a) for a in args],
-            self.root,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        )
-        out, err = finish(proc, timeout, stdin)
-        result = Result(proc.returncode, out, err)
+        result = run_augcli([str(a) for a in args], self.root, stdin=stdin, timeout=timeout)
         if check_inputs:
             self.check_unchanged(before, hashes)
         assert result.code == expect, (
-            f"exit {result.code}, expected {expect}: {err[-3000:]}{out[-2000:]}"
+            f"exit {result.code}, expected {expect}: {result.stderr[-3000:]}{result.stdout[-2000:]}"
         )
         check_message(result, expect, "--json" in args or ("json" in args and "--format" in args))
         return result

@@ -22,11 +22,10 @@ from tests.hostile.helpers import (
     Result,
     check_message,
     coco_doc,
-    finish,
     make_src,
     make_yolo,
+    run_augcli,
     snapshot,
-    start,
     write_json,
 )
 
@@ -140,10 +139,7 @@ def owned(path: str, dst: Path, label_dst: Path, coco_out: Path | None, inputs: 
 
 
 def run(root: Path, args: list[str]) -> Result:
-    proc = start(args, root)
-    out, err = finish(proc, timeout=60)
-    result = Result(proc.returncode, out, err)
-    return result
+    return run_augcli(args, root, timeout=60)
 
 
 @settings(

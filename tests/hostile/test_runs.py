@@ -25,9 +25,9 @@ LONG = (
     "--workers",
     "1",
     "--copies",
-    "25",
+    "100",
     "-q",
-)  # 1000 outputs: stopped long before
+)  # 4000 outputs: stopped long before, even on a loaded machine
 
 
 def outputs(dst):

@@ -1,7 +1,8 @@
-"""Every input form of `augcli loss` against scikit-learn on the same data read by pandas.
+"""Every input form of `augcli loss` against scikit-learn on the same data read by the csv module.
 
 Each test writes a table in one form (TSV, a delimiter, gzip/bz2/xz, no header, standard
-input, weights, text and class-name labels, 1-based labels), reads it back with pandas, computes
+input, weights, text and class-name labels, 1-based labels), reads it back with the standard
+library's ``csv`` module (an independent reader, decompressing by extension), computes
 the expected values with scikit-learn (``sample_weight`` where it takes one) and compares with
 the JSON document of ``augcli loss --format json``.
 """
@@ -9,6 +10,7 @@ the JSON document of ``augcli loss --format json``.
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import io
 import json
@@ -17,10 +19,8 @@ import lzma
 import numpy as np
 import pytest
 
-pytest.importorskip("pandas", reason="needs pandas: pip install '.[test]'")
 pytest.importorskip("sklearn", reason="needs scikit-learn: pip install '.[test]'")
 
-import pandas as pd
 from click.testing import CliRunner
 from sklearn.metrics import (
     accuracy_score,
@@ -39,6 +39,61 @@ from augcli.cli import cli
 RNG = np.random.default_rng(15)
 N = 300
 COMPRESS = {"": lambda b: b, ".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+DECOMPRESS = {
+    "": lambda b: b,
+    ".gz": gzip.decompress,
+    ".bz2": bz2.decompress,
+    ".xz": lzma.decompress,
+}
+
+
+class Frame(dict):
+    """Columns by name (or by 0-based index without a header), each a numpy array."""
+
+    def to_text(self, sep: str = ",", header: bool = True) -> str:
+        """The table as delimited text; floats with ``%.17g`` (every bit kept)."""
+        columns = [np.asarray(values) for values in self.values()]
+        cells = [
+            [f"{v:.17g}" for v in col] if col.dtype.kind == "f" else [str(v) for v in col]
+            for col in columns
+        ]
+        lines = [sep.join(map(str, self))] if header else []
+        lines += [sep.join(row) for row in zip(*cells, strict=True)]
+        return "\n".join(lines) + "\n"
+
+    def cols(self, names: list) -> np.ndarray:
+        """The named columns side by side (rows x len(names))."""
+        return np.column_stack([self[name] for name in names])
+
+    def rename(self, columns: dict) -> Frame:
+        return Frame({columns.get(k, k): v for k, v in self.items()})
+
+
+def _column(cells: list[str], as_str: bool) -> np.ndarray:
+    """Integers if every cell is one, else floats if every cell is one, else text."""
+    if not as_str:
+        for kind in (int, float):
+            try:
+                return np.array([kind(c) for c in cells])
+            except ValueError:
+                pass
+    return np.array(cells)
+
+
+def parse(data: bytes, sep: str = ",", header: bool = True, text: tuple = ()) -> Frame:
+    """Read delimited bytes with the csv module; ``text`` columns stay strings."""
+    rows = list(csv.reader(io.StringIO(data.decode()), delimiter=sep))
+    names = rows.pop(0) if header else list(range(len(rows[0])))
+    return Frame(
+        {name: _column([r[j] for r in rows], name in text) for j, name in enumerate(names)}
+    )
+
+
+def read_table(path: str, sep: str = ",", header: bool = True, text: tuple = ()) -> Frame:
+    """:func:`parse` a file, decompressed according to its extension."""
+    ext = next((e for e in (".gz", ".bz2", ".xz") if path.endswith(e)), "")
+    with open(path, "rb") as f:
+        return parse(DECOMPRESS[ext](f.read()), sep, header, text)
 
 
 def weights(n: int = N) -> np.ndarray:
@@ -48,9 +103,9 @@ def weights(n: int = N) -> np.ndarray:
     return w
 
 
-def write(tmp_path, frame: pd.DataFrame, name: str, sep: str = ",", header: bool = True) -> str:
+def write(tmp_path, frame: Frame, name: str, sep: str = ",", header: bool = True) -> str:
     """Write ``frame`` as text, compressed according to ``name``'s extension."""
-    text = frame.to_csv(sep=sep, index=False, header=header, float_format="%.17g")
+    text = frame.to_text(sep=sep, header=header)
     ext = next((e for e in (".gz", ".bz2", ".xz") if name.endswith(e)), "")
     path = tmp_path / name
     path.write_bytes(COMPRESS[ext](text.encode()))
@@ -63,10 +118,10 @@ def loss_json(*args: str, input: bytes | None = None) -> dict:
     return json.loads(result.stdout)
 
 
-def binary_frame() -> pd.DataFrame:
+def binary_frame() -> Frame:
     y = RNG.integers(0, 2, N)
     p = np.round(np.clip(np.where(y == 1, 0.65, 0.35) + RNG.normal(0, 0.25, N), 0, 1), 6)
-    return pd.DataFrame({"id": np.arange(N), "y_true": y, "y_pred": p, "w": weights()})
+    return Frame({"id": np.arange(N), "y_true": y, "y_pred": p, "w": weights()})
 
 
 def expect_binary(y01, p, w) -> dict:
@@ -103,7 +158,7 @@ def check(doc: dict, expected: dict) -> None:
 def test_delimiters_and_compression_match_sklearn_weighted(tmp_path, name, sep, extra):
     frame = binary_frame()
     path = write(tmp_path, frame, name, sep=sep)
-    read = pd.read_csv(path, sep=sep)  # pandas infers the compression from the extension
+    read = read_table(path, sep=sep)
     doc = loss_json(path, "--weight", "w", *extra)
     assert doc["task"] == "binary" and doc["rows"] == N
     assert doc["weight_sum"] == pytest.approx(read["w"].sum())
@@ -113,15 +168,15 @@ def test_delimiters_and_compression_match_sklearn_weighted(tmp_path, name, sep, 
 @pytest.mark.parametrize("ext", ["", ".gz", ".bz2", ".xz"])
 def test_stdin_plain_or_compressed_matches_sklearn(ext):
     frame = binary_frame()
-    text = frame.to_csv(index=False, float_format="%.17g").encode()
-    read = pd.read_csv(io.BytesIO(text))
+    text = frame.to_text().encode()
+    read = parse(text)
     doc = loss_json("-", "--weight", "w", input=COMPRESS[ext](text))
     check(doc, expect_binary(read["y_true"], read["y_pred"], read["w"]))
 
 
 def test_no_header_columns_by_index_matches_sklearn(tmp_path):
     path = write(tmp_path, binary_frame(), "p.tsv.gz", sep="\t", header=False)
-    read = pd.read_csv(path, sep="\t", header=None)
+    read = read_table(path, sep="\t", header=False)
     doc = loss_json(path, "--no-header", "--true", "1", "--pred", "2", "--weight", "3")
     assert doc["rows"] == N
     check(doc, expect_binary(read[1], read[2], read[3]))
@@ -143,9 +198,9 @@ def test_weighted_binary_scores_match_sklearn_and_numpy(tmp_path):
     y = RNG.choice([-1, 1], N)
     f = np.round(RNG.normal(0, 2, N), 6)
     w = weights()
-    path = write(tmp_path, pd.DataFrame({"y_true": y, "y_pred": f, "w": w}), "s.csv")
-    read = pd.read_csv(path)
-    y, f, w = read["y_true"].to_numpy(), read["y_pred"].to_numpy(), read["w"].to_numpy()
+    path = write(tmp_path, Frame({"y_true": y, "y_pred": f, "w": w}), "s.csv")
+    read = read_table(path)
+    y, f, w = read["y_true"], read["y_pred"], read["w"]
     doc = loss_json(path, "--weight", "w")
     assert doc["pred_kind"] == "score"
     check(
@@ -166,8 +221,8 @@ def test_weighted_binary_scores_match_sklearn_and_numpy(tmp_path):
 def test_weighted_regression_matches_sklearn(tmp_path):
     y = np.round(RNG.normal(5, 3, N), 6)
     f = np.round(y + RNG.normal(0, 1.5, N), 6)
-    path = write(tmp_path, pd.DataFrame({"y": y, "f": f, "w": weights()}), "r.tsv.xz", sep="\t")
-    read = pd.read_csv(path, sep="\t")
+    path = write(tmp_path, Frame({"y": y, "f": f, "w": weights()}), "r.tsv.xz", sep="\t")
+    read = read_table(path, sep="\t")
     y, f, w = read["y"], read["f"], read["w"]
     r = np.abs(y - f)
     doc = loss_json(path, "--true", "y", "--pred", "f", "--weight", "w")
@@ -192,11 +247,11 @@ def test_weighted_multiclass_integer_labels_match_sklearn(tmp_path):
     y = RNG.integers(0, k, N)
     proba = RNG.dirichlet(np.ones(k), N).round(8)
     proba /= proba.sum(axis=1, keepdims=True)
-    frame = pd.DataFrame({"y": y, **{f"p_{j}": proba[:, j] for j in range(k)}, "w": weights()})
+    frame = Frame({"y": y, **{f"p_{j}": proba[:, j] for j in range(k)}, "w": weights()})
     path = write(tmp_path, frame, "m.csv.bz2")
-    read = pd.read_csv(path)
+    read = read_table(path)
     y, w = read["y"], read["w"]
-    P = read[[f"p_{j}" for j in range(k)]].to_numpy()
+    P = read.cols([f"p_{j}" for j in range(k)])
     doc = loss_json(path, "--true", "y", "--pred", "p_*", "--weight", "w")
     labels = list(range(k))
     check(
@@ -227,9 +282,9 @@ def test_binary_text_and_two_valued_labels_match_sklearn(tmp_path, labels, extra
     frame = binary_frame()
     frame["y_true"] = np.where(frame["y_true"] == 1, labels[1], labels[0])
     path = write(tmp_path, frame, "t.csv.gz")
-    read = pd.read_csv(path, dtype={"y_true": str})
-    is_pos = (read["y_true"] == str(positive)).to_numpy().astype(int)
-    p = read["y_pred"].to_numpy()  # the probability of the positive label
+    read = read_table(path, text=("y_true",))
+    is_pos = (read["y_true"] == str(positive)).astype(int)
+    p = read["y_pred"]  # the probability of the positive label
     doc = loss_json(path, "--weight", "w", *extra)
     assert doc["task"] == "binary"
     expected = expect_binary(is_pos, p, read["w"])
@@ -244,11 +299,11 @@ def test_class_name_labels_matched_to_columns_in_any_order(tmp_path):
     classes = ["cat", "dog", "bird"]  # column order; sorted order is bird, cat, dog
     y = RNG.choice(classes, N)
     proba = RNG.dirichlet(np.ones(3), N)
-    frame = pd.DataFrame({"label": y, **{c: proba[:, j] for j, c in enumerate(classes)}})
+    frame = Frame({"label": y, **{c: proba[:, j] for j, c in enumerate(classes)}})
     path = write(tmp_path, frame, "names.tsv", sep="\t")
-    read = pd.read_csv(path, sep="\t")
+    read = read_table(path, sep="\t")
     ordered = sorted(classes)  # scikit-learn's column order is the sorted labels
-    P = read[ordered].to_numpy()
+    P = read.cols(ordered)
     expected = {
         "log": log_loss(read["label"], P, labels=ordered),
         "hinge": hinge_loss(read["label"], P, labels=ordered),
@@ -269,10 +324,10 @@ def test_class_name_labels_matched_to_columns_in_any_order(tmp_path):
 def test_one_based_labels_match_sklearn(tmp_path, how):
     y = RNG.integers(1, 4, N)
     proba = RNG.dirichlet(np.ones(3), N)
-    frame = pd.DataFrame({"y": y, **{f"p_{j + 1}": proba[:, j] for j in range(3)}})
+    frame = Frame({"y": y, **{f"p_{j + 1}": proba[:, j] for j in range(3)}})
     path = write(tmp_path, frame, "one.csv")
-    read = pd.read_csv(path)
-    P = read[["p_1", "p_2", "p_3"]].to_numpy()
+    read = read_table(path)
+    P = read.cols(["p_1", "p_2", "p_3"])
     doc = loss_json(path, "--true", "y", *how)
     check(
         doc,
@@ -285,7 +340,7 @@ def test_one_based_labels_match_sklearn(tmp_path, how):
 
 
 def test_two_valued_integer_labels_are_regression_only_when_asked(tmp_path):
-    frame = pd.DataFrame({"y_true": [1, 2, 2, 1], "y_pred": [1.5, 1.75, 2.5, 0.5]})
+    frame = Frame({"y_true": [1, 2, 2, 1], "y_pred": [1.5, 1.75, 2.5, 0.5]})
     path = write(tmp_path, frame, "two.csv")
     result = CliRunner().invoke(cli, ["loss", path])
     assert result.exit_code == 2 and "--pos-label" in result.output
@@ -297,7 +352,7 @@ def test_two_valued_integer_labels_are_regression_only_when_asked(tmp_path):
 
 
 def test_zero_weight_rows_with_infinite_loss_add_nothing(tmp_path):
-    frame = pd.DataFrame({"y_true": [1, -1, 1], "y_pred": [2.0, 800.0, -1.0], "w": [1, 0, 2]})
+    frame = Frame({"y_true": [1, -1, 1], "y_pred": [2.0, 800.0, -1.0], "w": [1, 0, 2]})
     path = write(tmp_path, frame, "z.csv")
     doc = loss_json(path, "--weight", "w", "-l", "exponential")
     assert doc["losses"]["exponential"] == pytest.approx((np.exp(-2) + 2 * np.exp(1)) / 3)
@@ -308,7 +363,7 @@ def test_weighted_text_labels_do_not_depend_on_chunk_size(tmp_path, chunk):
     frame = binary_frame()
     frame["y_true"] = np.where(frame["y_true"] == 1, "yes", "no")
     path = write(tmp_path, frame, "c.tsv.gz", sep="\t")
-    read = pd.read_csv(path, sep="\t")
+    read = read_table(path, sep="\t")
     y01 = (read["y_true"] == "yes").astype(int)
     doc = loss_json(path, "--weight", "w", "--chunk-bytes", chunk)
     check(doc, expect_binary(y01, read["y_pred"], read["w"]))
@@ -318,7 +373,7 @@ def test_python_api_sample_weight_matches_sklearn():
     from augcli import evaluate_losses
 
     frame = binary_frame()
-    y, p, w = frame["y_true"].to_numpy(), frame["y_pred"].to_numpy(), frame["w"].to_numpy()
+    y, p, w = frame["y_true"], frame["y_pred"], frame["w"]
     report = evaluate_losses(y, p, ["log", "hinge"], sample_weight=w)
     assert report.values["log"] == pytest.approx(log_loss(y, p, sample_weight=w))
     assert report.values["hinge"] == pytest.approx(hinge_loss(y, 2 * p - 1, sample_weight=w))

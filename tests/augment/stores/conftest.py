@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests import warm
+
 pytest.importorskip("s3fs", reason='s3fs is not installed (pip install "augcli[s3]")')
 moto_server = pytest.importorskip(
     "moto.server", reason="needs moto[s3] and flask: pip install '.[test]'"
@@ -67,8 +69,23 @@ _ENV = (
 
 
 def augcli(*args: str, check: int | None = 0, **popen: Any) -> subprocess.CompletedProcess:
-    """Run ``python -m augcli ARGS`` with this checkout first on the path."""
+    """Run ``python -m augcli ARGS`` with this checkout first on the path.
+
+    The process is forked from a warm interpreter (:mod:`tests.warm`) when no Popen option is
+    given, else started fresh.
+    """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if not popen and warm.available():
+        try:
+            code, out, err = warm.run(args, Path.cwd(), env, None, 120, None)
+        except warm.Timeout:
+            raise AssertionError(f"augcli {' '.join(args)} did not finish in 120 s") from None
+        done = subprocess.CompletedProcess(
+            [sys.executable, "-m", "augcli", *args], code, out.decode(), err.decode()
+        )
+        if check is not None:
+            assert done.returncode == check, done.stderr
+        return done
     done = subprocess.run(
         [sys.executable, "-m", "augcli", *args],
         capture_output=True,
