@@ -10,6 +10,7 @@ is ``sum(w * loss) / sum(w)`` and a sum is ``sum(w * loss)``, for every loss and
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import heapq
 import sys
 from collections.abc import Iterator, Sequence
@@ -160,7 +161,8 @@ def weighted_sum(values: np.ndarray, weight: np.ndarray | None) -> float:
     5.0
     """
     if weight is None:
-        return float(np.sum(values))
+        with np.errstate(over="ignore"):  # huge values: the sum is inf, and reported so
+            return float(np.sum(values))
     with np.errstate(invalid="ignore", over="ignore"):
         total = float(np.dot(values, weight))
     if np.isnan(total):  # inf * 0 somewhere: weight-0 rows must add nothing
@@ -314,7 +316,8 @@ def evaluate_table(
             }
             keep = bool(top) or writer is not None
             args = [(c, wanted[c], y, pred, w, options, keep) for c in detector.candidates]
-            later = [pool.submit(_kernels, *a) for a in args[1:]] if len(args) > 1 else []
+            # numpy's error state is per context: the other thread runs in a copy of this one's.
+            later = [pool.submit(contextvars.copy_context().run, _kernels, *a) for a in args[1:]]
             results = [_kernels(*args[0])]  # beside the others, in another thread
             if any(c.task == REGRESSION for c in detector.candidates):
                 labels.add(y, w)  # for r2 only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -147,3 +148,17 @@ def test_text_labels_weights_and_options_ok_or_exit_2_with_one_json_object(
     assert result.exit_code in (0, 2), result.output
     doc = json.loads(result.stdout)
     assert ("error" in doc) == (result.exit_code == 2)
+
+
+def test_scores_whose_squares_overflow_give_inf_and_no_warning(tmp_path):
+    # Found by Hypothesis: two scores near 9.48e153 overflow the sum of the regression
+    # candidate's squared terms (detection keeps it until the end). numpy's warning must not
+    # escape (the suite turns warnings into errors), on the main thread or the candidates'.
+    a, b = 9.480751908109176e153, 9.480751908109177e153
+    path = tmp_path / "big.csv"
+    path.write_text(f"y_true,y_pred\n0,{a!r}\n0,{b!r}\n")
+    result = run_loss(path)
+    assert result.exit_code == 0, result.output
+    losses = json.loads(result.output)["losses"]
+    assert losses["hinge"] == ((1 + a) + (1 + b)) / 2  # label 0 is -1: max(0, 1 + f)
+    assert losses["exponential"] == "inf"  # exp(f) overflows: reported, not warned
